@@ -1,0 +1,57 @@
+import os
+
+from setuptools import find_packages, setup
+
+here = os.path.abspath(os.path.dirname(__file__))
+with open(os.path.join(here, 'README.md'), encoding='utf-8') as f:
+    README = f.read()
+
+requires = [
+    'pyramid>=2.0,<3',
+    'waitress>=2.1,<4',
+    'plaster_pastedeploy>=1.0,<2',
+    'zope.interface>=6,<9',
+    'colander>=2.0,<3',
+    'SQLAlchemy>=2.0,<3',
+    'alembic>=1.12,<2',
+    # kamaki and its runtime dependencies are Python 2 code made to run
+    # on Python 3 by occi_pyramid.backends.synnefo.kamaki_py3, which
+    # patches these exact versions and refuses any other.
+    'kamaki==0.16',
+    'astakosclient==0.19',
+    'objpool==0.4',
+]
+
+tests_require = [
+    'WebTest>=3.0,<4',
+    'pytest>=7,<10',
+    'hypothesis>=6,<7',
+    'psycopg2-binary>=2.9,<3',
+    'cryptography>=41',
+]
+
+setup(
+    name='occi_pyramid',
+    version='0.1.0',
+    description='OCCI 1.1/1.2 server for Synnefo clouds, on Pyramid',
+    long_description=README,
+    long_description_content_type='text/markdown',
+    classifiers=[
+        'Programming Language :: Python :: 3.11',
+        'Framework :: Pyramid',
+        'License :: OSI Approved :: GNU General Public License v3 (GPLv3)',
+    ],
+    license='GPL-3.0-or-later',
+    packages=find_packages(exclude=['tests', 'tests.*']),
+    include_package_data=True,
+    zip_safe=False,
+    python_requires='>=3.11',
+    install_requires=requires,
+    extras_require={'testing': tests_require},
+    entry_points={
+        'paste.app_factory': [
+            'main = occi_pyramid:main',
+            'simulator = occi_pyramid.simulator:main',
+        ],
+    },
+)
