@@ -1,0 +1,71 @@
+"""Typed settings: defaults, coercion and one place to read them.
+
+``includeme`` merges :data:`DEFAULTS` under the ini's values, coerces each
+``occi.*`` key once and stores the typed values back in the registry
+settings.  No other module reads raw strings.
+"""
+from pyramid.settings import asbool, aslist
+
+__version__ = '0.1.0'
+
+#: key -> (default, coercer)
+DEFAULTS = {
+    # the product token of the Server header
+    'occi.server_name': ('occi-pyramid/%s' % __version__, str),
+    # dotted name of the backend module (it provides load_from_config)
+    'occi.backend': ('occi_pyramid.backends.synnefo', str),
+    # identity (Astakos/Keystone v2.0) URL, or "embedded" to start the
+    # Synnefo API simulator in-process on a loopback port
+    'occi.synnefo.auth_url': ('embedded', str),
+    # CA bundle used to verify the cloud's TLS certificate (empty: system)
+    'occi.synnefo.ca_certs': ('', str),
+    # skip TLS verification (never in production)
+    'occi.synnefo.insecure': (False, asbool),
+    # socket timeout, in seconds, of every call to the cloud
+    'occi.synnefo.timeout': (30.0, float),
+    # seconds that a user's images and flavors stay cached
+    'occi.synnefo.cache_ttl': (60.0, float),
+    # default os_tpl / resource_tpl terms used when a create names none
+    'occi.default_os_tpl': ('', str),
+    'occi.default_resource_tpl': ('', str),
+    # URL of the identity service advertised in WWW-Authenticate
+    # (empty: the auth_url)
+    'occi.keystone_uri': ('', str),
+    # largest request body accepted, in bytes
+    'occi.max_body_size': (1048576, int),
+}
+
+
+def coerce_settings(settings):
+    """Return a copy of ``settings`` with defaults filled and types fixed.
+
+    Keys outside :data:`DEFAULTS` (for example ``occi.simulator.*`` or
+    ``pyramid.*``) are kept as they are.
+    """
+    result = dict(settings)
+    for key, (default, coerce) in DEFAULTS.items():
+        value = result.get(key, default)
+        if isinstance(value, str) and coerce is not str:
+            value = coerce(value.strip())
+        elif coerce is str and value is not None:
+            value = str(value).strip()
+        result[key] = value
+    return result
+
+
+def prefixed(settings, prefix, strip=True):
+    """The sub-dictionary of ``settings`` whose keys start with ``prefix``."""
+    return {
+        (key[len(prefix):] if strip else key): value
+        for key, value in settings.items()
+        if key.startswith(prefix)
+    }
+
+
+def includeme(config):  # pragma: no cover - wiring, covered functionally
+    config.registry.settings.update(
+        coerce_settings(config.registry.settings)
+    )
+
+
+__all__ = ['DEFAULTS', 'coerce_settings', 'prefixed', 'aslist', 'asbool']
