@@ -1,0 +1,75 @@
+"""What every rendering returns, and the shape every rendering has."""
+from .urls import URLs
+
+
+class Rendered:
+    """The rendering of one model object, ready for an HTTP response.
+
+    :ivar headers: ``(name, value)`` pairs to add to the response
+    :ivar body: the response body (``str``)
+    :ivar content_type: the media type, without parameters
+    :ivar charset: how to encode ``body``
+    """
+
+    __slots__ = ('headers', 'body', 'content_type', 'charset')
+
+    def __init__(self, body='', content_type='text/plain', headers=(),
+                 charset='utf-8'):
+        self.body = body
+        self.content_type = content_type
+        self.headers = list(headers)
+        self.charset = charset
+
+    def __eq__(self, other):
+        return isinstance(other, Rendered) and all(
+            getattr(self, n) == getattr(other, n) for n in self.__slots__
+        )
+
+    def __repr__(self):
+        return '<Rendered %s headers=%r body=%r>' % (
+            self.content_type, self.headers, self.body,
+        )
+
+
+class Rendering:
+    """Base of the four renderings: one class per media type.
+
+    Subclasses implement ``render(obj) -> Rendered`` (a
+    ``functools.singledispatchmethod`` over the model types) and
+    ``render_error(code, message) -> Rendered``.
+
+    :param urls: a :class:`~occi_pyramid.renderers.urls.URLs` (a string is
+        taken as the application URL, mounted at the root)
+    :param media_type: the media type to announce, when the class serves
+        more than one (``text/occi+plain``)
+    """
+
+    #: the media types this rendering serves, the preferred one first
+    media_types = ()
+
+    def __init__(self, urls, media_type=None):
+        if isinstance(urls, str):
+            urls = URLs(urls)
+        if media_type is None:
+            media_type = self.media_types[0]
+        elif media_type not in self.media_types:
+            raise ValueError('%s does not serve %s' % (
+                type(self).__name__, media_type))
+        self.urls = urls
+        self.media_type = media_type
+
+    def rendered(self, body='', headers=()):
+        return Rendered(body, self.media_type, headers)
+
+    def render(self, obj):  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+    def render_error(self, code, message):
+        """The body and headers of an error answer (text/plain default)."""
+        return Rendered(message + '\n', 'text/plain')
+
+
+def cannot_render(rendering, obj):
+    """The error for a model type a rendering does not know."""
+    return TypeError('%s cannot render %s' % (
+        type(rendering).__name__, type(obj).__name__))

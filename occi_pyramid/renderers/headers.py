@@ -1,0 +1,291 @@
+"""The model as the four OCCI text structures (occi.md §3.8).
+
+``HeaderPairs(urls).pairs(obj)`` turns a model object into a list of
+``(name, value)`` pairs over ``Category``, ``Link``, ``X-OCCI-Attribute``
+and ``X-OCCI-Location``.  text/occi sends them as HTTP headers, text/plain
+as body lines ``Name: value`` (ooi's shared header path).
+
+Where locations go (occi.md §3.8.5, §6 #2): Category ``location``, Link
+targets, ``self``, action links and the ``occi.core.source`` /
+``occi.core.target`` values are absolute *paths*; ``X-OCCI-Location`` values
+are absolute *URLs*.
+"""
+import json
+from decimal import Decimal
+from functools import singledispatchmethod
+
+from ..model.core import (
+    RESOURCE, ActionResult, Category, CategoryCollection,
+    Collection, Entity, Kind, Link, Mixin, Resource,
+)
+from .base import cannot_render
+
+CATEGORY = 'Category'
+LINK = 'Link'
+ATTRIBUTE = 'X-OCCI-Attribute'
+LOCATION = 'X-OCCI-Location'
+ERROR = 'X-OCCI-Error'
+
+#: the structures whose values may be merged into one comma list
+STRUCTURES = (CATEGORY, LINK, ATTRIBUTE, LOCATION)
+
+#: attributes a Link line carries elsewhere (``<target>`` and ``rel``)
+_LINK_LINE_SKIP = frozenset([
+    'occi.core.source', 'occi.core.target', 'occi.core.target.kind',
+    'occi.core.source.kind',
+])
+
+
+def quote(text):
+    r"""A quoted-string: ``"`` and ``\`` escaped.
+
+    NB: CR and LF are escaped as ``\r``/``\n`` too (the spec has no escape
+    for them, but a raw line break would end the header or body line, and
+    in a header it would let a value inject headers).
+    """
+    text = (
+        text.replace('\\', '\\\\').replace('"', '\\"')
+        .replace('\r', '\\r').replace('\n', '\\n')
+    )
+    return '"%s"' % text
+
+
+def format_float(value):
+    """A float as ``digits.digits`` (no exponent), the text grammar's form.
+    """
+    if value != value or value in (float('inf'), float('-inf')):
+        raise ValueError('%r has no OCCI text form' % value)
+    text = format(Decimal(repr(value)), 'f')
+    if '.' not in text:
+        text += '.0'
+    return text
+
+
+def format_value(value):
+    """One attribute value in the text grammar (occi.md §3.8.4, §6 #25).
+
+    Booleans and numbers are bare, strings and enums quoted; lists and
+    dicts have no text form and go as a quoted JSON string (rOCCI).
+    """
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return format_float(value)
+    if isinstance(value, Category):
+        return quote(value.type_id)
+    if isinstance(value, (list, tuple, dict)):
+        return quote(json.dumps(value, sort_keys=True))
+    return quote(str(value))
+
+
+def format_attributes(values):
+    """``name=value`` strings; ``None`` values are left out."""
+    return [
+        '%s=%s' % (name, format_value(value))
+        for name, value in values.items() if value is not None
+    ]
+
+
+def attribute_definition(definition):
+    """``name`` or ``name{immutable required}`` (1.1 properties only)."""
+    props = []
+    if not definition.mutable:
+        props.append('immutable')
+    if definition.required:
+        props.append('required')
+    if props:
+        return '%s{%s}' % (definition.name, ' '.join(props))
+    return definition.name
+
+
+def category_rel(category):
+    """The ``rel`` of a Category: a Kind's parent, a Mixin's first depends
+    (occi.md §6 #9); ``None`` when there is none."""
+    if isinstance(category, Kind) and category.parent is not None:
+        return category.parent.type_id
+    if isinstance(category, Mixin) and category.depends:
+        return category.depends[0].type_id
+    return None
+
+
+def category_attributes(category):
+    """The attribute definitions a Category advertises.
+
+    Kinds and Mixins advertise what an instance gets (inherited ones too,
+    as the spec's query example for storage shows); Actions their own
+    parameters.
+    """
+    if isinstance(category, (Kind, Mixin)):
+        return category.all_attributes()
+    return category.attributes
+
+
+class HeaderPairs:
+    """Model objects → ``(name, value)`` pairs.
+
+    :param urls: a :class:`~occi_pyramid.renderers.urls.URLs`
+    """
+
+    def __init__(self, urls):
+        self.urls = urls
+
+    # -- single structures -------------------------------------------------
+
+    def category(self, category, full=True):
+        """One Category value.
+
+        ``full`` renders the query-interface form (with ``attributes`` and
+        ``actions``); entity renderings use the short form.
+        """
+        parts = [
+            category.term,
+            'scheme=%s' % quote(category.scheme),
+            'class=%s' % quote(category.category_class),
+        ]
+        if category.title:
+            parts.append('title=%s' % quote(category.title))
+        rel = category_rel(category)
+        if rel:
+            parts.append('rel=%s' % quote(rel))
+        location = getattr(category, 'location', None)
+        if location:
+            parts.append('location=%s' % quote(self.urls.path(location)))
+        if full:
+            definitions = category_attributes(category)
+            if definitions:
+                parts.append('attributes=%s' % quote(' '.join(
+                    attribute_definition(d) for d in definitions.values()
+                )))
+            actions = getattr(category, 'actions', ())
+            if actions:
+                parts.append('actions=%s' % quote(' '.join(
+                    a.type_id for a in actions
+                )))
+        return '; '.join(parts)
+
+    def link(self, link):
+        """The Link value for a link owned by a Resource (occi.md §3.7.1):
+        the *target* in angle brackets, ``self`` = the link."""
+        target_kind = link.target_kind or RESOURCE
+        parts = [
+            '<%s>' % self.urls.path(link.target),
+            'rel=%s' % quote(target_kind.type_id),
+        ]
+        if link.location:
+            parts.append('self=%s' % quote(self.urls.path(link.location)))
+        parts.append('category=%s' % quote(' '.join(
+            c.type_id for c in link.categories()
+        )))
+        values = {
+            name: value for name, value in link.attribute_values().items()
+            if name not in _LINK_LINE_SKIP
+        }
+        parts.extend(format_attributes(values))
+        return '; '.join(parts)
+
+    def action_link(self, entity, action):
+        """``<entity?action=term>; rel="<action id>"``."""
+        return '<%s?action=%s>; rel=%s' % (
+            self.urls.path(entity.location), action.term,
+            quote(action.type_id),
+        )
+
+    def entity_attributes(self, entity):
+        """The attribute values of an entity, source/target as paths."""
+        values = entity.attribute_values()
+        if isinstance(entity, Link):
+            for name in ('occi.core.source', 'occi.core.target'):
+                if values.get(name) is not None:
+                    values[name] = self.urls.path(values[name])
+            if (entity.target_kind is not None
+                    and 'occi.core.target.kind' not in values):
+                values['occi.core.target.kind'] = entity.target_kind.type_id
+        return values
+
+    # -- whole renderings --------------------------------------------------
+
+    @singledispatchmethod
+    def pairs(self, obj):
+        """The pairs rendering ``obj``.
+
+        :raises TypeError: for a type that has no text rendering
+        """
+        raise cannot_render(self, obj)
+
+    @pairs.register
+    def _(self, obj: type(None)):
+        return []
+
+    @pairs.register
+    def _(self, entity: Entity):
+        pairs = [
+            (CATEGORY, self.category(c, full=False))
+            for c in entity.categories()
+        ]
+        if isinstance(entity, Resource):
+            pairs.extend((LINK, self.link(link)) for link in entity.links)
+        if entity.location:
+            pairs.extend(
+                (LINK, self.action_link(entity, action))
+                for action in entity.actions
+            )
+        pairs.extend(
+            (ATTRIBUTE, value)
+            for value in format_attributes(self.entity_attributes(entity))
+        )
+        return pairs
+
+    @pairs.register
+    def _(self, category: Category):
+        return [(CATEGORY, self.category(category))]
+
+    @pairs.register
+    def _(self, categories: CategoryCollection):
+        return [(CATEGORY, self.category(c)) for c in categories]
+
+    @pairs.register
+    def _(self, collection: Collection):
+        return self.locations(collection.locations)
+
+    @pairs.register(list)
+    @pairs.register(tuple)
+    def _(self, locations):
+        return self.locations(locations)
+
+    @pairs.register
+    def _(self, result: ActionResult):
+        pairs = self.pairs(result.entity)
+        if result.category is not None:
+            pairs.extend(self.pairs(result.category))
+        pairs.extend(self.failures(result.failures))
+        return pairs
+
+    def locations(self, locations):
+        """``X-OCCI-Location`` pairs with absolute URLs (entities or
+        location strings)."""
+        return [
+            (LOCATION, self.urls.url(location_of(item)))
+            for item in locations
+        ]
+
+    def failures(self, failures):
+        """``X-OCCI-Error: <url>: <message>`` pairs for the members of a
+        collection action that failed."""
+        return [
+            (ERROR, one_line('%s: %s' % (self.urls.url(location), message)))
+            for location, message in failures.items()
+        ]
+
+
+def location_of(item):
+    """The location of an entity, or the string itself."""
+    if isinstance(item, Entity):
+        return item.location
+    return item
+
+
+def one_line(text):
+    """``text`` with line breaks turned into spaces (safe in a header)."""
+    return ' '.join(str(text).splitlines())
