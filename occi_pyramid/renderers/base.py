@@ -73,3 +73,11 @@ def cannot_render(rendering, obj):
     """The error for a model type a rendering does not know."""
     return TypeError('%s cannot render %s' % (
         type(rendering).__name__, type(obj).__name__))
+
+
+def carried_by(result):
+    """What an :class:`ActionResult` carries: its entity, else its category
+    (``None`` when it carries neither)."""
+    if result.entity is not None:
+        return result.entity
+    return result.category

@@ -20,7 +20,7 @@ from ..model.core import (
     CORE_ATTRIBUTE_NAMES, Action, ActionResult, CategoryCollection,
     Collection, Kind, Link, Mixin, Resource,
 )
-from .base import Rendered, Rendering, cannot_render
+from .base import Rendered, Rendering, cannot_render, carried_by
 from .headers import location_of
 
 
@@ -101,24 +101,16 @@ class OCCIJSONRendering(Rendering):
 
     @document.register
     def _(self, kind: Kind):
-        document = self._category(kind)
-        document['attributes'] = self._definitions(kind.all_attributes())
-        document['actions'] = _ids(kind.actions)
+        document = self._typed(kind)
         if kind.parent is not None:
             document['parent'] = kind.parent.type_id
-        if kind.location:
-            document['location'] = self.urls.url(kind.location)
         return document
 
     @document.register
     def _(self, mixin: Mixin):
-        document = self._category(mixin)
-        document['attributes'] = self._definitions(mixin.all_attributes())
-        document['actions'] = _ids(mixin.actions)
+        document = self._typed(mixin)
         document['depends'] = _ids(mixin.depends)
         document['applies'] = _ids(mixin.applies)
-        if mixin.location:
-            document['location'] = self.urls.url(mixin.location)
         return document
 
     @document.register
@@ -157,10 +149,7 @@ class OCCIJSONRendering(Rendering):
 
     @document.register
     def _(self, result: ActionResult):
-        carried = result.entity
-        if carried is None:
-            carried = result.category
-        document = self.document(carried)
+        document = self.document(carried_by(result))
         if result.failures:
             document['failures'] = {
                 self.urls.url(location): message
@@ -198,6 +187,17 @@ class OCCIJSONRendering(Rendering):
         document = {'term': category.term, 'scheme': category.scheme}
         if category.title:
             document['title'] = category.title
+        return document
+
+    def _typed(self, category):
+        """What Kinds and Mixins share: attributes (inherited ones too),
+        actions and location."""
+        document = self._category(category)
+        document['attributes'] = self._definitions(
+            category.all_attributes())
+        document['actions'] = _ids(category.actions)
+        if category.location:
+            document['location'] = self.urls.url(category.location)
         return document
 
     def _definitions(self, definitions):

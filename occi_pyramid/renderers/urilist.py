@@ -5,7 +5,7 @@ from ..exceptions import OCCINotAcceptable
 from ..model.core import (
     ActionResult, Category, CategoryCollection, Collection,
 )
-from .base import Rendered, Rendering
+from .base import Rendered, Rendering, carried_by
 from .headers import location_of, one_line
 
 
@@ -54,10 +54,7 @@ class URIListRendering(Rendering):
     @render.register
     def _(self, result: ActionResult):
         if result.entity is not None or result.category is not None:
-            carried = result.entity
-            if carried is None:
-                carried = result.category
-            return self.render(carried)
+            return self.render(carried_by(result))
         # NB: RFC 2483 comment lines carry the per-member failures
         return self.rendered(''.join(
             '# %s: %s\r\n' % (self.urls.url(location), one_line(message))
