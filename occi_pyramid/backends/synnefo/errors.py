@@ -1,0 +1,199 @@
+"""kamaki's errors become our :class:`~occi_pyramid.exceptions.BackendError`.
+
+Mapping (by the status Synnefo answered):
+
+==========  ===============================================================
+status      raised
+==========  ===============================================================
+400         :class:`BackendBadRequest`
+401         :class:`BackendAuthError`
+403         :class:`BackendForbidden`
+404         :class:`BackendNotFound`
+409         :class:`BackendConflict` (also ``buildInProgress``)
+413         :class:`BackendOverLimit` (quota, personality, subnet size)
+other 4xx   :class:`BackendBadRequest` carrying that code (405, 411, 415...)
+501         :class:`BackendNotImplemented`
+502-504     :class:`BackendUnavailable` (the cloud, or its proxy, is down)
+other 5xx   :class:`BackendError` 502: the cloud failed on this request
+0 / none    :class:`BackendUnavailable`: refused, reset, timed out, dropped
+TLS         :class:`BackendError` 502: the certificate could not be
+            verified; retrying will not help, so not a 503
+==========  ===============================================================
+
+The message is Synnefo's own text (``"Server not found."``); when Synnefo
+adds a one-line explanation in ``details`` (the 413 quota faults do:
+``"Limit for resource 'Virtual Machine' exceeded ..."``) it is appended,
+so the OCCI client reads why.  ``details`` keeps everything for the logs.
+
+This module does not import kamaki; it recognises kamaki's exceptions by
+their attributes and class names (see :func:`translate`).
+"""
+import contextlib
+import json
+import re
+import socket
+import ssl
+
+from occi_pyramid.exceptions import (
+    BackendAuthError, BackendBadRequest, BackendConflict, BackendError,
+    BackendForbidden, BackendNotFound, BackendNotImplemented,
+    BackendOverLimit, BackendUnavailable,
+)
+
+BY_STATUS = {
+    400: BackendBadRequest,
+    401: BackendAuthError,
+    403: BackendForbidden,
+    404: BackendNotFound,
+    409: BackendConflict,
+    413: BackendOverLimit,
+    501: BackendNotImplemented,
+    502: BackendUnavailable,
+    503: BackendUnavailable,
+    504: BackendUnavailable,
+}
+
+# kamaki: "<reason> <faultName> (<message>)"
+_KAMAKI_MESSAGE = re.compile(r'^(?P<reason>.*?)\s*(?P<name>\w+) \((?P<msg>.*)\)$',
+                             re.S)
+_MAX_DETAIL = 300
+
+
+def _fault_from_body(text):
+    """``(name, message, details)`` from a Synnefo fault body, or None."""
+    if not isinstance(text, str) or '{' not in text:
+        return None
+    try:
+        body = json.loads(text[text.index('{'):])
+        name = next(iter(body))
+        fault = body[name]
+        return name, fault.get('message') or '', fault.get('details') or ''
+    except Exception:
+        return None
+
+
+def _flatten(details):
+    if not details:
+        return []
+    if isinstance(details, (list, tuple)):
+        return [('%s' % d) for d in details if d]
+    return ['%s' % details]
+
+
+def error_for(status, message='', details=None):
+    """The :class:`BackendError` for a cloud answer (pure function).
+
+    ``message`` is kamaki's message (or Synnefo's text); ``details`` a list
+    of strings or a string, as kamaki and astakosclient give them.
+    """
+    details = _flatten(details)
+    message = (message or '').strip()
+    # astakosclient: message is the HTTP reason, the body is in details
+    for d in list(details):
+        fault = _fault_from_body(d)
+        if fault:
+            details.remove(d)
+            message = fault[1] or message
+            if fault[2]:
+                # the Cyclades 401 wraps Astakos' answer as its details
+                inner = _fault_from_body(fault[2])
+                if inner and inner[1]:
+                    message = inner[1]
+                else:
+                    details.append(fault[2])
+    match = _KAMAKI_MESSAGE.match(message)
+    if match:
+        message = match.group('msg').strip()
+    extra = [d.strip() for d in details
+             if d and '\n' not in d.strip() and len(d) <= _MAX_DETAIL]
+    if extra and extra[0] not in message:
+        message = '%s %s' % (message, extra[0]) if message else extra[0]
+    if status in BY_STATUS:
+        cls, code = BY_STATUS[status], status
+    elif 400 <= status < 500:
+        cls, code = BackendBadRequest, status
+    elif status >= 500:
+        cls, code = BackendError, 502
+    else:
+        cls, code = BackendUnavailable, 503
+    return cls(message or None, code=code, details='\n'.join(details) or None)
+
+
+def _network_cause(exc):
+    """The socket-level error behind ``exc`` (astakosclient wraps it)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, (OSError, socket.timeout)):
+            return exc
+        errobject = getattr(exc, 'errobject', None)
+        if isinstance(errobject, BaseException):
+            exc = errobject
+            continue
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _is_tls(exc):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, ssl.SSLError) or type(exc).__name__ in (
+                'KamakiSSLError', 'SSLUnicodeError', 'SSLCredentialsMissing'):
+            return True
+        errobject = getattr(exc, 'errobject', None)
+        exc = errobject if isinstance(errobject, BaseException) else (
+            exc.__cause__ or exc.__context__)
+    return False
+
+
+def translate(exc):
+    """The :class:`BackendError` for any exception raised by a kamaki call.
+
+    Returns ``None`` for exceptions that are not about the cloud (our own
+    bugs must surface as they are).
+    """
+    if isinstance(exc, BackendError):
+        return exc
+    if _is_tls(exc):
+        return BackendError(
+            'TLS connection to the cloud failed: %s' % exc, code=502,
+            details=repr(exc))
+    cause = _network_cause(exc)
+    if cause is not None:
+        if isinstance(cause, (socket.timeout, TimeoutError)):
+            what = 'timed out'
+        elif isinstance(cause, ConnectionRefusedError):
+            what = 'refused the connection'
+        else:
+            what = 'dropped the connection (%s)' % cause
+        return BackendUnavailable(
+            'The cloud %s; try again later.' % what, details=repr(cause))
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if 'ClientError' in names or 'AstakosClientException' in names:
+        status = getattr(exc, 'status', 0) or 0
+        if 'AstakosClientException' in names and status == 500 and (
+                type(exc).__name__ == 'ConnectionError'):
+            status = 0
+        if not status:
+            return BackendUnavailable(
+                'The cloud could not be reached: %s' % (
+                    ('%s' % exc).strip() or type(exc).__name__),
+                details=getattr(exc, 'details', None) or None)
+        return error_for(status, getattr(exc, 'message', '%s' % exc),
+                         getattr(exc, 'details', None))
+    return None
+
+
+@contextlib.contextmanager
+def translated():
+    """Run a block of kamaki calls, raising :class:`BackendError` s."""
+    try:
+        yield
+    except BackendError:
+        raise
+    except Exception as exc:
+        error = translate(exc)
+        if error is None:
+            raise
+        raise error from exc

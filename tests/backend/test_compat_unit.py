@@ -1,0 +1,136 @@
+"""The compatibility layer and the error mapping, without a cloud."""
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+from occi_pyramid.backends.synnefo import errors, kamaki_py3
+from occi_pyramid import exceptions as exc
+
+PACKAGE = pathlib.Path(__file__).resolve().parents[2] / 'occi_pyramid'
+
+
+def test_only_clients_module_imports_kamaki():
+    pattern = re.compile(r'^\s*(from\s+kamaki[\s.]|import\s+kamaki\b)', re.M)
+    importers = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob('*.py')
+        if pattern.search(path.read_text(encoding='utf-8')))
+    assert importers == ['backends/synnefo/clients.py']
+    # kamaki_py3 loads the packages it patches by name, nobody else does
+    by_name = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob('*.py')
+        if "'kamaki." in path.read_text(encoding='utf-8'))
+    assert by_name == ['backends/synnefo/kamaki_py3.py']
+
+
+def test_refuses_other_versions(monkeypatch):
+    versions = {'kamaki': '0.17', 'astakosclient': '0.19', 'objpool': '0.4'}
+    monkeypatch.setattr(kamaki_py3, '_installed_version', versions.get)
+    with pytest.raises(kamaki_py3.KamakiCompatError) as info:
+        kamaki_py3.check_versions()
+    assert 'kamaki==0.16 (found 0.17)' in str(info.value)
+
+
+def test_refuses_missing_package(monkeypatch):
+    versions = {'kamaki': '0.16', 'astakosclient': '0.19'}
+    monkeypatch.setattr(kamaki_py3, '_installed_version', versions.get)
+    with pytest.raises(kamaki_py3.KamakiCompatError, match='objpool'):
+        kamaki_py3.check_versions()
+
+
+def test_apply_refuses_wrong_version_in_fresh_process():
+    code = (
+        'from occi_pyramid.backends.synnefo import kamaki_py3 as k\n'
+        'k._installed_version = lambda d: "9.9"\n'
+        'try:\n'
+        '    k.apply()\n'
+        'except k.KamakiCompatError as e:\n'
+        '    print("refused", "kamaki.clients" in __import__("sys").modules)\n'
+    )
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, cwd=str(PACKAGE.parent), timeout=60)
+    assert out.stdout.strip() == 'refused False', out.stderr
+
+
+def test_apply_is_idempotent_and_leaves_no_python2_names():
+    kamaki_py3.apply()
+    kamaki_py3.apply()
+    assert kamaki_py3.applied()
+    for name in ('urllib2', 'httplib', 'urlparse'):
+        assert name not in sys.modules
+    import urllib
+    assert not hasattr(urllib, 'urlencode')     # the real one, untouched
+
+
+def test_patches_touch_only_the_three_packages():
+    import http.client
+    import ssl
+    kamaki_py3.apply()
+    assert http.client.HTTPConnection.__module__ == 'http.client'
+    assert 'kamaki' not in repr(http.client.HTTPSConnection.connect)
+    assert ssl.SSLContext.wrap_socket.__module__ == 'ssl'
+
+
+def test_path4url_and_escape():
+    from occi_pyramid.backends.synnefo import clients  # noqa: F401
+    import kamaki.clients.utils as utils   # noqa: the test may look inside
+    assert utils.path4url('servers', 'Ελ', 3) == '/servers/Ελ/3'
+    assert utils.path4url(b'a', '', 'b/') == '/a/b'
+    assert utils.escape_ctrl_chars('a\x01b') == 'a\\x01b'
+    assert utils.escape_ctrl_chars(b'a\x01') == 'a\\x01'
+
+
+# -- error mapping ------------------------------------------------------------
+
+@pytest.mark.parametrize('status,cls,code', [
+    (400, exc.BackendBadRequest, 400),
+    (401, exc.BackendAuthError, 401),
+    (403, exc.BackendForbidden, 403),
+    (404, exc.BackendNotFound, 404),
+    (405, exc.BackendBadRequest, 405),
+    (409, exc.BackendConflict, 409),
+    (413, exc.BackendOverLimit, 413),
+    (415, exc.BackendBadRequest, 415),
+    (500, exc.BackendError, 502),
+    (501, exc.BackendNotImplemented, 501),
+    (503, exc.BackendUnavailable, 503),
+    (504, exc.BackendUnavailable, 504),
+    (0, exc.BackendUnavailable, 503),
+])
+def test_error_for_status(status, cls, code):
+    error = errors.error_for(status, 'Reason fault (Text.)')
+    assert type(error) is cls
+    assert error.code == code
+
+
+def test_error_keeps_synnefo_text_and_quota_details():
+    error = errors.error_for(
+        413, 'Request Entity Too Large overLimit (Resource Limit Exceeded '
+        'for your account.)',
+        ["Limit for resource 'Virtual Machine' exceeded for your account. "
+         "Available: 0, Requested: 1"])
+    assert isinstance(error, exc.BackendOverLimit)
+    assert error.message.startswith('Resource Limit Exceeded')
+    assert "Limit for resource 'Virtual Machine' exceeded" in error.message
+
+
+def test_error_from_astakos_body_and_cyclades_fault():
+    error = errors.error_for(
+        401, 'Unauthorized',
+        '{"unauthorized": {"code": 401, "message": "Invalid token", '
+        '"details": ""}}')
+    assert error.message == 'Invalid token'
+    inner = '{"unauthorized": {"code": 401, "message": "Invalid token"}}'
+    error = errors.error_for(401, 'UNAUTHORIZED fault (UNAUTHORIZED)', [inner])
+    assert error.message == 'Invalid token'
+
+
+def test_translate_ignores_our_own_bugs():
+    assert errors.translate(KeyError('x')) is None
+    with pytest.raises(KeyError):
+        with errors.translated():
+            raise KeyError('x')
