@@ -33,6 +33,8 @@ DEFAULTS = {
     'occi.keystone_uri': ('', str),
     # largest request body accepted, in bytes
     'occi.max_body_size': (1048576, int),
+    # pooled connections kept per cloud host (kamaki/objpool pools)
+    'occi.synnefo.pool_size': (100, int),
 }
 
 
