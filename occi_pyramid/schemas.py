@@ -1,0 +1,232 @@
+"""Attribute validation with colander, derived from the model.
+
+Parsers hand over strings (text renderings) or JSON values; the schemas
+built here from :class:`~occi_pyramid.model.AttributeDef` coerce them to
+the attribute's type and check enumerations, patterns and required
+attributes.  colander's stock types are lenient (``Boolean`` reads
+``"garbage"`` as true, ``Int`` truncates ``2.5``); OCCI needs the strict
+ones below.  Every failure is a ``colander.Invalid`` keyed by the full OCCI
+attribute name, which the error view answers with 400.
+
+Unknown and immutable attributes are checked before colander runs, so the
+messages name them plainly (:func:`check_attribute_names`).
+"""
+import re
+
+import colander
+
+from .exceptions import OCCIBadRequest, OCCIForbidden
+
+_INT_RE = re.compile(r'^[+-]?\d+$')
+_FLOAT_RE = re.compile(r'^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$')
+
+
+class StrictString(colander.String):
+    """Only strings."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return cstruct
+        if not isinstance(cstruct, str):
+            raise colander.Invalid(
+                node, '%s is not a string' % _show(cstruct))
+        return cstruct
+
+
+class StrictInt(colander.Number):
+    """Integers, or strings of digits; never booleans or fractions."""
+
+    num = int
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return cstruct
+        if isinstance(cstruct, bool):
+            raise colander.Invalid(node, '%s is not an integer'
+                                   % _show(cstruct))
+        if isinstance(cstruct, int):
+            return cstruct
+        if isinstance(cstruct, float) and cstruct.is_integer():
+            return int(cstruct)
+        if isinstance(cstruct, str) and _INT_RE.match(cstruct.strip()):
+            return int(cstruct.strip())
+        raise colander.Invalid(node, '%s is not an integer' % _show(cstruct))
+
+
+class StrictFloat(colander.Number):
+    """Numbers, or strings holding one; never booleans."""
+
+    num = float
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return cstruct
+        if isinstance(cstruct, bool):
+            raise colander.Invalid(node, '%s is not a number'
+                                   % _show(cstruct))
+        if isinstance(cstruct, (int, float)):
+            return float(cstruct)
+        if isinstance(cstruct, str) and _FLOAT_RE.match(cstruct.strip()):
+            return float(cstruct.strip())
+        raise colander.Invalid(node, '%s is not a number' % _show(cstruct))
+
+
+class StrictBoolean(colander.Boolean):
+    """``true``/``false`` (any case, quoted or bare), or JSON booleans."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return cstruct
+        if isinstance(cstruct, bool):
+            return cstruct
+        if isinstance(cstruct, str) and cstruct.strip().lower() in (
+                'true', 'false'):
+            return cstruct.strip().lower() == 'true'
+        raise colander.Invalid(
+            node, '%s is not a boolean (true or false)' % _show(cstruct))
+
+
+class AnyValue(colander.SchemaType):
+    """Arrays and objects: passed through when JSON gave them."""
+
+    def __init__(self, expected):
+        self.expected = expected
+
+    def serialize(self, node, appstruct):
+        return appstruct
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return cstruct
+        if not isinstance(cstruct, self.expected):
+            raise colander.Invalid(node, '%s is not %s' % (
+                _show(cstruct),
+                'an array' if self.expected is list else 'an object'))
+        return cstruct
+
+
+def _show(value):
+    text = repr(value) if not isinstance(value, str) else '"%s"' % value
+    return text if len(text) <= 60 else text[:57] + '...'
+
+
+_TYPES = {
+    'string': StrictString,
+    'enum': StrictString,
+    'integer': StrictInt,
+    'float': StrictFloat,
+    'boolean': StrictBoolean,
+    'array': lambda: AnyValue(list),
+    'object': lambda: AnyValue(dict),
+}
+
+
+def attribute_node(definition, required=None):
+    """A colander node for one attribute definition.
+
+    :param required: override the definition's ``required`` flag (updates
+        never require anything)
+    """
+    validators = []
+    if definition.choices:
+        validators.append(colander.OneOf(definition.choices))
+    if definition.pattern:
+        validators.append(colander.Regex(
+            definition.pattern,
+            msg='does not match the pattern %s' % definition.pattern))
+    if required is None:
+        required = definition.required
+    return colander.SchemaNode(
+        _TYPES[definition.type](),
+        name=definition.name,
+        missing=colander.required if required else colander.drop,
+        validator=colander.All(*validators) if validators else None,
+    )
+
+
+def definitions_for(categories):
+    """Name -> AttributeDef of every category (Kind lineage, Mixin
+    ancestry), later categories winning (a template's default wins)."""
+    definitions = {}
+    for category in categories:
+        if hasattr(category, 'all_attributes'):
+            definitions.update(category.all_attributes())
+        else:
+            definitions.update(category.attributes)
+    return definitions
+
+
+def attribute_schema(definitions, mode='create'):
+    """A mapping schema over ``definitions`` for ``mode``:
+
+    * ``create``: the mutable attributes; required ones without a default
+      must be present;
+    * ``update``: the mutable attributes, none required;
+    * ``action``: the action's parameters as defined.
+    """
+    schema = colander.SchemaNode(colander.Mapping(unknown='raise'))
+    for name, definition in definitions.items():
+        if mode != 'action' and not definition.mutable:
+            continue
+        required = (
+            definition.required and definition.default is None
+            if mode in ('create', 'action') else False
+        )
+        schema.add(attribute_node(definition, required=required))
+    return schema
+
+
+def check_attribute_names(values, definitions, where):
+    """400 for attributes no category defines, naming them."""
+    unknown = sorted(name for name in values if name not in definitions)
+    if unknown:
+        raise OCCIBadRequest(
+            'Unknown attribute%s %s for %s.' % (
+                's' if len(unknown) > 1 else '', ', '.join(unknown), where))
+
+
+def check_immutable(values, definitions, current=None, ignore=()):
+    """Refuse client values for immutable attributes (occi.md §6.8).
+
+    Values equal to the ``current`` ones (what a client echoes from its
+    last GET) are accepted and dropped; ``ignore`` names are dropped
+    silently (``occi.core.id`` on create).  A real change is a 403.
+
+    :returns: ``values`` without the immutable attributes
+    """
+    current = current or {}
+    result = {}
+    for name, value in values.items():
+        definition = definitions.get(name)
+        if definition is None or definition.mutable:
+            result[name] = value
+            continue
+        if name in ignore:
+            continue
+        if name in current and _same(value, current[name]):
+            continue
+        raise OCCIForbidden(
+            'The attribute %s is immutable: the server sets it.' % name)
+    return result
+
+
+def _same(given, current):
+    if isinstance(current, bool):
+        return str(given).strip().lower() == str(current).lower()
+    if isinstance(current, (int, float)):
+        try:
+            return float(given) == float(current)
+        except (TypeError, ValueError):
+            return False
+    return str(given) == str(current)
+
+
+def deserialize(values, definitions, mode='create', where='the entity'):
+    """Validate and coerce ``values`` (attribute name -> string/JSON value).
+
+    :raises OCCIBadRequest: for unknown attributes
+    :raises colander.Invalid: for wrong types, values or missing ones
+    """
+    check_attribute_names(values, definitions, where)
+    schema = attribute_schema(definitions, mode)
+    return schema.deserialize(dict(values))

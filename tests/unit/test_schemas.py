@@ -1,0 +1,112 @@
+"""Attribute validation derived from the model."""
+import colander
+import pytest
+
+from occi_pyramid import model
+from occi_pyramid.exceptions import OCCIBadRequest, OCCIForbidden
+
+
+def _deserialize(values, categories, mode='create'):
+    from occi_pyramid.schemas import definitions_for, deserialize
+
+    return deserialize(values, definitions_for(categories), mode)
+
+
+class TestCoercion:
+    def test_text_values_are_coerced_to_the_attribute_types(self):
+        result = _deserialize({
+            'occi.core.title': 'vm',
+            'occi.compute.cores': '2',
+            'occi.compute.memory': '1.5',
+            'occi.compute.architecture': 'x64',
+        }, [model.COMPUTE])
+        assert result == {
+            'occi.core.title': 'vm', 'occi.compute.cores': 2,
+            'occi.compute.memory': 1.5, 'occi.compute.architecture': 'x64',
+        }
+
+    def test_json_values_keep_their_types(self):
+        result = _deserialize(
+            {'occi.compute.cores': 4, 'occi.compute.memory': 2},
+            [model.COMPUTE])
+        assert result == {'occi.compute.cores': 4,
+                          'occi.compute.memory': 2.0}
+
+    @pytest.mark.parametrize('name, value', [
+        ('occi.compute.cores', '2.5'),
+        ('occi.compute.cores', 2.5),
+        ('occi.compute.cores', True),
+        ('occi.compute.cores', 'two'),
+        ('occi.compute.memory', 'lots'),
+        ('occi.compute.memory', False),
+        ('occi.compute.architecture', 'arm'),
+        ('occi.core.title', 5),
+    ])
+    def test_wrong_values_name_the_attribute(self, name, value):
+        with pytest.raises(colander.Invalid) as info:
+            _deserialize({name: value}, [model.COMPUTE])
+        assert list(info.value.asdict()) == [name]
+
+    @pytest.mark.parametrize('given, expected', [
+        ('true', True), ('"false"'.strip('"'), False), ('TRUE', True),
+        (True, True), (False, False),
+    ])
+    def test_booleans_are_strict(self, given, expected):
+        from occi_pyramid.schemas import StrictBoolean
+
+        node = colander.SchemaNode(StrictBoolean(), name='b')
+        assert node.deserialize(given) is expected
+        with pytest.raises(colander.Invalid):
+            node.deserialize('yes')
+
+
+class TestNames:
+    def test_unknown_attributes_are_named(self):
+        with pytest.raises(OCCIBadRequest) as info:
+            _deserialize({'occi.compute.cores': '1', 'com.example.x': '1',
+                          'occi.storage.size': '1'}, [model.COMPUTE])
+        assert 'com.example.x, occi.storage.size' in info.value.message
+
+    def test_mixin_attributes_are_known_with_the_mixin(self):
+        result = _deserialize({'occi.network.address': '10.0.0.0/24'},
+                              [model.NETWORK, model.IPNETWORK])
+        assert result == {'occi.network.address': '10.0.0.0/24'}
+
+    def test_required_attributes_must_be_given_on_create(self):
+        with pytest.raises(colander.Invalid) as info:
+            _deserialize({}, [model.STORAGE])
+        assert 'occi.storage.size' in info.value.asdict()
+        assert _deserialize({}, [model.STORAGE], mode='update') == {}
+
+
+class TestImmutable:
+    def _check(self, values, current=None, ignore=()):
+        from occi_pyramid.schemas import check_immutable, definitions_for
+
+        return check_immutable(values, definitions_for([model.COMPUTE]),
+                               current, ignore)
+
+    def test_a_client_cannot_set_the_state(self):
+        with pytest.raises(OCCIForbidden) as info:
+            self._check({'occi.compute.state': 'active'})
+        assert 'occi.compute.state' in info.value.message
+
+    def test_echoed_values_are_accepted_and_dropped(self):
+        assert self._check(
+            {'occi.compute.state': 'active', 'occi.compute.cores': '2',
+             'occi.core.id': '42'},
+            current={'occi.compute.state': 'active', 'occi.core.id': '42'},
+        ) == {'occi.compute.cores': '2'}
+
+    def test_ignored_names_are_dropped(self):
+        assert self._check({'occi.core.id': 'x'}, ignore=('occi.core.id',)) \
+            == {}
+
+    def test_immutable_attributes_are_not_in_the_create_schema(self):
+        from occi_pyramid.schemas import attribute_schema, definitions_for
+
+        schema = attribute_schema(definitions_for([model.COMPUTE]))
+        names = [node.name for node in schema.children]
+        assert 'occi.compute.state' not in names
+        assert 'occi.core.id' not in names
+        assert 'occi.compute.cores' in names
