@@ -6,6 +6,13 @@ from .settings import __version__  # noqa: F401
 
 def main(global_config, **settings):
     """The paste app factory: compose the subsystems, nothing else."""
-    with Configurator(settings=settings) as config:
+    with Configurator(
+        settings=settings, root_factory='.contexts.root_factory'
+    ) as config:
         config.include('.settings')
+        config.include('.categories')
+        config.include('.negotiation')
+        config.include('.subscribers')
+        config.include('.renderers.pyramid')
+        config.include('.views')
     return config.make_wsgi_app()

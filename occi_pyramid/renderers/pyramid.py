@@ -1,64 +1,51 @@
 """The ``occi`` Pyramid renderer: views return model objects and this
 renderer turns them into bytes and headers in the negotiated format."""
-from ..negotiation import (
-    JSON, OCCI, OCCI_JSON, OCCI_PLAIN, PLAIN, URI_LIST,
-)
-from .json import OCCIJSONRendering
-from .text import TextOCCIRendering, TextPlainRendering
-from .urilist import URIListRendering
-from .urls import URLs
-
-#: media type -> rendering class
-RENDERINGS = {
-    PLAIN: TextPlainRendering,
-    OCCI_PLAIN: TextPlainRendering,
-    OCCI: TextOCCIRendering,
-    URI_LIST: URIListRendering,
-    OCCI_JSON: OCCIJSONRendering,
-    JSON: OCCIJSONRendering,
-}
-
-
-def request_urls(request):
-    """Path and URL builder for this request (mount point aware)."""
-    return URLs(request.application_url, request.script_name)
+from . import RENDERINGS, URLs, rendering_for
+from ..negotiation import JSON, OCCI_JSON, PLAIN
 
 
 def rendering(request, media_type):
-    return RENDERINGS[media_type](request_urls(request))
+    """The rendering of ``media_type`` for this request (mount aware).
+
+    ``application/json`` gets the OCCI JSON rendering under its own name,
+    for clients that ask for plain JSON (rOCCI-server does the same).
+    """
+    urls = URLs.from_request(request)
+    if media_type == JSON:
+        result = rendering_for(OCCI_JSON, urls)
+        result.media_type = JSON
+        return result
+    return rendering_for(media_type, urls)
 
 
-def _apply(response, rendered, media_type):
+def _apply(response, rendered):
     for name, value in rendered.headers:
         response.headers.add(name, value)
-    response.content_type = media_type
-    response.charset = 'utf-8'
-    body = rendered.body
-    response.text = body if body is not None else ''
+    response.content_type = rendered.content_type
+    response.charset = rendered.charset
+    response.text = rendered.body or ''
 
 
 def render_error(request, response, media_type, code, message):
     """Write an error rendering of ``message`` into ``response``."""
-    if media_type not in RENDERINGS:
+    if media_type not in RENDERINGS and media_type != JSON:
         media_type = PLAIN
-    rendered = rendering(request, media_type).render_error(code, message)
-    _apply(response, rendered, media_type)
+    _apply(response, rendering(request, media_type).render_error(
+        code, message))
 
 
 class OCCIRenderer:
-    """Renderer factory registered as ``occi``."""
+    """Renderer factory registered as ``occi``: renders the view's model
+    object in ``request.occi_format``."""
 
     def __init__(self, info):
         self.info = info
 
     def __call__(self, value, system):
         request = system['request']
-        media_type = request.occi_format
-        rendered = rendering(request, media_type).render(value)
         response = request.response
-        _apply(response, rendered, media_type)
-        if request.method == 'HEAD':
-            return None
+        _apply(response, rendering(request, request.occi_format).render(
+            value))
         return response.body
 
 

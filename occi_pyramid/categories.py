@@ -1,0 +1,186 @@
+"""Which OCCI categories the server knows, per request.
+
+Static categories (the core and infrastructure model) are registered at
+configuration time with the ``add_occi_kind`` / ``add_occi_mixin``
+directives.  Dynamic ones — os_tpl and resource_tpl mixins made from the
+cloud's images and flavors, user-defined mixins — come from *category
+sources*: callables ``source(request) -> iterable of Category`` registered
+with ``config.add_occi_category_source``.  ``request.categories`` merges
+both, calling the sources only when a lookup misses the static set, so
+traversing ``/compute/42`` never calls the cloud.
+"""
+from zope.interface import implementer
+
+from . import model
+from .interfaces import ICategoryRegistry
+
+
+@implementer(ICategoryRegistry)
+class CategoryRegistry:
+    """An index of categories by type id and by location."""
+
+    def __init__(self, categories=()):
+        self._by_id = {}
+        self._by_location = {}
+        self._order = []
+        for category in categories:
+            self.add(category)
+
+    def add(self, category):
+        """Add a category; a clash of type id or location is an error."""
+        key = (category.category_class, category.type_id)
+        if key in self._by_id:
+            raise ValueError('category %s registered twice'
+                             % category.type_id)
+        location = getattr(category, 'location', None)
+        if location and location in self._by_location:
+            raise ValueError('location %s bound twice' % location)
+        self._by_id[key] = category
+        if location:
+            self._by_location[location] = category
+        self._order.append(category)
+        for action in getattr(category, 'actions', ()):
+            if ('action', action.type_id) not in self._by_id:
+                self.add(action)
+
+    def extend(self, categories):
+        """Add the categories not registered yet (by class and type id)."""
+        for category in categories:
+            if (category.category_class, category.type_id) not in \
+                    self._by_id:
+                self.add(category)
+
+    def get(self, type_id, category_class=None):
+        if category_class is not None:
+            return self._by_id.get((category_class, type_id))
+        for cls in ('kind', 'mixin', 'action'):
+            category = self._by_id.get((cls, type_id))
+            if category is not None:
+                return category
+        return None
+
+    def by_location(self, path):
+        return self._by_location.get(path)
+
+    def locations(self):
+        return list(self._by_location)
+
+    def __iter__(self):
+        return iter(self._order)
+
+    def __len__(self):
+        return len(self._order)
+
+    @property
+    def kinds(self):
+        return [c for c in self._order if isinstance(c, model.Kind)]
+
+    @property
+    def mixins(self):
+        return [c for c in self._order if isinstance(c, model.Mixin)]
+
+    @property
+    def actions(self):
+        return [c for c in self._order if isinstance(c, model.Action)]
+
+
+class RequestCategories:
+    """``request.categories``: the static registry plus the dynamic
+    categories of this request's user, loaded at most once per request.
+    """
+
+    def __init__(self, static, sources, request):
+        self.static = static
+        self._sources = sources
+        self._request = request
+        self._merged = None
+
+    @property
+    def all(self):
+        """Every category, static then dynamic (loads dynamic ones)."""
+        if self._merged is None:
+            merged = CategoryRegistry()
+            merged.extend(self.static)
+            for source in self._sources:
+                merged.extend(source(self._request))
+            self._merged = merged
+        return self._merged
+
+    def get(self, type_id, category_class=None):
+        found = self.static.get(type_id, category_class)
+        if found is None and self._sources:
+            found = self.all.get(type_id, category_class)
+        return found
+
+    def by_location(self, path):
+        found = self.static.by_location(path)
+        if found is None and self._sources:
+            found = self.all.by_location(path)
+        return found
+
+    def locations(self, dynamic=True):
+        registry = self.all if dynamic and self._sources else self.static
+        return registry.locations()
+
+    def __iter__(self):
+        return iter(self.all)
+
+
+def get_static_registry(registry):
+    return registry.getUtility(ICategoryRegistry)
+
+
+def request_categories(request):
+    registry = request.registry
+    return RequestCategories(
+        registry.getUtility(ICategoryRegistry),
+        getattr(registry, 'occi_category_sources', ()),
+        request,
+    )
+
+
+def _add_category(config, category):
+    static = config.registry.getUtility(ICategoryRegistry)
+
+    def register():
+        static.add(category)
+
+    config.action(('occi-category', category.category_class,
+                   category.type_id), register)
+
+
+def add_occi_kind(config, kind):
+    """Directive: serve ``kind`` (its location becomes a collection)."""
+    _add_category(config, kind)
+
+
+def add_occi_mixin(config, mixin):
+    """Directive: serve a provider ``mixin``."""
+    _add_category(config, mixin)
+
+
+def add_occi_category_source(config, source):
+    """Directive: ``source(request)`` yields the request's dynamic
+    categories (templates, user mixins)."""
+    source = config.maybe_dotted(source)
+
+    def register():
+        registry = config.registry
+        if not hasattr(registry, 'occi_category_sources'):
+            registry.occi_category_sources = []
+        registry.occi_category_sources.append(source)
+
+    config.action(None, register)
+
+
+def includeme(config):
+    config.registry.registerUtility(CategoryRegistry(), ICategoryRegistry)
+    config.add_directive('add_occi_kind', add_occi_kind)
+    config.add_directive('add_occi_mixin', add_occi_mixin)
+    config.add_directive('add_occi_category_source',
+                         add_occi_category_source)
+    config.add_request_method(request_categories, 'categories', reify=True)
+    for category in model.CORE_KINDS + model.KINDS:
+        config.add_occi_kind(category)
+    for mixin in model.MIXINS:
+        config.add_occi_mixin(mixin)

@@ -1,0 +1,121 @@
+"""Content negotiation, once per request, before any side effect.
+
+``request.occi_format`` is the media type the response will be rendered
+in.  It is computed when the context is found (a ContextFound subscriber
+touches it), so an unsupported ``Accept`` gets 406 before the view runs.
+``request.occi_body`` parses the request body (or the OCCI headers) once;
+an unsupported ``Content-Type`` gets 415 and a malformed body 400.
+"""
+from pyramid.events import ContextFound
+
+from .exceptions import OCCINotAcceptable, OCCIRequestTooLarge
+from .interfaces import ICollection, IQueryInterface
+
+PLAIN = 'text/plain'
+OCCI_PLAIN = 'text/occi+plain'
+OCCI = 'text/occi'
+URI_LIST = 'text/uri-list'
+OCCI_JSON = 'application/occi+json'
+JSON = 'application/json'
+
+#: offered for everything; text/plain first: it is the OCCI default for a
+#: request with no Accept or */*
+ENTITY_OFFERS = (PLAIN, OCCI, OCCI_JSON, OCCI_PLAIN, JSON)
+#: offered where the answer is a list of locations
+LISTING_OFFERS = ENTITY_OFFERS + (URI_LIST,)
+
+#: the media types the server renders (the Accept response header)
+ALL_TYPES = (PLAIN, OCCI_PLAIN, OCCI, URI_LIST, OCCI_JSON)
+
+
+def offers_for(context):
+    """The media types a context can be rendered in."""
+    if ICollection.providedBy(context) or IQueryInterface.providedBy(context):
+        return LISTING_OFFERS
+    return ENTITY_OFFERS
+
+
+def negotiate(accept, offers):
+    """Pick the best of ``offers`` for a webob ``accept`` value.
+
+    A missing, empty or malformed Accept, or ``*/*``, gives the first
+    offer (text/plain).  Raises :class:`OCCINotAcceptable` when nothing
+    offered is acceptable.
+    """
+    try:
+        acceptable = accept.acceptable_offers(list(offers))
+    except AttributeError:  # an invalid header object
+        acceptable = [(offers[0], 1.0)]
+    if not acceptable:
+        raise OCCINotAcceptable(
+            'None of the media types in Accept (%s) can be rendered here; '
+            'available: %s' % (str(accept), ', '.join(offers)))
+    return acceptable[0][0]
+
+
+def occi_format(request):
+    """The negotiated media type of the response (reified)."""
+    return negotiate(request.accept, offers_for(request.context))
+
+
+def occi_format_or_default(request):
+    """The negotiated type, or text/plain when negotiation is impossible
+    (no context yet, or the Accept is the error being reported)."""
+    try:
+        if getattr(request, 'context', None) is None:
+            return negotiate(request.accept, ENTITY_OFFERS)
+        return request.occi_format
+    except Exception:
+        return PLAIN
+
+
+def occi_body(request):
+    """The request parsed into a plain cstruct (reified); see parsers."""
+    from .parsers import parse_request
+
+    limit = request.registry.settings.get('occi.max_body_size')
+    length = request.content_length
+    if limit and length is not None and length > limit:
+        raise OCCIRequestTooLarge(
+            'The request body (%d bytes) is larger than the %d bytes '
+            'this server accepts.' % (length, limit))
+    body = request.body
+    if limit and len(body) > limit:
+        raise OCCIRequestTooLarge(
+            'The request body is larger than the %d bytes this server '
+            'accepts.' % limit)
+    content_type = request.headers.get('Content-Type', '')
+    return parse_request(content_type, body, request.headers)
+
+
+def auth_token(request):
+    """The caller's token: ``X-Auth-Token``, or the password of HTTP Basic
+    credentials for clients that speak only Basic (reified)."""
+    token = request.headers.get('X-Auth-Token', '').strip()
+    if token:
+        return token
+    authorization = request.authorization
+    if authorization and authorization.authtype.lower() == 'basic':
+        import base64
+        import binascii
+
+        try:
+            decoded = base64.b64decode(authorization.params.strip(),
+                                       validate=True).decode('utf-8')
+        except (binascii.Error, UnicodeDecodeError, AttributeError):
+            return None
+        _, _, password = decoded.partition(':')
+        return password.strip() or None
+    return None
+
+
+def negotiate_early(event):
+    """ContextFound: fail with 406 before the view has any side effect."""
+    event.request.occi_format
+
+
+def includeme(config):
+    config.add_request_method(occi_format, 'occi_format', reify=True)
+    config.add_request_method(occi_body, 'occi_body', reify=True)
+    config.add_request_method(auth_token, 'auth_token', reify=True)
+    config.add_subscriber(negotiate_early, ContextFound)

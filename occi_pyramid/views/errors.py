@@ -1,0 +1,147 @@
+"""Every exception becomes an OCCI error rendering (style.md §3.6).
+
+The status and message come from the exception; the body follows the
+negotiated format when negotiation succeeded (text/plain otherwise):
+text/plain carries the message, text/occi an ``X-OCCI-Error`` header,
+JSON ``{"code": …, "message": …}``.
+"""
+import logging
+
+import colander
+from pyramid.exceptions import PredicateMismatch
+from pyramid.httpexceptions import HTTPException, HTTPNotFound
+from pyramid.view import exception_view_config
+from zope.interface import providedBy
+
+from ..exceptions import (
+    BackendAuthError, InvalidAction, OCCIError, OCCIMethodNotAllowed,
+)
+from ..negotiation import occi_format_or_default
+
+log = logging.getLogger(__name__)
+
+
+def error_response(request, code, message, headers=()):
+    """Render an OCCI error into ``request.response``."""
+    from ..renderers.pyramid import render_error
+
+    response = request.response
+    response.status_int = code
+    media_type = occi_format_or_default(request)
+    render_error(request, response, media_type, code, message)
+    for name, value in headers:
+        response.headers[name] = value
+    return response
+
+
+@exception_view_config(OCCIError)
+def occi_error(exc, request):
+    headers = list(exc.headers.items())
+    if isinstance(exc, BackendAuthError):
+        headers.append(('WWW-Authenticate', www_authenticate(request)))
+    if exc.code == 503:
+        headers.append(('Retry-After', '30'))
+    if exc.code >= 500 and exc.code != 501:
+        log.warning('%s %s -> %d %s (%s)', request.method, request.path_qs,
+                    exc.code, exc.message, getattr(exc, 'details', ''))
+    return error_response(request, exc.code, exc.message, headers)
+
+
+def www_authenticate(request):
+    """``Keystone uri='<identity URL>'`` so Keystone-style clients can
+    fetch a token and retry (the snf-occi precedent)."""
+    settings = request.registry.settings
+    uri = settings.get('occi.keystone_uri') or ''
+    if not uri:
+        backend = getattr(request, 'registry', None) and \
+            settings.get('occi.synnefo.resolved_auth_url')
+        uri = backend or settings.get('occi.synnefo.auth_url', '')
+    return "Keystone uri='%s'" % uri
+
+
+@exception_view_config(colander.Invalid)
+def invalid_attributes(exc, request):
+    errors = exc.asdict()
+    message = '; '.join(
+        '%s: %s' % (name, text) for name, text in sorted(errors.items())
+    ) or str(exc)
+    return error_response(request, 400, 'Invalid attributes: ' + message)
+
+
+@exception_view_config(PredicateMismatch)
+def no_view_matched(exc, request):
+    """A context was found but no view fits the method or the action."""
+    context = getattr(request, 'context', None)
+    action = request.GET.get('action')
+    methods = allowed_methods(request, context)
+    if request.method == 'POST' and action is not None and 'POST' in methods:
+        exc = InvalidAction(
+            'The action %r is not defined for %s.'
+            % (action, getattr(context, 'path', request.path)))
+        return occi_error(exc, request)
+    exc = OCCIMethodNotAllowed(
+        'The method %s is not allowed on %s.' % (
+            request.method, getattr(context, 'path', request.path)),
+        allow=methods)
+    return occi_error(exc, request)
+
+
+@exception_view_config(HTTPNotFound)
+def not_found(exc, request):
+    return error_response(
+        request, 404, 'Nothing is found at %s.' % request.path)
+
+
+@exception_view_config(HTTPException)
+def http_exception(exc, request):
+    message = exc.detail or exc.explanation or exc.title
+    headers = [(k, v) for k, v in exc.headers.items()
+               if k.lower() in ('allow', 'location', 'www-authenticate')]
+    return error_response(request, exc.code, str(message), headers)
+
+
+@exception_view_config(Exception)
+def unexpected(exc, request):
+    log.exception('Unexpected error on %s %s', request.method,
+                  request.path_qs)
+    return error_response(
+        request, 500, 'An internal error occurred; it has been logged.')
+
+
+# -- Allow: computed from the registered views -------------------------------
+
+
+def _methods_by_context(registry):
+    cached = getattr(registry, '_occi_allowed_methods', None)
+    if cached is not None:
+        return cached
+    table = {}
+    for entry in registry.introspector.get_category('views'):
+        intr = entry['introspectable']
+        if intr.get('exception_only') or intr.get('context') is None:
+            continue
+        context = intr['context']
+        if isinstance(context, type) and issubclass(context, Exception):
+            continue
+        methods = intr.get('request_methods') or ()
+        if isinstance(methods, str):
+            methods = (methods,)
+        if not methods:
+            continue
+        bucket = table.setdefault(context, set())
+        bucket.update(methods)
+        if 'GET' in methods:
+            bucket.add('HEAD')
+    registry._occi_allowed_methods = table
+    return table
+
+
+def allowed_methods(request, context):
+    """The methods some view accepts for ``context``."""
+    if context is None:
+        return []
+    table = _methods_by_context(request.registry)
+    methods = set()
+    for iface in providedBy(context).__sro__:
+        methods |= table.get(iface, set())
+    return sorted(methods)
