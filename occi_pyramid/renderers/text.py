@@ -44,14 +44,12 @@ class TextPlainRendering(_TextRendering):
 def header_safe(value):
     """A str WSGI (PEP 3333) can send: latin-1 code points only.
 
-    Characters outside latin-1 are sent as their UTF-8 bytes (the
-    "bytes as latin-1" convention); the text/occi parser undoes this.
+    Header values always travel as UTF-8 bytes, written in the "bytes as
+    latin-1" convention (ASCII is unchanged); the text/occi parser undoes
+    this.  NB: always, not only when a character is outside latin-1,
+    so that the reader never has to guess.
     """
-    try:
-        value.encode('latin-1')
-    except UnicodeEncodeError:
-        value = value.encode('utf-8').decode('latin-1')
-    return value
+    return value.encode('utf-8').decode('latin-1')
 
 
 def merge_pairs(pairs):
