@@ -134,17 +134,28 @@ def _network_cause(exc):
     return None
 
 
-def _is_tls(exc):
-    seen = set()
+def _tls_cause(exc):
+    """The TLS error behind ``exc`` (an ``ssl.SSLError`` or kamaki's
+    ``KamakiSSLError``), or None."""
+    found, seen = None, set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if isinstance(exc, ssl.SSLError) or type(exc).__name__ in (
+        if isinstance(exc, ssl.SSLError):
+            return exc
+        if found is None and type(exc).__name__ in (
                 'KamakiSSLError', 'SSLUnicodeError', 'SSLCredentialsMissing'):
-            return True
+            found = exc
         errobject = getattr(exc, 'errobject', None)
         exc = errobject if isinstance(errobject, BaseException) else (
             exc.__cause__ or exc.__context__)
-    return False
+    return found
+
+
+def _tls_reason(error):
+    if isinstance(error, ssl.SSLError):
+        return (getattr(error, 'verify_message', None) or error.reason
+                or str(error))
+    return ('%s' % error).strip()
 
 
 def translate(exc):
@@ -155,10 +166,11 @@ def translate(exc):
     """
     if isinstance(exc, BackendError):
         return exc
-    if _is_tls(exc):
+    tls = _tls_cause(exc)
+    if tls is not None:
         return BackendError(
-            'TLS connection to the cloud failed: %s' % exc, code=502,
-            details=repr(exc))
+            'TLS connection to the cloud failed: %s' % _tls_reason(tls),
+            code=502, details=repr(tls))
     cause = _network_cause(exc)
     if cause is not None:
         if isinstance(cause, (socket.timeout, TimeoutError)):
