@@ -285,13 +285,18 @@ def parse_link(text, where):
 
 
 def parse_attribute(text, where):
-    """``name=value`` → ``(name, value)``."""
+    """``name=value`` → ``(name, value)`` (a trailing ``;`` is
+    tolerated)."""
     name, equals, value = text.partition('=')
     name = name.strip()
     if not equals:
         _fail(where, 'attribute %r has no "=value"' % _short(text))
     check_attribute_name(name, where)
-    return name, unquote(value, '%s %s' % (where, name))
+    where = '%s %s' % (where, name)
+    value, *rest = split_outside_quotes(value, ';', where)
+    if any(part.strip() for part in rest):
+        _fail(where, 'unexpected ";" in %r' % _short(text))
+    return name, unquote(value, where)
 
 
 def parse_location(text, where):
@@ -464,6 +469,11 @@ def _object(value, where):
     return _expect(value, dict, where, 'an object')
 
 
+def _or_empty(value):
+    """``null`` members count as absent (``{}``)."""
+    return {} if value is None else value
+
+
 def _id_list(value, where):
     ids = [_string(item, where) for item in _list(value, where)]
     for type_id in ids:
@@ -521,7 +531,7 @@ class OCCIJSONParser:
             _string(document['action'], 'JSON action'), 'JSON action')
         cstruct['categories'].append(category_cstruct(term, scheme, 'action'))
         cstruct['attributes'] = dict(_object(
-            document.get('attributes') or {}, 'JSON action attributes'))
+            _or_empty(document.get('attributes')), 'JSON action attributes'))
         return cstruct
 
     def collection(self, document):
@@ -612,7 +622,7 @@ class OCCIJSONParser:
             cstruct['categories'].append(self.category(
                 item, 'mixin', '%s mixins[%d]' % (where, index)))
         attributes = cstruct['attributes']
-        attributes.update(_object(document.get('attributes') or {},
+        attributes.update(_object(_or_empty(document.get('attributes')),
                                   where + ' attributes'))
         for member, name in CORE_MEMBERS:
             if document.get(member) is not None:
