@@ -481,12 +481,29 @@ def _id_list(value, where):
     return ids
 
 
+def category_class(document):
+    """The class of a bare JSON category object, told by its members (the
+    JSON rendering has no ``class``): ``depends``/``applies`` → mixin,
+    ``parent`` → kind, ``location`` → mixin, ``actions`` → kind, else an
+    action (which carries only term, scheme, title and attributes)."""
+    if 'depends' in document or 'applies' in document:
+        return 'mixin'
+    if 'parent' in document:
+        return 'kind'
+    if 'location' in document:
+        return 'mixin'
+    if 'actions' in document:
+        return 'kind'
+    return 'action'
+
+
 class OCCIJSONParser:
     """``application/occi+json`` (and ``application/json``).
 
     Understands entities (a resource with its links, a link), entity
     collections ``{"resources": […], "links": […]}``, action invocations,
-    category definitions ``{"kinds"|"mixins"|"actions": […]}``, rOCCI's
+    category definitions ``{"kinds"|"mixins"|"actions": […]}`` or one bare
+    category object (see :func:`category_class`), rOCCI's
     ``{"mixins": ["<id>", …]}`` partial updates and location lists (an
     array of URL strings, or of objects carrying ``location``).
     """
@@ -512,6 +529,11 @@ class OCCIJSONParser:
         _object(document, 'JSON body')
         if 'action' in document:
             return self.action(document)
+        if 'term' in document or 'scheme' in document:
+            cstruct = empty_cstruct()
+            cstruct['categories'].append(self.category(
+                document, category_class(document), 'JSON category'))
+            return cstruct
         if ENTITY_MEMBERS.intersection(document):
             return self.entity(document, 'JSON entity')
         return self.collection(document)

@@ -50,13 +50,14 @@ def _ids(categories):
 
 
 class OCCIJSONRendering(Rendering):
-    """OCCI JSON documents, dumped with sorted keys and 2-space indent."""
+    """OCCI JSON documents, 2-space indented, members in model order
+    (the order of attribute definitions is the model's, as in text)."""
 
     media_types = ('application/occi+json',)
 
     def dump(self, document):
         return self.rendered(
-            json.dumps(document, indent=2, sort_keys=True, default=str)
+            json.dumps(document, indent=2, default=str)
             + '\n'
         )
 
@@ -87,8 +88,6 @@ class OCCIJSONRendering(Rendering):
     @document.register
     def _(self, resource: Resource):
         document = self._entity(resource)
-        if resource.summary is not None:
-            document['summary'] = resource.summary
         document['links'] = [self.document(link) for link in resource.links]
         return document
 
@@ -160,20 +159,19 @@ class OCCIJSONRendering(Rendering):
     # -- parts -------------------------------------------------------------
 
     def _entity(self, entity):
-        document = {
-            'kind': entity.kind.type_id,
-            'id': entity.id,
-            'mixins': _ids(entity.mixins),
-            'attributes': {
-                name: value for name, value in entity.attributes.items()
-                if value is not None and name not in CORE_ATTRIBUTE_NAMES
-            },
-            'actions': _ids(entity.actions),
-        }
+        document = {'kind': entity.kind.type_id, 'id': entity.id}
         if entity.title is not None:
             document['title'] = entity.title
+        if getattr(entity, 'summary', None) is not None:
+            document['summary'] = entity.summary
         if entity.location:
             document['location'] = self.urls.url(entity.location)
+        document['mixins'] = _ids(entity.mixins)
+        document['attributes'] = {
+            name: value for name, value in entity.attributes.items()
+            if value is not None and name not in CORE_ATTRIBUTE_NAMES
+        }
+        document['actions'] = _ids(entity.actions)
         return document
 
     def _end(self, location, kind):
