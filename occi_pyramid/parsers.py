@@ -320,7 +320,11 @@ class _Structures:
             if not item.strip():
                 continue
             if structure == CATEGORY:
-                self.cstruct['categories'].append(parse_category(item, where))
+                parsed = parse_category(item, where)
+                # NB: clients that send structures both in the body and as
+                # headers (rOCCI) may repeat a Category; keep it once
+                if parsed not in self.cstruct['categories']:
+                    self.cstruct['categories'].append(parsed)
             elif structure == LINK:
                 self.cstruct['links'].append(parse_link(item, where))
             elif structure == ATTRIBUTE:

@@ -96,6 +96,12 @@ class TestTextPlainParser(ParseErrorAssertions, unittest.TestCase):
             'occi.credentials.ssh.publickey': 'ssh-rsa A',
         })
 
+    def test_category_in_body_and_header_counts_once(self):
+        cstruct = self._callFUT('Category: %s\n' % COMPUTE_CATEGORY,
+                                {'Category': COMPUTE_CATEGORY})
+        self.assertEqual(cstruct['categories'],
+                         [category('compute', INFRA, 'kind')])
+
     def test_pocci_query_interface_mixin(self):
         cstruct = self._callFUT(
             'Category: vip; scheme="http://myocci.example/tags/alice#"; '
