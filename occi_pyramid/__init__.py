@@ -14,5 +14,7 @@ def main(global_config, **settings):
         config.include('.negotiation')
         config.include('.subscribers')
         config.include('.renderers.pyramid')
+        config.include('.backends')
+        config.include('.backends.synnefo.occi')
         config.include('.views')
     return config.make_wsgi_app()

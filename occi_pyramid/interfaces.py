@@ -279,3 +279,37 @@ class IBackendSession(Interface):
 
     def detach_volume(server_id, volume_id):
         """Detach a volume from a server."""
+
+
+class IOCCISession(Interface):
+    """The OCCI operations of one request (``request.occi``): OCCI model
+    objects in and out, built on the request's :class:`IBackendSession`.
+    """
+
+    def templates():
+        """Return the dynamic template mixins (os_tpl per image,
+        resource_tpl per flavor) the caller may use."""
+
+    def list(kind):
+        """Return every entity of ``kind`` (and of its sub-kinds) the caller
+        owns, with one backend list call per concrete kind."""
+
+    def get(kind, id):
+        """Return one entity; raise OCCINotFound when it does not exist."""
+
+    def create(data):
+        """Create an entity from validated :class:`EntityData`; return it.
+        """
+
+    def update(entity, data):
+        """Partial update (POST to the entity); return the new entity."""
+
+    def replace(entity, data):
+        """Full update (PUT); return the new entity."""
+
+    def delete(entity):
+        """Delete an entity (and the links it owns)."""
+
+    def run_action(entity, action, attributes):
+        """Trigger ``action`` with validated parameters; return an
+        ActionResult."""

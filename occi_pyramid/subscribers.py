@@ -2,9 +2,9 @@
 every response carries."""
 import re
 
-from pyramid.events import NewRequest, NewResponse
+from pyramid.events import ContextFound, NewRequest, NewResponse
 
-from .exceptions import OCCINotImplemented
+from .exceptions import BackendAuthError, OCCINotImplemented
 from .negotiation import ALL_TYPES
 
 #: the OCCI versions this server speaks
@@ -30,6 +30,16 @@ def check_version(event):
                     'OCCI/' + v for v in SUPPORTED_VERSIONS)))
 
 
+def require_token(event):
+    """ContextFound: every OCCI operation acts for a cloud user, so a
+    request without a token gets 401 and the WWW-Authenticate header that
+    tells Keystone-style clients where to get one."""
+    if not event.request.auth_token:
+        raise BackendAuthError(
+            'Authentication required: send the cloud token in X-Auth-Token '
+            '(or as the password of HTTP Basic credentials).')
+
+
 def add_server_headers(event):
     """NewResponse: ``Server: occi-pyramid/<v> OCCI/1.1 OCCI/1.2`` and the
     ``Accept`` list of media types the server renders (1.2 SHOULD)."""
@@ -44,4 +54,5 @@ def add_server_headers(event):
 
 def includeme(config):
     config.add_subscriber(check_version, NewRequest)
+    config.add_subscriber(require_token, ContextFound)
     config.add_subscriber(add_server_headers, NewResponse)

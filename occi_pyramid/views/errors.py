@@ -16,6 +16,7 @@ from zope.interface import providedBy
 from ..exceptions import (
     BackendAuthError, InvalidAction, OCCIError, OCCIMethodNotAllowed,
 )
+from ..interfaces import IBackend
 from ..negotiation import occi_format_or_default
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,8 @@ def www_authenticate(request):
     settings = request.registry.settings
     uri = settings.get('occi.keystone_uri') or ''
     if not uri:
-        backend = getattr(request, 'registry', None) and \
-            settings.get('occi.synnefo.resolved_auth_url')
-        uri = backend or settings.get('occi.synnefo.auth_url', '')
+        backend = request.registry.queryUtility(IBackend)
+        uri = getattr(backend, 'auth_url', '') or ''
     return "Keystone uri='%s'" % uri
 
 

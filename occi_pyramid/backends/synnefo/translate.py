@@ -1,0 +1,286 @@
+"""Pure translation between Synnefo (Cyclades) JSON and the OCCI model.
+
+No I/O and no kamaki: every function takes the plain dicts the backend
+session returns and gives model objects (or the reverse).  Most of the
+Synnefo knowledge of the OCCI layer lives here, with table-driven tests.
+
+Templates: each image is an os_tpl mixin whose term is ``image-<uuid>``,
+each flavor a resource_tpl mixin whose term is ``flavor-<id>``.  Terms made
+from ids are stable (a rename in the cloud does not change them), follow
+the OCCI 1.1 term grammar and map back to the image or flavor without a
+lookup; the human name is the mixin's title.
+"""
+import re
+
+from ... import model
+from ...model import AttributeDef, Mixin, Resource, attribute_map
+
+OS_TPL_SCHEME = 'http://schemas.synnefo.org/occi/templates/os#'
+RESOURCE_TPL_SCHEME = 'http://schemas.synnefo.org/occi/templates/resource#'
+
+_IMAGE_TERM = re.compile(r'^image-([0-9a-f-]+)$')
+_FLAVOR_TERM = re.compile(r'^flavor-(\d+)$')
+
+
+# -- templates -----------------------------------------------------------------
+
+def os_tpl_term(image_id):
+    return 'image-%s' % str(image_id).lower()
+
+
+def image_id_of(term):
+    """The image id an os_tpl term names, or ``None``."""
+    match = _IMAGE_TERM.match(term or '')
+    return match.group(1) if match else None
+
+
+def resource_tpl_term(flavor_id):
+    return 'flavor-%s' % flavor_id
+
+
+def flavor_id_of(term):
+    """The flavor id a resource_tpl term names (an int), or ``None``."""
+    match = _FLAVOR_TERM.match(term or '')
+    return int(match.group(1)) if match else None
+
+
+def os_template(image_id, image=None):
+    """The os_tpl mixin of an image (``image``: its compute record)."""
+    term = os_tpl_term(image_id)
+    attributes = {}
+    title = None
+    if image is not None:
+        title = image.get('name')
+        metadata = image.get('metadata') or {}
+        description = metadata.get('description')
+        if description:
+            title = '%s (%s)' % (title, description) if title else \
+                description
+    return Mixin(
+        OS_TPL_SCHEME, term, title or 'Image %s' % image_id,
+        attributes=attributes, depends=[model.OS_TPL],
+        applies=[model.COMPUTE],
+        location='%s%s/' % (model.OS_TPL.location, term),
+    )
+
+
+def gib(mebibytes):
+    """MiB (Synnefo flavor RAM) to GiB (OCCI memory)."""
+    return round(mebibytes / 1024.0, 3)
+
+
+def resource_template(flavor_id, flavor=None):
+    """The resource_tpl mixin of a flavor: its cores, memory (GiB) and disk
+    (GB) as immutable attributes with those defaults."""
+    term = resource_tpl_term(flavor_id)
+    attributes = {}
+    title = 'Flavor %s' % flavor_id
+    if flavor is not None:
+        title = 'Flavor %s: %d core%s, %s GiB memory, %d GB disk' % (
+            flavor.get('name', flavor_id), flavor['vcpus'],
+            '' if flavor['vcpus'] == 1 else 's',
+            _number(gib(flavor['ram'])), flavor['disk'])
+        attributes = attribute_map(
+            AttributeDef('occi.compute.cores', 'integer', mutable=False,
+                         default=flavor['vcpus'],
+                         description='Number of virtual CPU cores'),
+            AttributeDef('occi.compute.memory', 'float', mutable=False,
+                         default=gib(flavor['ram']),
+                         description='Memory in gigabytes (GiB)'),
+            AttributeDef('occi.compute.ephemeral_storage.size', 'float',
+                         mutable=False, default=float(flavor['disk']),
+                         description='Disk size in gigabytes'),
+        )
+    return Mixin(
+        RESOURCE_TPL_SCHEME, term, title, attributes=attributes,
+        depends=[model.RESOURCE_TPL], applies=[model.COMPUTE],
+        location='%s%s/' % (model.RESOURCE_TPL.location, term),
+    )
+
+
+def _number(value):
+    return int(value) if float(value).is_integer() else value
+
+
+def templates(images, flavors):
+    """Every os_tpl and resource_tpl mixin of a user's images and flavors.
+    """
+    result = [os_template(image['id'], image) for image in images]
+    result.extend(
+        resource_template(flavor['id'], flavor) for flavor in flavors
+    )
+    return result
+
+
+def flavor_for(flavors, cores=None, memory=None):
+    """The smallest flavor with at least ``cores`` and ``memory`` GiB (for
+    a create that gives sizes instead of a resource_tpl), or ``None``."""
+    fitting = [
+        f for f in flavors
+        if f.get('SNF:allow_create', True)
+        and (cores is None or f['vcpus'] >= cores)
+        and (memory is None or gib(f['ram']) >= memory)
+    ]
+    if not fitting:
+        return None
+    return min(fitting, key=lambda f: (f['vcpus'], f['ram'], f['disk'],
+                                       f['id']))
+
+
+# -- compute -------------------------------------------------------------------
+
+#: Synnefo server status -> OCCI compute state (occi.md 7.1, plus 1.2's
+#: error state)
+COMPUTE_STATES = {
+    'ACTIVE': 'active',
+    'REBOOT': 'active',
+    'STOPPED': 'inactive',
+    'BUILD': 'inactive',
+    'ERROR': 'error',
+}
+
+
+def compute_state(server):
+    """``(state, message)`` of a server."""
+    status = server.get('status', 'UNKNOWN')
+    task = server.get('SNF:task_state') or ''
+    if server.get('suspended'):
+        return 'suspended', 'Administratively suspended by the cloud'
+    state = COMPUTE_STATES.get(status, 'inactive')
+    if status == 'BUILD':
+        message = 'Building (%s%%)' % server.get('progress', 0)
+    elif status == 'REBOOT':
+        message = 'Rebooting'
+    else:
+        message = status.capitalize()
+    if task and status != 'BUILD':
+        message = '%s, %s' % (message, task.lower().replace('_', ' '))
+    return state, message
+
+
+def compute_actions(server):
+    """The actions valid now (rendered as action links)."""
+    status = server.get('status')
+    if server.get('SNF:task_state') or server.get('suspended'):
+        return []
+    if status == 'ACTIVE':
+        return [model.STOP, model.RESTART, model.SUSPEND]
+    if status == 'STOPPED':
+        return [model.START, model.RESTART]
+    return []
+
+
+def action_refusal(server, action):
+    """Why ``action`` cannot run on ``server`` now, or ``None``."""
+    if action in compute_actions(server):
+        return None
+    if action == model.SAVE:
+        return None  # answered 501 by the handler, not 409
+    status = server.get('status')
+    task = server.get('SNF:task_state')
+    name = 'The compute %s' % server['id']
+    if server.get('suspended'):
+        return '%s is suspended by the cloud administrators.' % name
+    if status == 'BUILD':
+        return '%s is still being built; wait until it is active.' % name
+    if task:
+        return '%s is busy (%s); try again when it is done.' % (
+            name, task.lower().replace('_', ' '))
+    if status == 'ERROR':
+        return '%s is in error; only delete is possible.' % name
+    state, _ = compute_state(server)
+    return '%s is %s: %s is not possible in that state.' % (
+        name, state, action.term)
+
+
+def compute_location(server_id):
+    return '%s%s' % (model.COMPUTE.location, server_id)
+
+
+def compute(server, flavors=None, images=None, links=()):
+    """The OCCI compute of a server record (detail form).
+
+    :param flavors: flavor records by id, for cores and memory
+    :param images: image records by id, for the os_tpl title
+    """
+    flavors = flavors or {}
+    images = images or {}
+    server_id = str(server['id'])
+    state, message = compute_state(server)
+    attributes = {
+        'occi.compute.state': state,
+        'occi.compute.state.message': message,
+        'occi.compute.hostname': server.get('SNF:fqdn') or None,
+    }
+    mixins = []
+    flavor_id = (server.get('flavor') or {}).get('id')
+    if flavor_id is not None:
+        flavor = flavors.get(flavor_id) or flavors.get(str(flavor_id))
+        mixins.append(resource_template(flavor_id, flavor))
+        if flavor is not None:
+            attributes['occi.compute.cores'] = flavor['vcpus']
+            attributes['occi.compute.memory'] = gib(flavor['ram'])
+            attributes['occi.compute.ephemeral_storage.size'] = float(
+                flavor['disk'])
+    image_id = (server.get('image') or {}).get('id')
+    if image_id:
+        mixins.append(os_template(image_id, images.get(image_id)))
+    return Resource(
+        model.COMPUTE, server_id, compute_location(server_id),
+        title=server.get('name'), mixins=mixins, attributes=attributes,
+        actions=compute_actions(server), links=list(links),
+    )
+
+
+def is_deleted(record):
+    return bool(record.get('deleted')) or record.get('status') in (
+        'DELETED', 'deleted')
+
+
+# -- contextualization ---------------------------------------------------------
+
+#: where cloud-init's NoCloud data source reads its seed (snf-occi's choice)
+NOCLOUD = '/var/lib/cloud/seed/nocloud-net/'
+
+
+def personality(user_data=None, public_key=None, users=(), instance_id=None):
+    """Synnefo personality files for OCCI contextualization.
+
+    ``user_data`` is the base64 text the client sent (cloud-init
+    user-data); ``public_key`` an authorized_keys line, installed for each
+    user of the image's ``users`` property (root when it names none) and
+    in the NoCloud meta-data so cloud-init installs it too.
+    """
+    import base64
+    import json
+
+    files = []
+    if user_data:
+        files.append({'path': NOCLOUD + 'user-data', 'contents': user_data,
+                      'owner': 'root', 'group': 'root', 'mode': 0o600})
+    if public_key or user_data:
+        meta = {'instance-id': instance_id or 'occi'}
+        if public_key:
+            meta['public-keys'] = [public_key]
+        files.append({
+            'path': NOCLOUD + 'meta-data',
+            'contents': base64.b64encode(
+                json.dumps(meta).encode('utf-8')).decode('ascii'),
+            'owner': 'root', 'group': 'root', 'mode': 0o600,
+        })
+    if public_key:
+        line = base64.b64encode(
+            (public_key.strip() + '\n').encode('utf-8')).decode('ascii')
+        # NB: Synnefo allows five personality files; two are cloud-init's
+        for user in list(users or ('root',))[:3]:
+            home = '/root' if user == 'root' else '/home/%s' % user
+            files.append({'path': '%s/.ssh/authorized_keys' % home,
+                          'contents': line, 'owner': user, 'group': user,
+                          'mode': 0o600})
+    return files
+
+
+def image_users(image):
+    """The login users named in an image's ``users`` property."""
+    users = ((image or {}).get('metadata') or {}).get('users') or ''
+    return [u for u in re.split(r'[\s,]+', users) if u]

@@ -1,0 +1,181 @@
+"""Collections: Kind collections, Mixin collections and unbound paths.
+
+GET lists (with Category and attribute filters), POST to a Kind
+collection creates, ``POST ?action=`` triggers an action on every member,
+DELETE deletes every member of a Kind collection or path.
+"""
+from pyramid.config import not_
+from pyramid.view import view_config, view_defaults
+
+from .. import model
+from ..exceptions import InvalidAction, OCCIBadRequest, OCCIError
+from ..interfaces import IKindCollection, IMixinCollection, IPathCollection
+from ..model import ActionResult, Collection
+from .requests import action_parameters, entity_data, resolve_categories
+
+
+def filtered(request, entities):
+    """Apply the request's Category and attribute filters (occi.md 3.6):
+    keep entities associated with every category named and whose
+    attributes equal every value given (compared as text)."""
+    body = request.occi_body
+    kinds, mixins, actions = resolve_categories(
+        request, body.get('categories', ()))
+    if actions:
+        raise OCCIBadRequest('An action category cannot filter a collection.')
+    wanted = dict(body.get('attributes') or {})
+    result = []
+    for entity in entities:
+        if not all(entity.has_category(c) for c in kinds + mixins):
+            continue
+        values = entity.attribute_values()
+        if all(name in values and _text(values[name]) == _text(value)
+               for name, value in wanted.items()):
+            result.append(entity)
+    return result
+
+
+def _text(value):
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def run_on_all(request, entities, action_for):
+    """Run an action on every entity; failures are reported per member
+    (the others still run: Synnefo has no transactions to roll back)."""
+    failures = {}
+    for entity in entities:
+        try:
+            action_for(entity)
+        except OCCIError as exc:
+            failures[entity.location] = exc.message
+    return ActionResult(failures=failures)
+
+
+def kinds_below(request, path):
+    """The concrete Kinds located at or below ``path``."""
+    return [
+        c for c in request.categories.static
+        if isinstance(c, model.Kind) and c.location
+        and c.location.startswith(path)
+        and c not in (model.RESOURCE, model.LINK)
+    ]
+
+
+class _CollectionViews:
+    def __init__(self, context, request):
+        self.context = context
+        self.request = request
+
+    def members(self):  # pragma: no cover - each subclass overrides
+        raise NotImplementedError
+
+    def list(self):
+        return Collection(filtered(self.request, self.members()))
+
+    def delete_all(self):
+        occi = self.request.occi
+        result = run_on_all(self.request, delete_order(self.members()),
+                            occi.delete)
+        return result if result.failures else None
+
+
+def delete_order(entities):
+    """Links first (detach), then computes, then what they used."""
+    def rank(entity):
+        if isinstance(entity, model.Link):
+            return 0
+        return 1 if entity.kind == model.COMPUTE else 2
+    return sorted(entities, key=rank)
+
+
+@view_defaults(context=IKindCollection, renderer='occi')
+class KindCollectionViews(_CollectionViews):
+    def members(self):
+        return self.request.occi.list(self.context.kind)
+
+    @view_config(request_method='GET')
+    def get(self):
+        return self.list()
+
+    @view_config(request_method='POST', request_param=not_('action'))
+    def create(self):
+        kind = self.context.kind
+        if kind in (model.RESOURCE, model.LINK):
+            raise OCCIBadRequest(
+                '%s lists every %s; create at the location of a concrete '
+                'kind instead.' % (kind.location, kind.term))
+        data = entity_data(self.request, kind, 'create')
+        entity = self.request.occi.create(data)
+        response = self.request.response
+        response.status_int = 201
+        response.location = self.request.application_url + entity.location
+        return [entity.location]
+
+    @view_config(request_method='DELETE')
+    def delete(self):
+        return self.delete_all()
+
+    def invoke_all(self):
+        term = self.request.GET['action']
+        action = self.context.kind.action(term)
+        if action is None:
+            raise InvalidAction('The action %r is not defined for %s.' % (
+                term, self.context.path))
+        params = action_parameters(self.request, action)
+        occi = self.request.occi
+        return run_on_all(
+            self.request, self.members(),
+            lambda entity: occi.run_action(entity, action, params))
+
+
+@view_defaults(context=IMixinCollection, renderer='occi')
+class MixinCollectionViews(_CollectionViews):
+    def members(self):
+        mixin = self.context.mixin
+        entities = []
+        for kind in kinds_below(self.request, '/'):
+            if mixin.applies_to(kind):
+                entities.extend(
+                    e for e in self.request.occi.list(kind)
+                    if e.has_category(mixin))
+        return entities
+
+    @view_config(request_method='GET')
+    def get(self):
+        return self.list()
+
+
+@view_defaults(context=IPathCollection, renderer='occi')
+class PathCollectionViews(_CollectionViews):
+    """An unbound path: the entities located below it (occi.md 3.5; the
+    decision is in docs/decisions.md)."""
+
+    def members(self):
+        entities = []
+        for kind in kinds_below(self.request, self.context.path):
+            entities.extend(self.request.occi.list(kind))
+        return entities
+
+    @view_config(request_method='GET')
+    def get(self):
+        return self.list()
+
+    @view_config(request_method='DELETE')
+    def delete(self):
+        return self.delete_all()
+
+
+def add_collection_action_views(config, kinds):
+    """``POST <kind location>?action=<term>``: one view per action term
+    (terms shared by several kinds share the view, which checks the
+    collection's kind defines it)."""
+    terms = sorted({action.term for kind in kinds for action in kind.actions})
+    for term in terms:
+        config.add_view(
+            KindCollectionViews, attr='invoke_all', context=IKindCollection,
+            request_method='POST', request_param='action=' + term,
+            renderer='occi')

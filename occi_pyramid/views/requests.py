@@ -1,0 +1,202 @@
+"""From a parsed request (``request.occi_body``) to validated data.
+
+The parsers give a plain cstruct; here its categories are resolved against
+``request.categories``, its attributes validated against the kind's and
+mixins' definitions (:mod:`occi_pyramid.schemas`), and the result handed to
+the OCCI session as :class:`EntityData`.
+"""
+from .. import model
+from ..exceptions import (
+    OCCIBadRequest, OCCIConflict, OCCIForbidden, OCCINotFound,
+)
+from ..schemas import check_immutable, definitions_for, deserialize
+
+#: contextualization spellings accepted on input (occi.md 6.14) -> the
+#: attribute and mixin they stand for
+ALIASES = {
+    'occi.compute.user_data': ('occi.compute.userdata', model.USER_DATA),
+    'occi.compute.userdata': ('occi.compute.userdata', model.USER_DATA),
+    'occi.crendentials.ssh.publickey': (
+        'occi.credentials.ssh.publickey', model.SSH_KEY),
+    'occi.credentials.ssh_key': (
+        'occi.credentials.ssh.publickey', model.SSH_KEY),
+    'occi.credentials.ssh.publickey': (
+        'occi.credentials.ssh.publickey', model.SSH_KEY),
+    'org.openstack.compute.user_data': (
+        'org.openstack.compute.user_data', model.OPENSTACK_USER_DATA),
+    'org.openstack.credentials.publickey.data': (
+        'org.openstack.credentials.publickey.data',
+        model.OPENSTACK_PUBLIC_KEY),
+    'org.openstack.credentials.publickey.name': (
+        'org.openstack.credentials.publickey.name',
+        model.OPENSTACK_PUBLIC_KEY),
+}
+
+
+class EntityData:
+    """A validated create or update request.
+
+    :ivar kind: the entity's Kind
+    :ivar mixins: the Mixins named (resolved, applicable)
+    :ivar attributes: validated attribute values by name
+    :ivar links: the parsed inline links (dicts from the parser)
+    """
+
+    def __init__(self, kind, mixins=(), attributes=None, links=()):
+        self.kind = kind
+        self.mixins = list(mixins)
+        self.attributes = dict(attributes or {})
+        self.links = list(links)
+
+    def template(self, base):
+        """The mixin given that depends on ``base`` (os_tpl / resource_tpl),
+        or ``None``; two of them are a 400."""
+        found = [m for m in self.mixins if m is not base and m.is_a(base)]
+        if len(found) > 1:
+            raise OCCIBadRequest('Only one %s mixin may be given; got %s.' % (
+                base.term, ', '.join(m.type_id for m in found)))
+        return found[0] if found else None
+
+    def has(self, mixin):
+        return any(m.is_a(mixin) for m in self.mixins)
+
+    def get(self, name, default=None):
+        return self.attributes.get(name, default)
+
+
+def resolve_categories(request, categories):
+    """``(kinds, mixins, actions)`` named by parsed Category entries.
+
+    :raises OCCIBadRequest: naming a category the server does not know
+    """
+    kinds, mixins, actions = [], [], []
+    for entry in categories:
+        type_id = (entry.get('scheme') or '') + (entry.get('term') or '')
+        cls = entry.get('class')
+        category = request.categories.get(type_id, cls)
+        if category is None:
+            raise OCCIBadRequest('Unknown %s %s.' % (cls or 'category',
+                                                     type_id))
+        bucket = {'kind': kinds, 'mixin': mixins, 'action': actions}[
+            category.category_class]
+        if category not in bucket:
+            bucket.append(category)
+    return kinds, mixins, actions
+
+
+def _normalise_aliases(values, mixins):
+    """Map every accepted contextualization spelling to its canonical
+    attribute, adding the mixin that defines it when the client left it
+    out; two different values for one attribute are a 409 (as ooi)."""
+    result = {}
+    for name, value in values.items():
+        alias = ALIASES.get(name)
+        if alias is None:
+            result[name] = value
+            continue
+        canonical, mixin = alias
+        if canonical in result and result[canonical] != value:
+            raise OCCIConflict(
+                'Both %s and another spelling of it were given with '
+                'different values; send one.' % canonical)
+        result[canonical] = value
+        if not any(m.is_a(mixin) for m in mixins):
+            mixins.append(mixin)
+    return result
+
+
+def entity_data(request, kind, mode='create', current=None):
+    """Validate the request body as an entity of ``kind``.
+
+    :param mode: ``create``, ``update`` (partial) or ``replace`` (PUT)
+    :param current: the entity being updated (for immutable echoes)
+    """
+    body = request.occi_body
+    kinds, mixins, actions = resolve_categories(
+        request, body.get('categories', ()))
+    if actions:
+        raise OCCIBadRequest(
+            'An action category (%s) was sent without ?action=; to trigger '
+            'it POST to %s?action=%s.' % (actions[0].type_id,
+                                          request.path, actions[0].term))
+    if len(kinds) > 1:
+        raise OCCIBadRequest('Only one kind may be given; got %s.' % ', '.join(
+            k.type_id for k in kinds))
+    if kinds and kinds[0] != kind:
+        raise OCCIBadRequest('The kind %s cannot be %s at %s, which holds '
+                             '%s entities.' % (
+                                 kinds[0].type_id,
+                                 'created' if mode == 'create' else 'used',
+                                 request.path, kind.term))
+    values = _normalise_aliases(dict(body.get('attributes') or {}), mixins)
+    for mixin in mixins:
+        if not mixin.applies_to(kind):
+            raise OCCIForbidden('The mixin %s does not apply to %s.' % (
+                mixin.type_id, kind.type_id))
+    categories = [kind] + mixins
+    if current is not None:
+        categories += [m for m in current.mixins if m not in mixins]
+    definitions = definitions_for(categories)
+    values = check_immutable(
+        values, definitions,
+        current=current.attribute_values() if current is not None else None,
+        ignore=('occi.core.id',) if mode == 'create' else ())
+    where = 'kind %s%s' % (kind.term, (' with mixins ' + ', '.join(
+        m.term for m in mixins)) if mixins else '')
+    attributes = deserialize(
+        values, definitions, 'create' if mode == 'create' else 'update',
+        where)
+    return EntityData(kind, mixins, attributes, body.get('links') or ())
+
+
+def action_parameters(request, action):
+    """Validate an action invocation's body for ``action``.
+
+    The body may name the action's Category (it must be this one) and give
+    its parameters as attributes; defaults fill what is left out.
+    """
+    body = request.occi_body
+    for entry in body.get('categories', ()):
+        type_id = (entry.get('scheme') or '') + (entry.get('term') or '')
+        if type_id != action.type_id:
+            raise OCCIBadRequest(
+                'The body names %s but the query asks for action=%s (%s).'
+                % (type_id, action.term, action.type_id))
+    values = dict(body.get('attributes') or {})
+    params = deserialize(values, action.attributes, 'action',
+                         'action %s' % action.term)
+    for name, definition in action.attributes.items():
+        if name not in params and definition.default is not None:
+            params[name] = definition.default
+    return params
+
+
+def locations_to_entities(request, locations):
+    """``[(kind, id)]`` of entity locations (absolute URLs or paths).
+
+    :raises OCCIBadRequest: for a location that is no entity of ours
+    """
+    from urllib.parse import urlsplit
+
+    base = request.script_name.rstrip('/')
+    result = []
+    for location in locations:
+        path = urlsplit(location).path if '://' in location else location
+        if base and path.startswith(base + '/'):
+            path = path[len(base):]
+        head, _, name = path.rstrip('/').rpartition('/')
+        kind = request.categories.by_location(head + '/')
+        if not name or not isinstance(kind, model.Kind):
+            raise OCCIBadRequest('%s is not the location of an entity.'
+                                 % location)
+        result.append((kind, name))
+    return result
+
+
+def get_entity(request, kind, id):
+    """The entity, or 404 naming it."""
+    try:
+        return request.occi.get(kind, id)
+    except OCCINotFound:
+        raise OCCINotFound('There is no %s at %s%s.' % (
+            kind.term, kind.location, id))
