@@ -1,0 +1,242 @@
+"""The simulator object: settings, database, state engine, request loop.
+
+One :class:`Simulator` serves every service of the simulated cloud. It
+serialises request handling with one lock (simple, and safe under a
+threaded server such as waitress), applies due backend jobs before each
+request, dispatches to the service modules and renders faults.
+"""
+import collections
+import json
+import logging
+import os
+import threading
+
+from pyramid.response import Response
+from pyramid.settings import asbool, aslist
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from . import (
+    account,
+    compute,
+    control,
+    identity,
+    image,
+    models,
+    network,
+    volume,
+)
+from .core import JSON_TYPE, Context, Fault
+from .engine import Engine, parse_delays
+from .seed import PACKAGED_SEED, is_empty, load_seed
+
+log = logging.getLogger(__name__)
+
+DEFAULTS = {
+    'simulator.database_url': 'sqlite:///var/simulator.sqlite',
+    'simulator.seed_file': PACKAGED_SEED,
+    'simulator.delays': (
+        'build=4 start=2 stop=2 reboot=2 resize=3 delete=2 '
+        'connect=1 disconnect=1 attach=1 detach=1'
+    ),
+    'simulator.control_api': 'false',
+    'simulator.public_url': '',
+    'simulator.default_networks': 'none',
+    'simulator.servers_fqdn': 'snf-%(id)s.vm.example.synnefo.org',
+    'simulator.enabled_network_flavors': 'MAC_FILTERED',
+    'simulator.request_log_size': '500',
+    'simulator.poll_limit': '3600',
+}
+
+#: service -> (module, catalog path, versioned path for links)
+SERVICES = {
+    'identity': (identity, '/identity/v2.0', '/identity/v2.0'),
+    'account': (account, '/account/v1.0', '/account/v1.0'),
+    'compute': (compute, '/compute/v2.0', '/compute/v2.0'),
+    'network': (network, '/network', '/network/v2.0'),
+    'volume': (volume, '/volume', '/volume/v2.0'),
+    'image': (image, '/image', '/image/v1.0'),
+}
+
+#: request headers kept in the request log (besides the token)
+LOGGED_HEADER_PREFIXES = ('content-type', 'x-image-meta', 'accept')
+
+
+def _engine_for(url):
+    parsed = make_url(url)
+    if parsed.get_backend_name() != 'sqlite':
+        return create_engine(url)
+    database = parsed.database
+    if not database or database == ':memory:':
+        return create_engine(
+            url,
+            connect_args={'check_same_thread': False},
+            poolclass=StaticPool,
+        )
+    folder = os.path.dirname(os.path.abspath(database))
+    os.makedirs(folder, exist_ok=True)
+    engine = create_engine(url, connect_args={'check_same_thread': False})
+
+    @event.listens_for(engine, 'connect')
+    def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover
+        cursor = dbapi_connection.cursor()
+        cursor.execute('PRAGMA journal_mode=WAL')
+        cursor.close()
+
+    return engine
+
+
+class Simulator:
+    """The simulated Synnefo deployment behind one WSGI app.
+
+    :param settings: the app settings (``simulator.*`` keys; defaults
+        in :data:`DEFAULTS`).
+    """
+
+    def __init__(self, settings):
+        conf = dict(DEFAULTS)
+        conf.update({k: v for k, v in settings.items() if v is not None})
+        self.settings = conf
+        self.control_api = asbool(conf['simulator.control_api'])
+        self.public_url = (conf['simulator.public_url'] or '').rstrip('/')
+        self.default_networks = conf['simulator.default_networks'].strip()
+        self.fqdn = conf['simulator.servers_fqdn'] or None
+        self.network_flavors = aslist(conf['simulator.enabled_network_flavors'])
+        self.poll_limit = float(conf['simulator.poll_limit'])
+        self.seed_file = conf['simulator.seed_file'] or PACKAGED_SEED
+        frozen, delays = parse_delays(conf['simulator.delays'])
+        self.engine = Engine(frozen, delays)
+        self.lock = threading.RLock()
+        self.requests = collections.deque(
+            maxlen=int(conf['simulator.request_log_size'])
+        )
+        self.db_engine = _engine_for(conf['simulator.database_url'])
+        self.sessionmaker = sessionmaker(bind=self.db_engine,
+                                         expire_on_commit=False)
+        models.Base.metadata.create_all(self.db_engine)
+        with self.session() as db:
+            self.engine.load(db)
+            if is_empty(db):
+                load_seed(db, self.seed_file, self.engine.now())
+            db.commit()
+
+    def session(self):
+        return self.sessionmaker()
+
+    def reset(self, db):
+        """Wipe every record and reload the seed (control API)."""
+        db.close()
+        models.Base.metadata.drop_all(self.db_engine)
+        models.Base.metadata.create_all(self.db_engine)
+        self.requests.clear()
+        with self.session() as fresh:
+            self.engine.offset = 0.0
+            self.engine.frozen_at = None
+            self.engine.load(fresh)
+            load_seed(fresh, self.seed_file, self.engine.now())
+            fresh.commit()
+
+    # -- URLs ------------------------------------------------------------------
+    def base_url(self, request):
+        return self.public_url or request.host_url
+
+    def service_url(self, base, name):
+        """The catalog URL of ``name`` (versionless for some services)."""
+        return base + SERVICES[name][1]
+
+    def versioned_url(self, base, name):
+        return base + SERVICES[name][2]
+
+    # -- request handling ---------------------------------------------------------
+    def __call__(self, request):
+        segments = request.path_info.split('/', 2)
+        name = segments[1] if len(segments) > 1 else ''
+        subpath = '/' + segments[2] if len(segments) > 2 else ''
+        if name == '_sim' and self.control_api:
+            return self._handle(request, control.service, subpath, False)
+        if name in SERVICES:
+            return self._handle(
+                request, SERVICES[name][0].service, subpath, True
+            )
+        return self._render(Fault('itemNotFound', 404, 'Not Found'))
+
+    def _handle(self, request, service, subpath, logged):
+        with self.lock:
+            db = self.session()
+            try:
+                self.engine.run_due(db)
+                db.commit()
+                ctx = Context(request, self, db, self.engine.now(),
+                              self.base_url(request))
+                try:
+                    reply = self._dispatch(ctx, service, subpath)
+                    db.commit()
+                except Fault as fault:
+                    db.rollback()
+                    reply = fault
+                except Exception:
+                    db.rollback()
+                    log.exception('simulator error on %s %s',
+                                  request.method, request.path_qs)
+                    reply = Fault('internalServerError', 500,
+                                  'Unexpected error')
+            finally:
+                db.close()
+            response = self._render(reply)
+            if logged:
+                self._log(request, response)
+            return response
+
+    def _dispatch(self, ctx, service, subpath):
+        path = service.split_version(subpath)
+        if path is None:
+            handler = service.version_document
+            if handler is not None and subpath in ('', '/'):
+                return handler(ctx)
+            raise Fault('badRequest', 400, 'API endpoint not found')
+        handler, args = service.resolve(ctx.request.method, path)
+        if service.authenticated:
+            ctx.user  # 401 before any body or id is looked at
+        return handler(ctx, **args)
+
+    def _render(self, reply):
+        if isinstance(reply, Fault):
+            status, body, headers = reply.code, reply.body(), reply.headers
+        else:
+            status, body, headers = reply.status, reply.body, reply.headers
+        response = Response(status=status)
+        response.headers['Content-Type'] = JSON_TYPE
+        response.body = b'' if body is None else json.dumps(body).encode()
+        response.headers['Vary'] = 'X-Auth-Token'
+        response.headers['Cache-Control'] = (
+            'no-cache, no-store, must-revalidate, max-age=0'
+        )
+        for key, value in headers.items():
+            response.headers[key] = value
+        return response
+
+    def _log(self, request, response):
+        body = request.body.decode('utf-8', 'replace')
+        try:
+            parsed = json.loads(body) if body else None
+        except ValueError:
+            parsed = None
+        headers = {
+            key: value
+            for key, value in request.headers.items()
+            if key.lower().startswith(LOGGED_HEADER_PREFIXES)
+        }
+        self.requests.append(
+            {
+                'method': request.method,
+                'path': request.path_info,
+                'query': request.query_string,
+                'body': body,
+                'json': parsed,
+                'token': request.headers.get('X-Auth-Token'),
+                'headers': headers,
+                'status': response.status_int,
+            }
+        )

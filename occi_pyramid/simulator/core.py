@@ -1,0 +1,350 @@
+"""Wire machinery shared by every simulated service.
+
+Faults with Synnefo's envelope, the per-service URL dispatcher (400 for
+unknown paths, 405 with ``Allow``), the request context handed to each
+handler (database session, clock, authenticated user, JSON body) and
+the small formatting helpers (timestamps, links).
+"""
+import datetime
+import json
+import re
+
+from . import models
+
+JSON_TYPE = 'application/json; charset=UTF-8'
+
+
+class Fault(Exception):
+    """A Synnefo API fault, rendered as ``{name: {code, message, details}}``.
+
+    :param name: the envelope key (``badRequest``, ``itemNotFound``...).
+    :param code: the HTTP status.
+    :param message: the human message, worded as Synnefo words it.
+    :param details: extra text (``""`` in production deployments).
+    :param headers: extra response headers, e.g. ``Allow``.
+    :param empty: answer with an empty body (Plankton/volume 405).
+    """
+
+    def __init__(self, name, code, message, details='', headers=None,
+                 empty=False):
+        super().__init__(message)
+        self.name = name
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = headers or {}
+        self.empty = empty
+
+    def body(self):
+        if self.empty:
+            return None
+        return {
+            self.name: {
+                'code': self.code,
+                'message': self.message,
+                'details': self.details,
+            }
+        }
+
+
+def bad_request(message='Malformed request', details=''):
+    return Fault('badRequest', 400, message, details)
+
+
+def not_found(message='Not found'):
+    return Fault('itemNotFound', 404, message)
+
+
+def forbidden(message='Forbidden'):
+    return Fault('forbidden', 403, message)
+
+
+def conflict(message):
+    return Fault('conflict', 409, message)
+
+
+def build_in_progress(message):
+    return Fault('buildInProgress', 409, message)
+
+
+def over_limit(message, details=''):
+    return Fault('overLimit', 413, message, details)
+
+
+def not_implemented(message='Not Implemented'):
+    return Fault('notImplemented', 501, message)
+
+
+def unauthorized(message):
+    return Fault('unauthorized', 401, message)
+
+
+class Reply:
+    """What a handler returns: status, JSON-able body, extra headers."""
+
+    def __init__(self, body=None, status=200, headers=None):
+        self.body = body
+        self.status = status
+        self.headers = headers or {}
+
+
+def isoformat(timestamp):
+    """Synnefo's ISO 8601 form: microseconds and ``+00:00``."""
+    if timestamp is None:
+        return None
+    moment = datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc)
+    return moment.isoformat(timespec='microseconds')
+
+
+def plankton_time(timestamp):
+    """Plankton's ``YYYY-MM-DD HH:MM:SS`` (UTC) form."""
+    if timestamp is None:
+        return ''
+    moment = datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc)
+    return moment.strftime('%Y-%m-%d %H:%M:%S')
+
+
+def parse_iso(value):
+    """Parse an ISO 8601 timestamp to epoch seconds, or raise ValueError."""
+    moment = datetime.datetime.fromisoformat(value.replace('Z', '+00:00'))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.timestamp()
+
+
+def links(href):
+    return [{'rel': 'self', 'href': href}, {'rel': 'bookmark', 'href': href}]
+
+
+class Service:
+    """A path tree of one Synnefo service with its own dispatch table.
+
+    :param name: the first path segment (``compute``, ``network``...).
+    :param versions: accepted version segments, first is canonical.
+    :param json_405: wrong methods give a JSON ``notAllowed`` fault;
+        when false (volume, Plankton) an empty-bodied 405.
+    :param authenticated: check the token before calling any handler.
+    """
+
+    def __init__(self, name, versions, json_405=True, strip_suffix=True,
+                 authenticated=True):
+        self.name = name
+        #: every call needs a valid token (Cyclades services)
+        self.authenticated = authenticated
+        self.versions = versions
+        self.json_405 = json_405
+        self.strip_suffix = strip_suffix
+        self.routes = []  # [(compiled regex, {method: handler})]
+        self._by_pattern = {}
+        #: handler of the bare service URL (a versions document), if any
+        self.version_document = None
+
+    def route(self, pattern, *methods):
+        """Register the decorated handler for ``pattern`` and ``methods``.
+
+        Handlers are called as ``handler(ctx, **named_groups)``.
+        """
+
+        def decorate(handler):
+            table = self._by_pattern.get(pattern)
+            if table is None:
+                table = self._by_pattern[pattern] = {}
+                self.routes.append((re.compile(pattern + r'\Z'), table))
+            for method in methods:
+                table[method] = handler
+            return handler
+
+        return decorate
+
+    def split_version(self, subpath):
+        """``/v2.0/servers`` -> ``/servers``; None for other versions."""
+        if not self.versions:
+            return subpath or '/'
+        parts = subpath.split('/', 2)
+        if len(parts) < 2 or parts[1] not in self.versions:
+            return None
+        return '/' + (parts[2] if len(parts) > 2 else '')
+
+    def resolve(self, method, path):
+        """Find the handler of ``method`` on ``path`` (version stripped).
+
+        :raises Fault: 400 for an unknown path, 405 for a wrong method.
+        """
+        if self.strip_suffix and path.endswith('.json'):
+            path = path[: -len('.json')]
+        if len(path) > 1 and path.endswith('/'):
+            path = path[:-1]
+        for regex, table in self.routes:
+            match = regex.match(path)
+            if match is None:
+                continue
+            handler = table.get(method)
+            if handler is None:
+                allow = ', '.join(sorted(table))
+                if self.json_405:
+                    raise Fault(
+                        'notAllowed',
+                        405,
+                        'Method not allowed',
+                        headers={'Allow': allow},
+                    )
+                raise Fault(
+                    'notAllowed', 405, '', headers={'Allow': allow},
+                    empty=True,
+                )
+            return handler, match.groupdict()
+        raise bad_request('API endpoint not found')
+
+
+class Context:
+    """Everything a handler needs for one request.
+
+    :ivar request: the Pyramid request.
+    :ivar sim: the :class:`~occi_pyramid.simulator.app.Simulator`.
+    :ivar db: the SQLAlchemy session (committed after the handler).
+    :ivar now: the virtual clock reading for this request.
+    :ivar base: the public base URL (no trailing slash).
+    """
+
+    def __init__(self, request, sim, db, now, base):
+        self.request = request
+        self.sim = sim
+        self.db = db
+        self.now = now
+        self.base = base
+        self._user = None
+
+    # -- authentication -------------------------------------------------
+    def token(self):
+        return self.request.headers.get(
+            'X-Auth-Token'
+        ) or self.request.GET.get('X-Auth-Token')
+
+    def find_user(self, token):
+        if not token:
+            return None
+        return (
+            self.db.query(models.User).filter_by(token=token).one_or_none()
+        )
+
+    @property
+    def user(self):
+        """The caller, authenticated the way a Cyclades service does.
+
+        :raises Fault: 401 ``unauthorized`` without a token, 401 under
+            the unnamed ``fault`` key for a bad token (astakosclient's
+            error turned into a generic Cyclades fault).
+        """
+        if self._user is None:
+            token = self.token()
+            if not token:
+                raise unauthorized('Access denied. No authentication token')
+            user = self.find_user(token)
+            if user is None or not user.active:
+                inner = {
+                    'unauthorized': {
+                        'code': 401,
+                        'message': 'Invalid token',
+                        'details': '',
+                    }
+                }
+                raise Fault('fault', 401, 'UNAUTHORIZED', json.dumps(inner))
+            if user.token_expires < self.now:
+                raise Fault('fault', 401, 'UNAUTHORIZED',
+                            'Authentication expired')
+            self._user = user
+        return self._user
+
+    @property
+    def uid(self):
+        return self.user.uuid
+
+    def projects(self, user=None):
+        user = user or self.user
+        rows = self.db.query(models.Membership.project_uuid).filter_by(
+            user_uuid=user.uuid
+        )
+        return [row[0] for row in rows.order_by(models.Membership.project_uuid)]
+
+    def visible(self, query, model):
+        """Filter ``query`` to the caller's own or project-shared rows."""
+        from sqlalchemy import and_, or_
+
+        return query.filter(
+            or_(
+                model.user_id == self.uid,
+                and_(
+                    model.shared_to_project.is_(True),
+                    model.project.in_(self.projects()),
+                ),
+            )
+        )
+
+    # -- request body ----------------------------------------------------
+    def json(self):
+        """The JSON body, checked the way Synnefo's get_json_body does."""
+        content_type = self.request.headers.get('Content-Type')
+        if not content_type:
+            raise bad_request('Missing Content-Type header field')
+        if not content_type.startswith('application/json'):
+            raise bad_request("Unsupported Content-type: '%s'" % content_type)
+        try:
+            return json.loads(self.request.body.decode('utf-8'))
+        except (ValueError, UnicodeDecodeError):
+            raise bad_request('Could not decode request body as JSON')
+
+    def json_object(self, key):
+        """``body[key]`` which must be a dict, else 400 Malformed request."""
+        body = self.json()
+        if not isinstance(body, dict) or not isinstance(body.get(key), dict):
+            raise bad_request('Malformed request')
+        return body[key]
+
+    # -- URLs --------------------------------------------------------------
+    def url(self, service, path=''):
+        return self.sim.service_url(self.base, service) + path
+
+    def versioned_url(self, service, path=''):
+        return self.sim.versioned_url(self.base, service) + path
+
+    def changes_since(self):
+        """The ``changes-since`` parameter as epoch seconds, or None."""
+        value = self.request.GET.get('changes-since')
+        if value is None:
+            return None
+        try:
+            since = parse_iso(value)
+        except ValueError:
+            raise bad_request('Invalid changes-since parameter.')
+        if since > self.now:
+            raise bad_request('changes-since value set in the future.')
+        if self.now - since > self.sim.poll_limit:
+            raise bad_request('Too old changes-since value.')
+        return since
+
+    def listing(self, query, model):
+        """Rows of ``query`` by id: live ones, or with ``changes-since``
+        those updated since (deleted included; 304 when none)."""
+        since = self.changes_since()
+        if since is None:
+            query = query.filter(model.deleted.is_(False))
+        else:
+            query = query.filter(model.updated >= since)
+        rows = query.order_by(model.id).all()
+        if since is not None and not rows:
+            raise not_modified()
+        return rows
+
+
+def not_modified():
+    return Fault('notModified', 304, 'Not Modified')
+
+
+def parse_int(value, message):
+    """``int(value)`` for ints and numeric strings, else 400 ``message``."""
+    if isinstance(value, bool):
+        raise bad_request(message)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise bad_request(message)

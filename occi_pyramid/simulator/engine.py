@@ -1,0 +1,320 @@
+"""The state engine: a virtual clock and the pending backend jobs.
+
+Every state-changing call records a :class:`~.models.Job` with a due
+time on the virtual clock (§9.1.4 of the Synnefo digest: lazy
+evaluation). Before each request the simulator applies every job that
+is due, in due order, so the outcome is deterministic and needs no
+background thread.
+
+Delay modes (setting ``simulator.delays``):
+
+* ``instant``: every job is due at once, so the call answers with the
+  transitional state (BUILD, 202) and the next request sees the result;
+* ``manual``: the clock stands still; jobs complete only when the
+  control API advances the clock past them or settles them. Per-job
+  durations may follow, e.g. ``manual build=4``;
+* ``build=4 start=2 ...`` or a bare number: real time plus an offset.
+"""
+import logging
+import time
+
+from . import models
+
+log = logging.getLogger(__name__)
+
+#: delay kinds and their development defaults (seconds)
+DEFAULT_DELAYS = {
+    'build': 4.0,
+    'start': 2.0,
+    'stop': 2.0,
+    'reboot': 2.0,
+    'resize': 3.0,
+    'delete': 2.0,
+    'connect': 1.0,
+    'disconnect': 1.0,
+    'attach': 1.0,
+    'detach': 1.0,
+}
+
+#: job kinds whose duration comes from another delay key
+DELAY_OF = {'volume_delete': 'delete'}
+
+JOB_KINDS = tuple(DEFAULT_DELAYS) + tuple(DELAY_OF)
+
+
+def parse_delays(value):
+    """Parse ``simulator.delays`` into ``(frozen, {kind: seconds})``.
+
+    :raises ValueError: on an unknown job kind or a bad number.
+    """
+    words = (value or '').split()
+    frozen = False
+    delays = dict(DEFAULT_DELAYS)
+    if words and words[0] == 'instant':
+        return False, {kind: 0.0 for kind in delays}
+    if words and words[0] == 'manual':
+        frozen = True
+        words = words[1:]
+    for word in words:
+        if '=' in word:
+            kind, _, seconds = word.partition('=')
+            if kind not in delays:
+                raise ValueError('unknown job kind in delays: %r' % kind)
+            delays[kind] = float(seconds)
+        else:
+            delays = {kind: float(word) for kind in delays}
+    return frozen, delays
+
+
+class Engine:
+    """The virtual clock and the job queue of one simulator.
+
+    The clock reads ``real time + offset``, or ``frozen_at + offset``
+    in manual mode. Both numbers live in the ``sim_meta`` table so a
+    restarted simulator continues where it stopped.
+    """
+
+    def __init__(self, frozen, delays):
+        self.frozen = frozen
+        self.delays = delays
+        self.offset = 0.0
+        self.frozen_at = None
+
+    # -- clock -----------------------------------------------------------
+    def load(self, db):
+        """Read the persisted clock (or start one) from ``db``."""
+        row = db.get(models.Meta, 'clock')
+        state = dict(row.value) if row is not None else {}
+        self.offset = float(state.get('offset', 0.0))
+        self.frozen_at = state.get('frozen_at') or time.time()
+        self._save(db)
+
+    def _save(self, db):
+        db.merge(
+            models.Meta(
+                key='clock',
+                value={'offset': self.offset, 'frozen_at': self.frozen_at},
+            )
+        )
+
+    def now(self):
+        base = self.frozen_at if self.frozen else time.time()
+        return base + self.offset
+
+    def advance(self, db, seconds):
+        self.offset += float(seconds)
+        self._save(db)
+
+    # -- failure injection --------------------------------------------------
+    def fail_next(self, db, kind):
+        row = db.get(models.Meta, 'fail_next')
+        kinds = list(row.value) if row is not None else []
+        kinds.append(kind)
+        db.merge(models.Meta(key='fail_next', value=kinds))
+
+    def _take_failure(self, db, kind):
+        row = db.get(models.Meta, 'fail_next')
+        if row is None or kind not in row.value:
+            return False
+        kinds = list(row.value)
+        kinds.remove(kind)
+        row.value = kinds
+        return True
+
+    # -- jobs ----------------------------------------------------------------
+    def schedule(self, db, kind, target_id, **data):
+        """Queue a ``kind`` job on ``target_id``; returns the job."""
+        now = self.now()
+        delay = self.delays[DELAY_OF.get(kind, kind)]
+        job = models.Job(
+            kind=kind,
+            target_id=target_id,
+            started=now,
+            due=now + delay,
+            fail=self._take_failure(db, kind),
+            data=data,
+        )
+        db.add(job)
+        db.flush()
+        return job
+
+    def run_due(self, db):
+        """Apply every job whose due time has come; returns the count."""
+        return self._run(db, self.now())
+
+    def settle(self, db):
+        """Apply every pending job, whatever its due time."""
+        return self._run(db, None)
+
+    def _run(self, db, until):
+        done = 0
+        while True:
+            query = db.query(models.Job)
+            if until is not None:
+                query = query.filter(models.Job.due <= until)
+            job = query.order_by(models.Job.due, models.Job.id).first()
+            if job is None:
+                return done
+            handler = getattr(self, '_apply_' + job.kind)
+            log.debug('job %s %s on %s (fail=%s)', job.id, job.kind,
+                      job.target_id, job.fail)
+            handler(db, job, job.due)
+            db.delete(job)
+            db.flush()
+            done += 1
+
+    def pending(self, db, kind, target_id):
+        return (
+            db.query(models.Job)
+            .filter_by(kind=kind, target_id=target_id)
+            .order_by(models.Job.id)
+            .first()
+        )
+
+    def build_progress(self, db, server):
+        """Percentage of the BUILD job elapsed on the virtual clock."""
+        job = self.pending(db, 'build', server.id)
+        if job is None or job.due <= job.started:
+            return 0
+        fraction = (self.now() - job.started) / (job.due - job.started)
+        return max(0, min(99, int(fraction * 100)))
+
+    def cancel_server_jobs(self, db, server_id):
+        """Drop the pending server-level jobs of ``server_id``."""
+        db.query(models.Job).filter(
+            models.Job.target_id == server_id,
+            models.Job.kind.in_(('build', 'start', 'stop', 'reboot',
+                                 'resize')),
+        ).delete(synchronize_session=False)
+
+    # -- job outcomes ----------------------------------------------------------
+    def _server(self, db, job):
+        server = db.get(models.Server, job.target_id)
+        if server is not None:
+            server.task = None
+            server.updated = job.due
+        return server
+
+    def _apply_build(self, db, job, when):
+        server = self._server(db, job)
+        if server is None or server.deleted:
+            return
+        ports = db.query(models.Port).filter_by(server_id=server.id)
+        volumes = db.query(models.Volume).filter_by(
+            server_id=server.id, deleted=False
+        )
+        if job.fail:
+            server.operstate = 'ERROR'
+            for port in ports.filter_by(status='BUILD'):
+                port.status = 'ERROR'
+            for volume in volumes.filter_by(status='creating'):
+                volume.status = 'error'
+            return
+        server.operstate = 'STARTED'
+        for port in ports.filter_by(status='BUILD'):
+            port.status = 'ACTIVE'
+            port.updated = when
+        for volume in volumes.filter_by(status='creating'):
+            volume.status = 'in_use'
+            volume.updated = when
+
+    def _apply_start(self, db, job, when):
+        server = self._server(db, job)
+        if server is not None and not job.fail:
+            server.operstate = 'STARTED'
+
+    _apply_reboot = _apply_start
+
+    def _apply_stop(self, db, job, when):
+        server = self._server(db, job)
+        if server is not None and not job.fail:
+            server.operstate = 'STOPPED'
+
+    def _apply_resize(self, db, job, when):
+        server = self._server(db, job)
+        if server is not None and not job.fail:
+            server.flavor_id = job.data['flavor_id']
+
+    def _apply_delete(self, db, job, when):
+        server = self._server(db, job)
+        if server is None or job.fail:
+            return
+        server.deleted = True
+        server.operstate = 'DESTROYED'
+        for port in db.query(models.Port).filter_by(server_id=server.id):
+            remove_port(db, port)
+        for volume in db.query(models.Volume).filter_by(
+            server_id=server.id, deleted=False
+        ):
+            volume.deleted = True
+            volume.status = 'deleted'
+            volume.updated = when
+
+    def _port_job(self, db, job):
+        port = db.get(models.Port, job.target_id)
+        if port is not None and port.server_id is not None:
+            server = db.get(models.Server, port.server_id)
+            if server is not None:
+                server.task = None
+        return port
+
+    def _apply_connect(self, db, job, when):
+        port = self._port_job(db, job)
+        if port is not None and port.status == 'BUILD':
+            port.status = 'ERROR' if job.fail else 'ACTIVE'
+            port.updated = when
+
+    def _apply_disconnect(self, db, job, when):
+        port = self._port_job(db, job)
+        if port is not None and not job.fail:
+            remove_port(db, port)
+
+    def _volume_job(self, db, job):
+        volume = db.get(models.Volume, job.target_id)
+        if volume is not None and volume.server_id is not None:
+            server = db.get(models.Server, volume.server_id)
+            if server is not None:
+                server.task = None
+        if volume is not None:
+            volume.updated = job.due
+        return volume
+
+    def _apply_attach(self, db, job, when):
+        volume = self._volume_job(db, job)
+        if volume is None or volume.deleted:
+            return
+        volume.status = 'error' if job.fail else 'in_use'
+
+    def _apply_detach(self, db, job, when):
+        volume = self._volume_job(db, job)
+        if volume is None or volume.deleted:
+            return
+        if job.fail:
+            volume.status = 'in_use'
+            return
+        volume.status = 'available'
+        volume.server_id = None
+        volume.device_index = None
+
+    def _apply_volume_delete(self, db, job, when):
+        volume = self._volume_job(db, job)
+        if volume is None:
+            return
+        if job.fail:
+            volume.status = 'error'
+            return
+        volume.status = 'deleted'
+        volume.deleted = True
+        volume.server_id = None
+        volume.device_index = None
+
+
+def remove_port(db, port):
+    """Delete ``port``: private IPs go back to the pool, floating IPs
+    stay with their owner, detached."""
+    for address in db.query(models.IPAddress).filter_by(port_id=port.id):
+        if address.floating:
+            address.port_id = None
+        else:
+            db.delete(address)
+    db.delete(port)
