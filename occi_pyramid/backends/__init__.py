@@ -18,7 +18,8 @@ DEFAULT_BACKEND = 'occi_pyramid.backends.synnefo'
 def get_backend_session(request):
     """``request.backend``: the backend session bound to this request."""
     backend = request.registry.getUtility(IBackend)
-    return backend.session(request)
+    token = getattr(request, 'auth_token', None)
+    return backend.session(token if token is not None else request)
 
 
 def set_occi_backend(config, backend):

@@ -14,7 +14,7 @@ def testapp(app_settings):
 
 
 def test_text_plain_is_the_default(testapp):
-    res = testapp.get('/-/')
+    res = testapp.get('/-/', headers={'X-Auth-Token': 'alice-token'})
     assert res.status_int == 200
     assert res.content_type == 'text/plain'
     lines = res.text.splitlines()

@@ -81,10 +81,12 @@ def resource_template(flavor_id, flavor=None):
             '' if flavor['vcpus'] == 1 else 's',
             _number(gib(flavor['ram'])), flavor['disk'])
         attributes = attribute_map(
-            AttributeDef('occi.compute.cores', 'integer', mutable=False,
+            # NB: cores and memory stay mutable: a client may give them
+            # (the template wins, OCCI 1.2) or change them (a resize)
+            AttributeDef('occi.compute.cores', 'integer',
                          default=flavor['vcpus'],
                          description='Number of virtual CPU cores'),
-            AttributeDef('occi.compute.memory', 'float', mutable=False,
+            AttributeDef('occi.compute.memory', 'float',
                          default=gib(flavor['ram']),
                          description='Memory in gigabytes (GiB)'),
             AttributeDef('occi.compute.ephemeral_storage.size', 'float',
