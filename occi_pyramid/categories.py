@@ -173,8 +173,24 @@ def add_occi_category_source(config, source):
     config.action(None, register)
 
 
+def add_occi_entity_extension(config, extension):
+    """Directive: register an :class:`IEntityExtension` (called around
+    every OCCI operation on entities)."""
+    extension = config.maybe_dotted(extension)
+
+    def register():
+        registry = config.registry
+        if not hasattr(registry, 'occi_entity_extensions'):
+            registry.occi_entity_extensions = []
+        registry.occi_entity_extensions.append(extension)
+
+    config.action(None, register)
+
+
 def includeme(config):
     config.registry.registerUtility(CategoryRegistry(), ICategoryRegistry)
+    config.add_directive('add_occi_entity_extension',
+                         add_occi_entity_extension)
     config.add_directive('add_occi_kind', add_occi_kind)
     config.add_directive('add_occi_mixin', add_occi_mixin)
     config.add_directive('add_occi_category_source',

@@ -18,6 +18,7 @@ from .interfaces import (
     ICompute, IEntityContext, IKindCollection, ILinkContext,
     IMixinCollection, INetwork, INetworkInterface, IPathCollection,
     IQueryInterface, IResourceContext, IRoot, IStorage, IStorageLink,
+    IUserMixinCollection,
 )
 
 #: the marker interface an entity of each Kind provides
@@ -156,6 +157,8 @@ class MixinCollection(_Container):
     def __init__(self, request, name, parent, path, mixin):
         super().__init__(request, name, parent, path)
         self.mixin = mixin
+        if mixin.owner is not None:
+            alsoProvides(self, IUserMixinCollection)
 
 
 @implementer(IEntityContext)

@@ -289,6 +289,15 @@ class SynnefoOCCI:
             if k.is_a(kind) and k.type_id in self.handlers
         ]
 
+    @reify
+    def extensions(self):
+        return getattr(self.request.registry, 'occi_entity_extensions', ())
+
+    def _decorated(self, entities):
+        for extension in self.extensions:
+            extension.decorate(self.request, entities)
+        return entities
+
     # -- IOCCISession ----------------------------------------------------
 
     def templates(self):
@@ -297,26 +306,38 @@ class SynnefoOCCI:
 
     def list(self, kind):
         if kind.type_id in self.handlers:
-            return self.handler(kind).list()
+            return self._decorated(self.handler(kind).list())
         entities = []
         for concrete in self.concrete_kinds(kind):
             entities.extend(self.handler(concrete).list())
-        return entities
+        return self._decorated(entities)
 
     def get(self, kind, id):
-        return self.handler(kind).get(id)
+        return self._decorated([self.handler(kind).get(id)])[0]
 
     def create(self, data):
-        return self.handler(data.kind).create(data)
+        entity = self.handler(data.kind).create(data)
+        for extension in self.extensions:
+            extension.created(self.request, entity, data)
+        return self._decorated([entity])[0]
 
     def update(self, entity, data):
-        return self.handler(entity.kind).update(entity, data)
+        return self._updated(
+            self.handler(entity.kind).update(entity, data), data, False)
 
     def replace(self, entity, data):
-        return self.handler(entity.kind).replace(entity, data)
+        return self._updated(
+            self.handler(entity.kind).replace(entity, data), data, True)
+
+    def _updated(self, entity, data, replace):
+        for extension in self.extensions:
+            extension.updated(self.request, entity, data, replace)
+        return self._decorated([entity])[0]
 
     def delete(self, entity):
-        return self.handler(entity.kind).delete(entity)
+        self.handler(entity.kind).delete(entity)
+        for extension in self.extensions:
+            extension.deleted(self.request, entity)
 
     def run_action(self, entity, action, attributes):
         return self.handler(entity.kind).run_action(entity, action,
