@@ -1,0 +1,50 @@
+"""Wiring: load_from_config with the embedded simulator, includeme."""
+from pyramid import testing
+from pyramid.request import Request, apply_request_extensions
+
+from occi_pyramid.backends import synnefo
+from occi_pyramid.interfaces import IBackend
+from occi_pyramid.simulator.testing import ALICE, ALICE_UUID
+
+SETTINGS = {
+    'occi.synnefo.auth_url': 'embedded',
+    'occi.synnefo.timeout': '5',
+    'occi.simulator.database_url': 'sqlite://',
+    'occi.simulator.delays': 'instant',
+}
+
+
+def test_embedded_simulator_is_shared_and_used():
+    try:
+        config = testing.setUp(settings=dict(SETTINGS))
+        backend = synnefo.load_from_config(config)
+        other = synnefo.load_from_config(
+            testing.setUp(settings=dict(SETTINGS)))
+        assert backend.auth_url == other.auth_url
+        assert backend.auth_url.startswith('http://127.0.0.1:')
+        assert len(synnefo._embedded) == 1
+        assert backend.timeout == 5.0
+        assert backend.session(ALICE).authenticate()['user_id'] == ALICE_UUID
+    finally:
+        testing.tearDown()
+        synnefo._stop_embedded()
+    assert not synnefo._embedded
+
+
+def test_includeme_registers_backend_and_request_method():
+    try:
+        config = testing.setUp(settings=dict(SETTINGS))
+        config.include('occi_pyramid.backends')
+        config.commit()
+        backend = config.registry.getUtility(IBackend)
+        assert isinstance(backend, synnefo.SynnefoBackend)
+        request = Request.blank('/', headers={'X-Auth-Token': ALICE})
+        request.registry = config.registry
+        apply_request_extensions(request)
+        session = request.backend
+        assert session is request.backend           # reified
+        assert session.token == ALICE
+        assert isinstance(session.list_servers(), list)
+    finally:
+        testing.tearDown()
+        synnefo._stop_embedded()
