@@ -41,12 +41,13 @@ class RunningSimulator:
         if server is None:
             return
         self._server = None
-        # NB: the channels are closed by the server thread itself (a
-        # trigger thunk runs inside its asyncore loop); an empty map
-        # ends the loop, and the thread.
+        # NB: first let the worker threads finish their tasks (each ends
+        # by pulling the trigger, which must still be open); then the
+        # server thread closes every channel itself (a trigger thunk runs
+        # inside its asyncore loop), and an empty map ends the loop.
+        server.task_dispatcher.shutdown(timeout=timeout)
         server.trigger.pull_trigger(lambda: _close_all(server))
         self._thread.join(timeout)
-        server.task_dispatcher.shutdown()
         self.simulator.db_engine.dispose()
         log.info('simulator on %s stopped', self.url)
 

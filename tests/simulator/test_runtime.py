@@ -1,0 +1,196 @@
+"""How the simulator runs: persistence across restarts, alone under
+pserve, embedded start/stop, parallel users, control API switch."""
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from occi_pyramid.simulator.embedded import start_simulator
+from occi_pyramid.simulator.testing import (
+    ALICE,
+    BOB,
+    CAROL,
+    DEBIAN_IMAGE,
+    Client,
+    running_simulator,
+)
+
+from .conftest import Api, fault
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+SERVERS = '/compute/v2.0/servers'
+
+
+def test_state_survives_restart(tmp_path):
+    url = 'sqlite:///%s' % (tmp_path / 'sim.sqlite')
+    with running_simulator(database_url=url, delays='manual') as first:
+        api = Api(first, ALICE)
+        server = api.create_server(settle=False)
+        network = api.create_network()
+        volume = api.create_volume()
+        first.control.advance(1)
+    with running_simulator(database_url=url, delays='manual') as second:
+        api = Api(second, ALICE)
+        detail = api.server(server['id'])
+        assert detail['status'] == 'BUILD'
+        assert detail['progress'] == 25  # the clock came back too
+        assert api.get('/network/v2.0/networks/' + network['id']).status \
+            == 200
+        assert api.get('/volume/v2.0/volumes/' + volume['id']).status == 200
+        second.control.settle()  # the state machine continues
+        assert api.server(server['id'])['status'] == 'ACTIVE'
+        # the seed was not loaded twice
+        assert len(api.get('/compute/v2.0/flavors').json['flavors']) == 7
+
+
+def test_embedded_start_and_stop():
+    running = start_simulator({'simulator.database_url': 'sqlite://'})
+    try:
+        assert running.url == 'http://127.0.0.1:%d' % running.port
+        assert running.auth_url == running.url + '/identity/v2.0'
+        result = Client(running.url).call('POST',
+                                          '/identity/v2.0/tokens', body=b'')
+        assert result.status == 200
+        catalog = result.json['access']['serviceCatalog']
+        compute = next(e for e in catalog if e['type'] == 'compute')
+        assert compute['endpoints'][0]['publicURL'] == \
+            running.url + '/compute/v2.0'
+    finally:
+        running.stop()
+    with socket.socket() as probe:
+        assert probe.connect_ex(('127.0.0.1', running.port)) != 0
+
+
+def test_public_url_setting():
+    with running_simulator(public_url='https://cloud.example.org/') as sim:
+        result = sim.client.call('POST', '/identity/v2.0/tokens', body=b'')
+        urls = {e['type']: e['endpoints'][0]['publicURL']
+                for e in result.json['access']['serviceCatalog']}
+        assert urls['network'] == 'https://cloud.example.org/network'
+
+
+def test_control_api_absent_when_disabled():
+    with running_simulator(control_api='false') as sim:
+        for method, path in (('POST', '/_sim/settle'),
+                             ('GET', '/_sim/requests'),
+                             ('POST', '/_sim/reset')):
+            result = sim.client.call(method, path)
+            fault(result, 'itemNotFound', 404)
+
+
+def test_request_log(sim):
+    sim.control.clear_requests()
+    api = Api(sim, ALICE)
+    api.post(SERVERS + '?x=1', {'server': {}})
+    entry, = sim.control.requests()
+    assert entry['method'] == 'POST'
+    assert entry['path'] == SERVERS
+    assert entry['query'] == 'x=1'
+    assert entry['json'] == {'server': {}}
+    assert entry['body'] == '{"server": {}}'
+    assert entry['token'] == ALICE
+    assert entry['status'] == 400
+    assert entry['headers']['Content-Type'] == 'application/json'
+
+
+def test_instant_delays():
+    with running_simulator(delays='instant') as sim:
+        api = Api(sim, ALICE)
+        server = api.create_server(settle=False)
+        assert server['status'] == 'BUILD'
+        assert api.server(server['id'])['status'] == 'ACTIVE'
+
+
+def test_bad_token_at_cyclades(sim):
+    body = fault(sim.client.call('GET', SERVERS, token='wrong'), 'fault',
+                 401, 'UNAUTHORIZED')
+    assert 'Invalid token' in body['details']
+    fault(sim.client.call('GET', SERVERS), 'unauthorized', 401,
+          'Access denied. No authentication token')
+    assert sim.client.call('GET', SERVERS + '?X-Auth-Token=' + ALICE).status \
+        == 200
+
+
+def test_missing_content_type(sim):
+    result = sim.client.call('POST', SERVERS, body=b'{}', token=ALICE)
+    fault(result, 'badRequest', 400, 'Missing Content-Type header field')
+    result = sim.client.call('POST', SERVERS, body=b'{}', token=ALICE,
+                             headers={'Content-Type': 'text/plain'})
+    fault(result, 'badRequest', 400, "Unsupported Content-type: 'text/plain'")
+
+
+def test_parallel_users():
+    with running_simulator(delays='instant') as sim:
+        sim.control.set_quota(ALICE, {'cyclades.vm': 50})
+        sim.control.set_quota(BOB, {'cyclades.vm': 50})
+        errors = []
+        created = {ALICE: [], BOB: [], CAROL: []}
+
+        def work(token, rounds):
+            api = Api(sim, token)
+            try:
+                for _ in range(rounds):
+                    result = api.post(SERVERS, {'server': {
+                        'name': token, 'imageRef': DEBIAN_IMAGE,
+                        'flavorRef': 1, 'networks': []}})
+                    assert result.status == 202, result.raw
+                    created[token].append(result.json['server']['id'])
+                    listed = api.get(SERVERS + '/detail').json['servers']
+                    assert {s['name'] for s in listed} <= {token}
+                    assert api.get('/network/v2.0/ports').status == 200
+            except Exception as error:  # pragma: no cover - reported below
+                errors.append(error)
+
+        threads = [threading.Thread(target=work, args=(token, 4))
+                   for token in (ALICE, BOB, ALICE, BOB, CAROL, ALICE, BOB,
+                                 CAROL, ALICE, BOB)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert not errors, errors
+        for token, ids in created.items():
+            listed = Api(sim, token).get(SERVERS).json['servers']
+            assert sorted(s['id'] for s in listed) == sorted(ids)
+        assert len(created[ALICE]) == 16 and len(created[CAROL]) == 8
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def test_runs_alone_under_pserve(tmp_path):
+    port = _free_port()
+    with open(os.path.join(REPO, 'simulator.ini')) as handle:
+        ini = handle.read().replace('127.0.0.1:8901', '127.0.0.1:%d' % port)
+    (tmp_path / 'simulator.ini').write_text(ini)
+    pserve = os.path.join(os.path.dirname(sys.executable), 'pserve')
+    env = dict(os.environ, PYTHONPATH=REPO)
+    process = subprocess.Popen(
+        [pserve, str(tmp_path / 'simulator.ini')], cwd=str(tmp_path),
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        client = Client('http://127.0.0.1:%d' % port)
+        deadline = time.time() + 20
+        while True:
+            try:
+                result = client.call('GET', SERVERS + '/detail', token=BOB,
+                                     timeout=2)
+                break
+            except OSError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.time() < deadline, 'pserve did not start'
+                time.sleep(0.1)
+        assert result.status == 200 and result.json == {'servers': []}
+        assert (tmp_path / 'var' / 'simulator.sqlite').exists()
+        fault(client.call('POST', '/_sim/settle'), 'itemNotFound', 404)
+    finally:
+        process.terminate()
+        process.wait(10)
+        process.stdout.close()
