@@ -227,3 +227,19 @@ def test_connections_are_reused(http_sim):
         backend.session(ALICE).list_flavors()
     assert http_sim.proxy.accepted - before <= 1
     backend.close()
+
+
+def test_body_logging_works_and_hides_the_token(http_sim, caplog):
+    """#13: with kamaki's body logging on, every request used to fail."""
+    import logging
+    backend = _backend(http_sim.proxy_auth_url)
+    session = backend.session(ALICE)
+    session.compute.LOG_DATA = True
+    with caplog.at_level(logging.DEBUG, logger='kamaki'):
+        server = session.create_server(GREEK + '\x01', 1, DEBIAN_IMAGE,
+                                       networks=[])
+    assert server['name'] == GREEK + '\x01'
+    text = caplog.text
+    assert 'data size' in text and '\\u0395' in text
+    assert ALICE not in text
+    backend.close()
