@@ -158,7 +158,11 @@ class Engine:
             handler = getattr(self, '_apply_' + job.kind)
             log.debug('job %s %s on %s (fail=%s)', job.id, job.kind,
                       job.target_id, job.fail)
-            handler(db, job, job.due)
+            try:
+                handler(db, job, job.due)
+            except Exception:  # pragma: no cover - a simulator bug
+                # NB: drop the job rather than fail every later request
+                log.exception('job %s %s failed', job.id, job.kind)
             db.delete(job)
             db.flush()
             done += 1
