@@ -314,6 +314,11 @@ class IOCCISession(Interface):
         """Trigger ``action`` with validated parameters; return an
         ActionResult."""
 
+    def delete_many(entities):
+        """Delete the members of a collection (what the cloud deletes with
+        another member is not deleted twice); return ``{location:
+        message}`` for the ones that failed."""
+
 
 class IUserMixinCollection(IMixinCollection):
     """The collection of a user-defined mixin (clients change it)."""

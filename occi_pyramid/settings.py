@@ -25,6 +25,12 @@ DEFAULTS = {
     'occi.synnefo.timeout': (30.0, float),
     # seconds that a user's images and flavors stay cached
     'occi.synnefo.cache_ttl': (60.0, float),
+    # seconds to wait for the cloud where a link needs it (a new compute
+    # built before its storage attaches, a floating IP detached before it
+    # is released)
+    'occi.synnefo.link_wait': (120.0, float),
+    # volume type of standalone storage (empty: the first detachable one)
+    'occi.synnefo.volume_type': ('', str),
     # default os_tpl / resource_tpl terms used when a create names none
     'occi.default_os_tpl': ('', str),
     'occi.default_resource_tpl': ('', str),
@@ -35,6 +41,10 @@ DEFAULTS = {
     'occi.max_body_size': (1048576, int),
     # pooled connections kept per cloud host (kamaki/objpool pools)
     'occi.synnefo.pool_size': (100, int),
+    # SQLAlchemy URL of the user-mixin store: an SQLite file (relative to
+    # the working directory; its folder is created) for one process, a
+    # PostgreSQL URL for several processes sharing one state
+    'occi.store.url': ('sqlite:///var/occi-store.sqlite', str),
 }
 
 

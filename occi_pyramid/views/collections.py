@@ -77,19 +77,8 @@ class _CollectionViews:
         return Collection(filtered(self.request, self.members()))
 
     def delete_all(self):
-        occi = self.request.occi
-        result = run_on_all(self.request, delete_order(self.members()),
-                            occi.delete)
-        return result if result.failures else None
-
-
-def delete_order(entities):
-    """Links first (detach), then computes, then what they used."""
-    def rank(entity):
-        if isinstance(entity, model.Link):
-            return 0
-        return 1 if entity.kind == model.COMPUTE else 2
-    return sorted(entities, key=rank)
+        failures = self.request.occi.delete_many(self.members())
+        return ActionResult(failures=failures) if failures else None
 
 
 @view_defaults(context=IKindCollection, renderer='occi')

@@ -6,6 +6,7 @@ mixins' definitions (:mod:`occi_pyramid.schemas`), and the result handed to
 the OCCI session as :class:`EntityData`.
 """
 from .. import model
+from ..contexts import entity_location
 from ..exceptions import (
     OCCIBadRequest, OCCIConflict, OCCIForbidden, OCCINotFound,
 )
@@ -176,20 +177,13 @@ def locations_to_entities(request, locations):
 
     :raises OCCIBadRequest: for a location that is no entity of ours
     """
-    from urllib.parse import urlsplit
-
-    base = request.script_name.rstrip('/')
     result = []
     for location in locations:
-        path = urlsplit(location).path if '://' in location else location
-        if base and path.startswith(base + '/'):
-            path = path[len(base):]
-        head, _, name = path.rstrip('/').rpartition('/')
-        kind = request.categories.by_location(head + '/')
-        if not name or not isinstance(kind, model.Kind):
+        found = entity_location(request, location)
+        if found is None:
             raise OCCIBadRequest('%s is not the location of an entity.'
                                  % location)
-        result.append((kind, name))
+        result.append(found)
     return result
 
 

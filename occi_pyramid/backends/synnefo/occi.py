@@ -2,303 +2,207 @@
 
 :class:`SynnefoOCCI` (``request.occi``) turns OCCI verbs into calls on the
 request's plain :class:`~occi_pyramid.interfaces.IBackendSession`
-(``request.backend``) and translates the answers with :mod:`.translate`.
-One handler class per Kind does the Synnefo-specific work.
+(``request.backend``): one handler per Kind (:mod:`.handlers`) does the
+Synnefo work, :mod:`.translate` the mapping.  Listings are cached for the
+request and dropped after every change, so a request lists each thing at
+most once between writes.
 """
-import base64
-import binascii
 import logging
+import time
 
 from pyramid.decorator import reify
 from zope.interface import implementer
 
 from ... import model
+from ...contexts import entity_location
 from ...exceptions import (
-    BackendBadRequest, BackendConflict, BackendNotFound, OCCIBadRequest,
-    OCCIConflict, OCCINotFound, OCCINotImplemented,
+    BackendBadRequest, BackendConflict, BackendError, BackendNotFound,
+    OCCIBadRequest, OCCIConflict, OCCIError, OCCINotFound,
+    OCCINotImplemented,
 )
 from ...interfaces import IOCCISession
-from ...model import ActionResult
 from . import translate
+from .handlers import HANDLERS
 
 log = logging.getLogger(__name__)
-
-
-def _int_id(id, kind):
-    """Synnefo server ids are integers: anything else is not ours (404)."""
-    if not str(id).isdigit():
-        raise OCCINotFound('There is no %s %s.' % (kind.term, id))
-    return int(id)
-
-
-class ComputeHandler:
-    """Compute = Synnefo server."""
-
-    kind = model.COMPUTE
-
-    def __init__(self, occi):
-        self.occi = occi
-        self.cloud = occi.cloud
-
-    # -- reading -------------------------------------------------------
-
-    def flavors(self):
-        return {f['id']: f for f in self.cloud.list_flavors()}
-
-    def images(self):
-        return {i['id']: i for i in self.cloud.list_images()}
-
-    def entity(self, server, flavors=None, images=None):
-        entity = translate.compute(
-            server, flavors if flavors is not None else self.flavors(),
-            images if images is not None else self.images())
-        summary = (server.get('metadata') or {}).get(SUMMARY_KEY)
-        if summary:
-            entity.summary = summary
-        entity.record = server
-        return entity
-
-    def list(self):
-        servers = self.cloud.list_servers()
-        flavors, images = self.flavors(), self.images()
-        return [self.entity(s, flavors, images) for s in servers
-                if not translate.is_deleted(s)]
-
-    def get(self, id):
-        server_id = _int_id(id, self.kind)
-        try:
-            server = self.cloud.get_server(server_id)
-        except BackendNotFound:
-            raise OCCINotFound('There is no compute %s.' % id)
-        if translate.is_deleted(server):
-            raise OCCINotFound('The compute %s has been deleted.' % id)
-        return self.entity(server)
-
-    # -- creating ------------------------------------------------------
-
-    def _template(self, data, base, setting):
-        """The template mixin given, else the configured default."""
-        mixin = data.template(base)
-        if mixin is not None:
-            return mixin
-        default = self.occi.settings.get(setting) or ''
-        if not default:
-            return None
-        for category in self.occi.request.categories.all.mixins:
-            if category.is_a(base) and category is not base and (
-                    default in (category.term, category.type_id)):
-                return category
-        raise OCCIBadRequest(
-            'The default %s %r named in the server settings is not offered '
-            'by the cloud.' % (base.term, default))
-
-    def _flavor_id(self, data, flavors):
-        mixin = self._template(data, model.RESOURCE_TPL,
-                               'occi.default_resource_tpl')
-        if mixin is not None:
-            return translate.flavor_id_of(mixin.term)
-        cores = data.get('occi.compute.cores')
-        memory = data.get('occi.compute.memory')
-        if cores is None and memory is None:
-            raise OCCIBadRequest(
-                'No resource_tpl mixin was given (and occi.compute.cores / '
-                'occi.compute.memory neither): name one of the resource_tpl '
-                'mixins listed at /-/.')
-        flavor = translate.flavor_for(flavors.values(), cores, memory)
-        if flavor is None:
-            raise OCCIBadRequest(
-                'No flavor of the cloud has %s cores and %s GiB of memory.'
-                % (cores if cores is not None else 'any',
-                   memory if memory is not None else 'any'))
-        return flavor['id']
-
-    def create(self, data):
-        os_tpl = self._template(data, model.OS_TPL, 'occi.default_os_tpl')
-        if os_tpl is None:
-            raise OCCIBadRequest(
-                'No os_tpl mixin was given: name one of the os_tpl mixins '
-                'listed at /-/ (http://schemas.ogf.org/occi/infrastructure#'
-                'os_tpl).')
-        image_id = translate.image_id_of(os_tpl.term)
-        flavors = self.flavors()
-        flavor_id = self._flavor_id(data, flavors)
-        images = self.images()
-        name = (data.get('occi.core.title') or data.get(
-            'occi.compute.hostname') or 'occi-compute')
-        user_data = data.get('occi.compute.userdata') or data.get(
-            'org.openstack.compute.user_data')
-        if user_data:
-            _check_base64(user_data)
-        public_key = data.get('occi.credentials.ssh.publickey') or data.get(
-            'org.openstack.credentials.publickey.data')
-        personality = translate.personality(
-            user_data, public_key,
-            translate.image_users(images.get(image_id)), name) or None
-        metadata = {}
-        if data.get('occi.core.summary'):
-            metadata[SUMMARY_KEY] = data.get('occi.core.summary')
-        server = self.cloud.create_server(
-            name, flavor_id, image_id, networks=self.occi.networks_for(data),
-            personality=personality, metadata=metadata or None)
-        return self.entity(server, flavors, images)
-
-    # -- updating ------------------------------------------------------
-
-    def update(self, entity, data, replace=False):
-        server = entity.record
-        server_id = server['id']
-        os_tpl = data.template(model.OS_TPL)
-        if os_tpl is not None and os_tpl not in entity.mixins:
-            raise OCCIBadRequest(
-                'The os_tpl of a compute cannot be replaced on Synnefo; '
-                'create a new compute from %s instead.' % os_tpl.type_id)
-        title = data.get('occi.core.title')
-        if title is not None and title != server.get('name'):
-            self.cloud.rename_server(server_id, title)
-        hostname = data.get('occi.compute.hostname')
-        if hostname is not None and hostname != entity.attributes.get(
-                'occi.compute.hostname'):
-            raise OCCIBadRequest(
-                'occi.compute.hostname cannot change on Synnefo: the cloud '
-                'names its hosts (%s).' % entity.attributes.get(
-                    'occi.compute.hostname'))
-        self._update_summary(entity, data, replace)
-        self._resize(entity, data)
-        return self.get(server_id)
-
-    def _update_summary(self, entity, data, replace):
-        server_id = entity.record['id']
-        summary = data.get('occi.core.summary')
-        if summary is not None and summary != entity.summary:
-            self.cloud.update_server_metadata(server_id,
-                                              {SUMMARY_KEY: summary})
-        elif replace and summary is None and entity.summary is not None:
-            self.cloud.delete_server_metadata(server_id, SUMMARY_KEY)
-
-    def _resize(self, entity, data):
-        """A different resource_tpl (or other cores/memory) resizes."""
-        server = entity.record
-        current = (server.get('flavor') or {}).get('id')
-        mixin = data.template(model.RESOURCE_TPL)
-        if mixin is not None:
-            flavor_id = translate.flavor_id_of(mixin.term)
-        else:
-            cores = data.get('occi.compute.cores')
-            memory = data.get('occi.compute.memory')
-            if (cores is None or cores == entity.attributes.get(
-                    'occi.compute.cores')) and (
-                    memory is None or memory == entity.attributes.get(
-                        'occi.compute.memory')):
-                return
-            flavors = self.flavors()
-            flavor = translate.flavor_for(
-                [f for f in flavors.values()
-                 if f['disk'] == flavors.get(current, {}).get('disk')],
-                cores, memory)
-            if flavor is None:
-                raise OCCIBadRequest(
-                    'No flavor of the cloud with the same disk has %s cores '
-                    'and %s GiB of memory.' % (cores, memory))
-            flavor_id = flavor['id']
-        if flavor_id == current:
-            return
-        if server.get('status') != 'STOPPED':
-            raise OCCIConflict(
-                'The compute %s must be stopped (it is %s) before its '
-                'resource template changes: POST ?action=stop first.' % (
-                    server['id'], entity.attributes['occi.compute.state']))
-        try:
-            self.cloud.resize_server(server['id'], flavor_id)
-        except BackendBadRequest as exc:
-            raise OCCIBadRequest('The cloud refused the resize: %s'
-                                 % exc.message)
-
-    def replace(self, entity, data):
-        return self.update(entity, data, replace=True)
-
-    # -- deleting and actions -------------------------------------------
-
-    def delete(self, entity):
-        try:
-            self.cloud.delete_server(entity.record['id'])
-        except BackendNotFound:
-            raise OCCINotFound('There is no compute %s.' % entity.id)
-
-    def run_action(self, entity, action, params):
-        server = entity.record
-        if action == model.SAVE:
-            raise OCCINotImplemented(
-                'Synnefo cannot save a running compute as a new image '
-                '(its compute API answers createImage with 501).')
-        refusal = translate.action_refusal(server, action)
-        if refusal:
-            raise OCCIConflict(refusal)
-        server_id = server['id']
-        try:
-            if action == model.START:
-                self.cloud.start_server(server_id)
-            elif action in (model.STOP, model.SUSPEND):
-                # NB: Synnefo has no user-level suspend; suspend shuts the
-                # VM down keeping its disks (docs/decisions.md)
-                self.cloud.shutdown_server(server_id)
-            elif action == model.RESTART:
-                self.cloud.reboot_server(server_id,
-                                         hard=params.get('method') == 'cold')
-        except (BackendBadRequest, BackendConflict) as exc:
-            raise OCCIConflict(exc.message)
-        return ActionResult()
-
-
-#: server metadata key holding occi.core.summary
-SUMMARY_KEY = 'occi.core.summary'
-
-
-def _check_base64(text):
-    try:
-        base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise OCCIBadRequest(
-            'The user data must be base64-encoded (occi.compute.userdata).')
 
 
 @implementer(IOCCISession)
 class SynnefoOCCI:
     """``request.occi``: OCCI verbs over the request's backend session."""
 
-    handlers = {model.COMPUTE.type_id: ComputeHandler}
+    handlers = HANDLERS
 
     def __init__(self, request):
         self.request = request
         self.settings = request.registry.settings
+        self._listings = {}
 
     @reify
     def cloud(self):
         return self.request.backend
 
+    @reify
+    def extensions(self):
+        return getattr(self.request.registry, 'occi_entity_extensions', ())
+
     def handler(self, kind):
         factory = self.handlers.get(kind.type_id)
         if factory is None:
-            raise OCCINotImplemented('%s entities are not served yet.'
+            raise OCCINotImplemented('%s entities are not served.'
                                      % kind.term)
         return factory(self)
 
     def concrete_kinds(self, kind):
         """The served kinds that are ``kind`` or below it."""
-        return [
-            k for k in model.KINDS
-            if k.is_a(kind) and k.type_id in self.handlers
-        ]
+        return [k for k in model.KINDS
+                if k.is_a(kind) and k.type_id in self.handlers]
 
-    @reify
-    def extensions(self):
-        return getattr(self.request.registry, 'occi_entity_extensions', ())
+    # -- shared reads ------------------------------------------------------
+
+    def listing(self, name):
+        """``list_<name>()`` of the backend session, once per request (until
+        something changes)."""
+        if name not in self._listings:
+            self._listings[name] = getattr(self.cloud, 'list_' + name)()
+        return self._listings[name]
+
+    def subnets(self):
+        return {str(s['id']): s for s in self.listing('subnets')}
+
+    def changed(self):
+        """Forget the listings: the cloud changed."""
+        self._listings.clear()
+
+    def wait(self, done, what, fail=True):
+        """Poll ``done()`` until true, at most ``occi.synnefo.link_wait``
+        seconds; then raise 409 (or return False when ``fail`` is off)."""
+        limit = self.settings.get('occi.synnefo.link_wait', 120.0)
+        deadline = time.monotonic() + limit
+        delay = 0.05
+        while True:
+            if done():
+                return True
+            if time.monotonic() >= deadline:
+                if fail:
+                    raise OCCIConflict('Gave up waiting for the %s after '
+                                       '%s s.' % (what, limit))
+                log.warning('gave up waiting for the %s', what)
+                return False
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    def resolve(self, location, kind, role):
+        """The id (compute: the record) a link's source or target names.
+
+        :raises OCCIBadRequest: for a location of another kind
+        :raises OCCINotFound: for an entity that does not exist
+        """
+        found = entity_location(self.request, location)
+        if found is None or found[0] != kind:
+            raise OCCIBadRequest('The link %s %s is not a %s of this '
+                                 'server.' % (role, location, kind.term))
+        handler = self.handler(kind)
+        record = handler.record(found[1])
+        return record if kind == model.COMPUTE else found[1]
+
+    # -- network interfaces and floating IPs -----------------------------
+
+    def floating_ip(self, network_id, address=None):
+        """A free floating IP of the caller on the public network (the one
+        at ``address`` when given), allocating one when none is free.  A
+        new one is marked ``_new`` so a failed create can release it."""
+        for fip in self.listing('floatingips'):
+            if str(fip.get('floating_network_id')) != str(network_id):
+                continue
+            if address and fip.get('floating_ip_address') != address:
+                continue
+            if fip.get('port_id') is None:
+                return fip
+        if address:
+            raise OCCIConflict(
+                'The floating IP %s is not a free floating IP of yours on '
+                'network %s.' % (address, network_id))
+        fip = dict(self.cloud.create_floatingip(network_id=network_id))
+        fip['_new'] = True
+        self.changed()
+        return fip
+
+    def release_floating_ip(self, fip_id):
+        try:
+            self.cloud.delete_floatingip(fip_id)
+        except BackendError as exc:
+            log.warning('floating IP %s not released: %s', fip_id, exc)
+
+    def attach_network(self, server_id, network_id, address=None):
+        """Create the port of a network interface; on the public network
+        it carries a floating IP, allocated here when the caller has no
+        free one (and released again if the port cannot be made)."""
+        network = self.handler(model.NETWORK).record(network_id)
+        fip = None
+        if translate.is_public(network):
+            fip = self.floating_ip(network_id, address)
+            fixed_ips = [{'ip_address': fip['floating_ip_address']}]
+        else:
+            fixed_ips = [{'ip_address': address}] if address else None
+        try:
+            port = self.cloud.create_port(str(network_id),
+                                          device_id=str(server_id),
+                                          fixed_ips=fixed_ips)
+        except BackendError as exc:
+            if fip is not None and fip.get('_new'):
+                self.release_floating_ip(fip['id'])
+            message = 'The network interface was not created: %s' % (
+                exc.message)
+            if isinstance(exc, BackendConflict):
+                raise OCCIConflict(message)
+            if isinstance(exc, BackendBadRequest):
+                raise OCCIBadRequest(message)
+            raise
+        self.changed()
+        return port
+
+    def detach_network(self, port):
+        """Delete a port; a floating IP it carried is released once the
+        cloud has detached it ("removing the link releases it")."""
+        fips = [f for f in self.listing('floatingips')
+                if str(f.get('port_id')) == str(port['id'])]
+        try:
+            self.cloud.delete_port(port['id'])
+        except BackendNotFound:
+            raise OCCINotFound('There is no networkinterface %s.'
+                               % port['id'])
+        self.changed()
+        for fip in fips:
+            self.wait(lambda: self._port_gone(port['id']),
+                      'network interface %s to be removed' % port['id'],
+                      fail=False)
+            self.release_floating_ip(fip['id'])
+
+    def _port_gone(self, port_id):
+        try:
+            self.cloud.get_port(port_id)
+        except BackendNotFound:
+            return True
+        return False
+
+    # -- storage links ----------------------------------------------------
+
+    def attach_storage(self, server_id, volume_id):
+        self.handler(model.STORAGE).record(volume_id)
+        try:
+            self.cloud.attach_volume(server_id, volume_id)
+        except (BackendBadRequest, BackendConflict) as exc:
+            raise OCCIConflict('The storage was not attached: %s'
+                               % exc.message)
+        self.changed()
+
+    # -- IOCCISession -------------------------------------------------------
 
     def _decorated(self, entities):
         for extension in self.extensions:
             extension.decorate(self.request, entities)
         return entities
-
-    # -- IOCCISession ----------------------------------------------------
 
     def templates(self):
         return translate.templates(self.cloud.list_images(),
@@ -343,10 +247,54 @@ class SynnefoOCCI:
         return self.handler(entity.kind).run_action(entity, action,
                                                     attributes)
 
-    def networks_for(self, data):
-        """The ``networks`` of a server create: ``None`` (the cloud's
-        default policy) until links name networks."""
-        return None
+    def delete_many(self, entities):
+        """Delete a collection's members; return ``{location: message}``
+        of the ones that failed.
+
+        What goes with a compute in Synnefo (its links, the volumes
+        attached to it) is not deleted twice; the cloud's public network
+        is not the caller's to delete and is left out.  Networks wait for
+        the ports of deleted computes to go before they are deleted.
+        """
+        computes = {e.location for e in entities if e.kind == model.COMPUTE}
+
+        def goes_with_a_compute(entity):
+            if isinstance(entity, model.Link):
+                return entity.source in computes
+            if entity.kind == model.STORAGE:
+                return any(
+                    translate.compute_location(a['server_id']) in computes
+                    for a in entity.record.get('attachments') or ())
+            return False
+
+        def rank(entity):
+            if isinstance(entity, model.Link):
+                return 0
+            return 1 if entity.kind == model.COMPUTE else 2
+
+        doomed = sorted(
+            (e for e in entities
+             if not goes_with_a_compute(e) and not getattr(e, 'shared',
+                                                           False)),
+            key=rank)
+        failures = {}
+        for entity in doomed:
+            try:
+                if entity.kind == model.NETWORK and computes:
+                    self.wait(lambda: not self._ports_of(entity, computes),
+                              'ports of network %s to go' % entity.id,
+                              fail=False)
+                self.delete(entity)
+            except OCCIError as exc:
+                failures[entity.location] = exc.message
+        return failures
+
+    def _ports_of(self, network, computes):
+        self.changed()
+        return [p for p in self.listing('ports')
+                if str(p.get('network_id')) == network.id
+                and translate.compute_location(p.get('device_id'))
+                in computes]
 
 
 def template_source(request):
@@ -359,3 +307,5 @@ def template_source(request):
 def includeme(config):
     config.add_request_method(SynnefoOCCI, 'occi', reify=True)
     config.add_occi_category_source(template_source)
+    config.add_occi_mixin(translate.PUBLIC_NET)
+    config.add_occi_mixin(translate.PRIVATE_NET)

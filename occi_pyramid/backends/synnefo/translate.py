@@ -286,3 +286,188 @@ def image_users(image):
     """The login users named in an image's ``users`` property."""
     users = ((image or {}).get('metadata') or {}).get('users') or ''
     return [u for u in re.split(r'[\s,]+', users) if u]
+
+
+# -- networks ------------------------------------------------------------------
+
+#: EGI FedCloud's network mixins (occi.md 2.9): how clients tell a public
+#: network from a private one
+EGI_NETWORK = 'http://schemas.fedcloud.egi.eu/occi/infrastructure/network#'
+PUBLIC_NET = Mixin(
+    EGI_NETWORK, 'public_net', 'Public network (floating IP pool)',
+    location='/mixin/public_net/', applies=[model.NETWORK])
+PRIVATE_NET = Mixin(
+    EGI_NETWORK, 'private_net', 'Private network',
+    location='/mixin/private_net/', applies=[model.NETWORK])
+
+
+def network_location(network_id):
+    return '%s%s' % (model.NETWORK.location, network_id)
+
+
+def ipv4_subnet(network, subnets):
+    """The network's IPv4 subnet record, or ``None``."""
+    for subnet_id in network.get('subnets') or ():
+        subnet = subnets.get(str(subnet_id))
+        if subnet is not None and subnet.get('ip_version', 4) == 4:
+            return subnet
+    return None
+
+
+def is_public(network):
+    return bool(network.get('public'))
+
+
+def network(record, subnets=None):
+    """The OCCI network of a Synnefo network (``subnets`` by id)."""
+    network_id = str(record['id'])
+    status = record.get('status', 'ACTIVE')
+    state = {'ACTIVE': 'active', 'ERROR': 'error'}.get(status, 'inactive')
+    attributes = {
+        'occi.network.state': state,
+        'occi.network.state.message': status.capitalize(),
+    }
+    mixins = [PUBLIC_NET if is_public(record) else PRIVATE_NET]
+    subnet = ipv4_subnet(record, subnets or {})
+    if subnet is not None:
+        mixins.insert(0, model.IPNETWORK)
+        attributes['occi.network.address'] = subnet.get('cidr')
+        attributes['occi.network.gateway'] = subnet.get('gateway_ip')
+        attributes['occi.network.allocation'] = (
+            'dynamic' if subnet.get('enable_dhcp', True) else 'static')
+    entity = Resource(
+        model.NETWORK, network_id, network_location(network_id),
+        title=record.get('name') or None, mixins=mixins,
+        attributes=attributes)
+    entity.shared = is_public(record)
+    return entity
+
+
+# -- storage -------------------------------------------------------------------
+
+#: Synnefo volume status -> OCCI storage state
+STORAGE_STATES = {
+    'available': 'online', 'in_use': 'online', 'error': 'error',
+}
+
+
+def storage_location(volume_id):
+    return '%s%s' % (model.STORAGE.location, volume_id)
+
+
+def storage(volume):
+    volume_id = str(volume['id'])
+    status = volume.get('status', 'available')
+    attributes = {
+        'occi.storage.size': float(volume.get('size') or 0),
+        'occi.storage.state': STORAGE_STATES.get(status, 'offline'),
+        'occi.storage.state.message': status.replace('_', ' ').capitalize(),
+    }
+    return Resource(
+        model.STORAGE, volume_id, storage_location(volume_id),
+        title=volume.get('display_name') or None,
+        summary=volume.get('display_description') or None,
+        attributes=attributes)
+
+
+# -- links ---------------------------------------------------------------------
+
+LINK_STATES = {'ACTIVE': 'active', 'ERROR': 'error'}
+
+
+def networkinterface_location(port_id):
+    return '%s%s' % (model.NETWORKINTERFACE.location, port_id)
+
+
+def interface_names(ports):
+    """``{port id: 'ethN'}``: a server's NICs numbered in port-id order."""
+    by_server = {}
+    for port in ports:
+        if port.get('device_id'):
+            by_server.setdefault(str(port['device_id']), []).append(port)
+    names = {}
+    for server_ports in by_server.values():
+        server_ports.sort(key=lambda p: int(p['id']))
+        for index, port in enumerate(server_ports):
+            names[str(port['id'])] = 'eth%d' % index
+    return names
+
+
+def networkinterface(port, interface=None, subnets=None):
+    """The OCCI networkinterface of a port attached to a server."""
+    from ...model import Link
+
+    port_id = str(port['id'])
+    status = port.get('status', 'DOWN')
+    attributes = {
+        'occi.networkinterface.interface': interface,
+        'occi.networkinterface.mac': port.get('mac_address'),
+        'occi.networkinterface.state': LINK_STATES.get(status, 'inactive'),
+        'occi.networkinterface.state.message': status.capitalize(),
+    }
+    mixins = []
+    addresses = [ip for ip in port.get('fixed_ips') or ()
+                 if ':' not in ip.get('ip_address', '')]
+    if addresses:
+        mixins.append(model.IPNETWORKINTERFACE)
+        address = addresses[0]
+        attributes['occi.networkinterface.address'] = address['ip_address']
+        subnet = (subnets or {}).get(str(address.get('subnet')))
+        if subnet is not None:
+            attributes['occi.networkinterface.gateway'] = subnet.get(
+                'gateway_ip')
+        attributes['occi.networkinterface.allocation'] = 'dynamic'
+    return Link(
+        model.NETWORKINTERFACE, port_id, networkinterface_location(port_id),
+        mixins=mixins, attributes=attributes,
+        source=compute_location(port['device_id']),
+        target=network_location(port['network_id']),
+        source_kind=model.COMPUTE, target_kind=model.NETWORK)
+
+
+def storagelink_id(server_id, volume_id):
+    return '%s_%s' % (server_id, volume_id)
+
+
+def storagelink_ids(link_id):
+    """``(server id, volume id)`` of a storagelink id, or ``None``."""
+    server_id, _, volume_id = str(link_id).partition('_')
+    if server_id.isdigit() and volume_id.isdigit():
+        return int(server_id), volume_id
+    return None
+
+
+def storagelink_location(server_id, volume_id):
+    return '%s%s' % (model.STORAGELINK.location,
+                     storagelink_id(server_id, volume_id))
+
+
+VOLUME_LINK_STATES = {'in_use': 'active', 'error': 'error'}
+
+
+def storagelinks(volume):
+    """The storagelinks of a volume (one per attachment)."""
+    from ...model import Link
+
+    links = []
+    for attachment in volume.get('attachments') or ():
+        server_id = attachment['server_id']
+        link_id = storagelink_id(server_id, volume['id'])
+        status = volume.get('status', '')
+        index = attachment.get('device_index')
+        links.append(Link(
+            model.STORAGELINK, link_id,
+            storagelink_location(server_id, volume['id']),
+            attributes={
+                'occi.storagelink.deviceid': (
+                    '/dev/vd%s' % chr(ord('a') + index)
+                    if isinstance(index, int) and 0 <= index < 26 else None),
+                'occi.storagelink.state': VOLUME_LINK_STATES.get(
+                    status, 'inactive'),
+                'occi.storagelink.state.message':
+                    status.replace('_', ' ').capitalize(),
+            },
+            source=compute_location(server_id),
+            target=storage_location(volume['id']),
+            source_kind=model.COMPUTE, target_kind=model.STORAGE))
+    return links

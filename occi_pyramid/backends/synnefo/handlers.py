@@ -1,0 +1,761 @@
+"""One handler per Kind: the Synnefo work behind each OCCI operation.
+
+Compute = server, Network = network (+ IPv4 subnet as ipnetwork),
+Storage = volume, NetworkInterface = port (a floating IP on the public
+network), StorageLink = volume attachment.  Handlers read through the
+session's per-request listings (one list call per collection, never one
+per entity) and translate with :mod:`.translate`.
+"""
+import base64
+import binascii
+import logging
+
+from ... import model
+from ...contexts import entity_location
+from ...exceptions import (
+    BackendBadRequest, BackendConflict, BackendError, BackendNotFound,
+    OCCIBadRequest, OCCIConflict, OCCIError, OCCIForbidden, OCCINotFound,
+    OCCINotImplemented,
+)
+from ...model import ActionResult
+from . import DEFAULT_GATEWAY, translate
+
+log = logging.getLogger(__name__)
+
+#: server metadata key holding occi.core.summary
+SUMMARY_KEY = 'occi.core.summary'
+
+
+def _digits(id, kind):
+    """Synnefo ids are integers: anything else is not ours (404)."""
+    if not str(id).isdigit():
+        raise OCCINotFound('There is no %s %s.' % (kind.term, id))
+    return str(id)
+
+
+def _check_base64(text):
+    try:
+        base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise OCCIBadRequest(
+            'The user data must be base64-encoded (occi.compute.userdata).')
+
+
+def _refuse_changes(entity, data, names):
+    """400 when ``data`` changes one of ``names``: Synnefo cannot."""
+    for name in names:
+        value = data.get(name)
+        if value is not None and value != entity.attributes.get(name):
+            raise OCCIBadRequest(
+                '%s cannot change on Synnefo once the %s exists.' % (
+                    name, entity.kind.term))
+
+
+class Handler:
+    kind = None
+
+    def __init__(self, occi):
+        self.occi = occi
+        self.cloud = occi.cloud
+
+    def listing(self, name):
+        return self.occi.listing(name)
+
+    def not_found(self, id):
+        return OCCINotFound('There is no %s %s.' % (self.kind.term, id))
+
+    def update(self, entity, data, replace=False):
+        raise OCCIBadRequest(
+            'A %s cannot be changed on Synnefo; delete it and create a new '
+            'one.' % self.kind.term)
+
+    def replace(self, entity, data):
+        return self.update(entity, data, replace=True)
+
+    def run_action(self, entity, action, params):
+        raise OCCINotImplemented('%s is not available on Synnefo.'
+                                 % action.term)
+
+
+# -- Compute -------------------------------------------------------------------
+
+class ComputeHandler(Handler):
+    """Compute = Synnefo server."""
+
+    kind = model.COMPUTE
+
+    def flavors(self):
+        return {f['id']: f for f in self.cloud.list_flavors()}
+
+    def images(self):
+        return {i['id']: i for i in self.cloud.list_images()}
+
+    def links_by_server(self):
+        """``{server id: [links]}`` from the ports and volumes listings."""
+        ports = [p for p in self.listing('ports') if p.get('device_id')]
+        names = translate.interface_names(ports)
+        subnets = self.occi.subnets()
+        links = {}
+        for port in ports:
+            links.setdefault(str(port['device_id']), []).append(
+                translate.networkinterface(
+                    port, names.get(str(port['id'])), subnets))
+        for volume in self.listing('volumes'):
+            for link in translate.storagelinks(volume):
+                links.setdefault(link.source.rsplit('/', 1)[1], []).append(
+                    link)
+        return links
+
+    def entity(self, server, flavors, images, links):
+        entity = translate.compute(server, flavors, images,
+                                   links.get(str(server['id']), ()))
+        summary = (server.get('metadata') or {}).get(SUMMARY_KEY)
+        if summary:
+            entity.summary = summary
+        entity.record = server
+        return entity
+
+    def list(self):
+        servers = self.listing('servers')
+        flavors, images = self.flavors(), self.images()
+        links = self.links_by_server()
+        return [self.entity(s, flavors, images, links) for s in servers
+                if not translate.is_deleted(s)]
+
+    def record(self, id):
+        try:
+            server = self.cloud.get_server(int(_digits(id, self.kind)))
+        except BackendNotFound:
+            raise self.not_found(id)
+        if translate.is_deleted(server):
+            raise OCCINotFound('The compute %s has been deleted.' % id)
+        return server
+
+    def get(self, id):
+        server = self.record(id)
+        return self.entity(server, self.flavors(), self.images(),
+                           self.links_by_server())
+
+    # -- creating ------------------------------------------------------
+
+    def _template(self, data, base, setting):
+        """The template mixin given, else the configured default."""
+        mixin = data.template(base)
+        if mixin is not None:
+            return mixin
+        default = self.occi.settings.get(setting) or ''
+        if not default:
+            return None
+        for category in self.occi.request.categories.all.mixins:
+            if category.is_a(base) and category is not base and (
+                    default in (category.term, category.type_id)):
+                return category
+        raise OCCIBadRequest(
+            'The default %s %r named in the server settings is not offered '
+            'by the cloud.' % (base.term, default))
+
+    def _flavor_id(self, data, flavors):
+        mixin = self._template(data, model.RESOURCE_TPL,
+                               'occi.default_resource_tpl')
+        if mixin is not None:
+            return translate.flavor_id_of(mixin.term)
+        cores = data.get('occi.compute.cores')
+        memory = data.get('occi.compute.memory')
+        if cores is None and memory is None:
+            raise OCCIBadRequest(
+                'No resource_tpl mixin was given (and occi.compute.cores / '
+                'occi.compute.memory neither): name one of the resource_tpl '
+                'mixins listed at /-/.')
+        flavor = translate.flavor_for(flavors.values(), cores, memory)
+        if flavor is None:
+            raise OCCIBadRequest(
+                'No flavor of the cloud has %s cores and %s GiB of memory.'
+                % (cores if cores is not None else 'any',
+                   memory if memory is not None else 'any'))
+        return flavor['id']
+
+    def create(self, data):
+        os_tpl = self._template(data, model.OS_TPL, 'occi.default_os_tpl')
+        if os_tpl is None:
+            raise OCCIBadRequest(
+                'No os_tpl mixin was given: name one of the os_tpl mixins '
+                'listed at /-/ (http://schemas.ogf.org/occi/infrastructure#'
+                'os_tpl).')
+        image_id = translate.image_id_of(os_tpl.term)
+        flavors = self.flavors()
+        flavor_id = self._flavor_id(data, flavors)
+        images = self.images()
+        name = (data.get('occi.core.title') or data.get(
+            'occi.compute.hostname') or 'occi-compute')
+        user_data = data.get('occi.compute.userdata') or data.get(
+            'org.openstack.compute.user_data')
+        if user_data:
+            _check_base64(user_data)
+        public_key = data.get('occi.credentials.ssh.publickey') or data.get(
+            'org.openstack.credentials.publickey.data')
+        personality = translate.personality(
+            user_data, public_key,
+            translate.image_users(images.get(image_id)), name) or None
+        metadata = {}
+        if data.get('occi.core.summary'):
+            metadata[SUMMARY_KEY] = data.get('occi.core.summary')
+        links = InlineLinks(self.occi, data.links)
+        networks = links.networks()
+        try:
+            server = self.cloud.create_server(
+                name, flavor_id, image_id, networks=networks,
+                personality=personality, metadata=metadata or None)
+        except BackendError:
+            links.release()
+            raise
+        links.attach_storage(server['id'])
+        self.occi.changed()
+        return self.get(server['id'])
+
+    # -- updating ------------------------------------------------------
+
+    def update(self, entity, data, replace=False):
+        server = entity.record
+        server_id = server['id']
+        os_tpl = data.template(model.OS_TPL)
+        if os_tpl is not None and os_tpl not in entity.mixins:
+            raise OCCIBadRequest(
+                'The os_tpl of a compute cannot be replaced on Synnefo; '
+                'create a new compute from %s instead.' % os_tpl.type_id)
+        _refuse_changes(entity, data, ['occi.compute.hostname'])
+        title = data.get('occi.core.title')
+        if title is not None and title != server.get('name'):
+            self.cloud.rename_server(server_id, title)
+        self._update_summary(entity, data, replace)
+        self._resize(entity, data)
+        if data.links and not replace:
+            # NB: Link lines in a PUT are ignored (occi.md 6.7)
+            InlineLinks(self.occi, data.links).add_to(server)
+        self.occi.changed()
+        return self.get(server_id)
+
+    def _update_summary(self, entity, data, replace):
+        server_id = entity.record['id']
+        summary = data.get('occi.core.summary')
+        if summary is not None and summary != entity.summary:
+            self.cloud.update_server_metadata(server_id,
+                                              {SUMMARY_KEY: summary})
+        elif replace and summary is None and entity.summary is not None:
+            self.cloud.delete_server_metadata(server_id, SUMMARY_KEY)
+
+    def _resize(self, entity, data):
+        """A different resource_tpl (or other cores/memory) resizes."""
+        server = entity.record
+        current = (server.get('flavor') or {}).get('id')
+        mixin = data.template(model.RESOURCE_TPL)
+        if mixin is not None:
+            flavor_id = translate.flavor_id_of(mixin.term)
+        else:
+            cores = data.get('occi.compute.cores')
+            memory = data.get('occi.compute.memory')
+            if (cores is None or cores == entity.attributes.get(
+                    'occi.compute.cores')) and (
+                    memory is None or memory == entity.attributes.get(
+                        'occi.compute.memory')):
+                return
+            flavors = self.flavors()
+            flavor = translate.flavor_for(
+                [f for f in flavors.values()
+                 if f['disk'] == flavors.get(current, {}).get('disk')],
+                cores, memory)
+            if flavor is None:
+                raise OCCIBadRequest(
+                    'No flavor of the cloud with the same disk has %s cores '
+                    'and %s GiB of memory.' % (cores, memory))
+            flavor_id = flavor['id']
+        if flavor_id == current:
+            return
+        if server.get('status') != 'STOPPED':
+            raise OCCIConflict(
+                'The compute %s must be stopped (it is %s) before its '
+                'resource template changes: POST ?action=stop first.' % (
+                    server['id'], entity.attributes['occi.compute.state']))
+        try:
+            self.cloud.resize_server(server['id'], flavor_id)
+        except BackendBadRequest as exc:
+            raise OCCIBadRequest('The cloud refused the resize: %s'
+                                 % exc.message)
+
+    # -- deleting and actions -------------------------------------------
+
+    def delete(self, entity):
+        server_id = entity.record['id']
+        ports = {str(link.id) for link in entity.links
+                 if link.kind == model.NETWORKINTERFACE}
+        floating = [f for f in self.listing('floatingips')
+                    if str(f.get('port_id')) in ports]
+        try:
+            self.cloud.delete_server(server_id)
+        except BackendNotFound:
+            raise self.not_found(entity.id)
+        if floating:
+            # NB: its links go with the compute, so do their floating IPs
+            # (released once the cloud has detached them)
+            self.occi.wait(
+                lambda: translate.is_deleted(
+                    self.cloud.get_server(server_id)),
+                'compute %s to be deleted' % server_id, fail=False)
+            for fip in floating:
+                self.occi.release_floating_ip(fip['id'])
+        self.occi.changed()
+
+    def run_action(self, entity, action, params):
+        server = entity.record
+        if action == model.SAVE:
+            raise OCCINotImplemented(
+                'Synnefo cannot save a running compute as a new image '
+                '(its compute API answers createImage with 501).')
+        refusal = translate.action_refusal(server, action)
+        if refusal:
+            raise OCCIConflict(refusal)
+        server_id = server['id']
+        try:
+            if action == model.START:
+                self.cloud.start_server(server_id)
+            elif action in (model.STOP, model.SUSPEND):
+                # NB: Synnefo has no user-level suspend; suspend shuts the
+                # VM down keeping its disks (docs/decisions.md)
+                self.cloud.shutdown_server(server_id)
+            elif action == model.RESTART:
+                self.cloud.reboot_server(server_id,
+                                         hard=params.get('method') == 'cold')
+        except (BackendBadRequest, BackendConflict) as exc:
+            raise OCCIConflict(exc.message)
+        self.occi.changed()
+        return ActionResult()
+
+
+# -- Network -------------------------------------------------------------------
+
+class NetworkHandler(Handler):
+    """Network = Synnefo network; ipnetwork = its IPv4 subnet."""
+
+    kind = model.NETWORK
+
+    def list(self):
+        subnets = self.occi.subnets()
+        return [self.entity(n, subnets) for n in self.listing('networks')
+                if not translate.is_deleted(n)]
+
+    def entity(self, record, subnets):
+        entity = translate.network(record, subnets)
+        entity.record = record
+        return entity
+
+    def record(self, id):
+        try:
+            record = self.cloud.get_network(_digits(id, self.kind))
+        except BackendNotFound:
+            raise self.not_found(id)
+        if translate.is_deleted(record):
+            raise OCCINotFound('The network %s has been deleted.' % id)
+        return record
+
+    def get(self, id):
+        return self.entity(self.record(id), self.occi.subnets())
+
+    def create(self, data):
+        if data.has(translate.PUBLIC_NET):
+            raise OCCIForbidden('Only the cloud administrators create public '
+                                'networks; link to the existing one.')
+        record = self.cloud.create_network(data.get('occi.core.title') or '')
+        if data.has(model.IPNETWORK):
+            try:
+                self._add_subnet(record['id'], data)
+            except OCCIError as exc:
+                self._rollback(record['id'])
+                raise type(exc)('The network was not created: %s'
+                                % exc.message)
+        self.occi.changed()
+        return self.get(record['id'])
+
+    def _add_subnet(self, network_id, data):
+        address = data.get('occi.network.address')
+        if not address:
+            raise OCCIBadRequest(
+                'The ipnetwork mixin needs occi.network.address (a CIDR such '
+                'as 10.0.0.0/24).')
+        gateway = data.get('occi.network.gateway')
+        self.cloud.create_subnet(
+            network_id, address,
+            gateway_ip=gateway if gateway else DEFAULT_GATEWAY,
+            enable_dhcp=data.get('occi.network.allocation') != 'static')
+
+    def _rollback(self, network_id):
+        try:
+            self.cloud.delete_network(network_id)
+        except BackendError:  # pragma: no cover - logged, nothing to undo
+            log.exception('could not remove network %s after a failed '
+                          'create', network_id)
+
+    def update(self, entity, data, replace=False):
+        record = entity.record
+        if entity.shared:
+            raise OCCIForbidden('The public network belongs to the cloud.')
+        title = data.get('occi.core.title')
+        if title is not None and title != (record.get('name') or None):
+            self.cloud.rename_network(record['id'], title)
+        if data.has(model.IPNETWORK) and not entity.has_category(
+                model.IPNETWORK):
+            self._add_subnet(record['id'], data)
+        else:
+            _refuse_changes(entity, data, [
+                'occi.network.address', 'occi.network.gateway',
+                'occi.network.allocation'])
+        self.occi.changed()
+        return self.get(record['id'])
+
+    def delete(self, entity):
+        if entity.shared:
+            raise OCCIForbidden('The public network belongs to the cloud '
+                                'and cannot be deleted.')
+        try:
+            self.cloud.delete_network(entity.record['id'])
+        except BackendNotFound:
+            raise self.not_found(entity.id)
+        self.occi.changed()
+
+    def run_action(self, entity, action, params):
+        if action == model.UP:
+            if entity.attributes['occi.network.state'] == 'active':
+                return ActionResult()  # already up: nothing to do
+            raise OCCIConflict('The network %s is %s; Synnefo brings '
+                               'networks up by itself.' % (
+                                   entity.id,
+                                   entity.attributes['occi.network.state']))
+        raise OCCINotImplemented(
+            'Synnefo networks cannot be taken down; delete the network or '
+            'its network interfaces instead.')
+
+
+# -- Storage -------------------------------------------------------------------
+
+class StorageHandler(Handler):
+    """Storage = Synnefo volume."""
+
+    kind = model.STORAGE
+
+    def entity(self, volume):
+        entity = translate.storage(volume)
+        entity.record = volume
+        return entity
+
+    def list(self):
+        return [self.entity(v) for v in self.listing('volumes')
+                if not translate.is_deleted(v)]
+
+    def record(self, id):
+        try:
+            volume = self.cloud.get_volume(_digits(id, self.kind))
+        except BackendNotFound:
+            raise self.not_found(id)
+        if translate.is_deleted(volume):
+            raise OCCINotFound('The storage %s has been deleted.' % id)
+        return volume
+
+    def get(self, id):
+        return self.entity(self.record(id))
+
+    def volume_type(self):
+        """The configured volume type, else the first detachable one (a
+        standalone volume must be detachable on Synnefo)."""
+        configured = self.occi.settings.get('occi.synnefo.volume_type')
+        if configured:
+            return configured
+        for volume_type in self.cloud.list_volume_types():
+            if volume_type.get('SNF:detachable') and not volume_type.get(
+                    'deleted'):
+                return volume_type['id']
+        raise OCCIConflict('The cloud offers no detachable volume type, so '
+                           'standalone storage cannot be created.')
+
+    @staticmethod
+    def _size(value):
+        if value is None or value <= 0 or not float(value).is_integer():
+            raise OCCIBadRequest(
+                'occi.storage.size must be a positive whole number of GB on '
+                'Synnefo; got %s.' % value)
+        return int(value)
+
+    def create(self, data):
+        size = self._size(data.get('occi.storage.size'))
+        volume = self.cloud.create_volume(
+            size, data.get('occi.core.title') or 'occi-storage',
+            volume_type=self.volume_type(),
+            description=data.get('occi.core.summary'))
+        self.occi.changed()
+        return self.get(volume['id'])
+
+    def update(self, entity, data, replace=False):
+        volume = entity.record
+        size = data.get('occi.storage.size')
+        if size is not None and size != entity.attributes.get(
+                'occi.storage.size'):
+            raise OCCINotImplemented(
+                'Synnefo cannot resize a volume (occi.storage.size stays %s).'
+                % entity.attributes.get('occi.storage.size'))
+        title = data.get('occi.core.title')
+        summary = data.get('occi.core.summary')
+        changes = {}
+        if title is not None and title != entity.title:
+            changes['name'] = title
+        if summary is not None and summary != entity.summary:
+            changes['description'] = summary
+        elif replace and summary is None and entity.summary:
+            changes['description'] = ''
+        if changes:
+            self.cloud.update_volume(volume['id'], **changes)
+        self.occi.changed()
+        return self.get(volume['id'])
+
+    def delete(self, entity):
+        try:
+            self.cloud.delete_volume(entity.record['id'])
+        except BackendNotFound:
+            raise self.not_found(entity.id)
+        except BackendBadRequest as exc:
+            raise OCCIConflict(exc.message)
+        self.occi.changed()
+
+    def run_action(self, entity, action, params):
+        state = entity.attributes['occi.storage.state']
+        if action == model.ONLINE and state == 'online':
+            return ActionResult()  # Synnefo volumes are always online
+        reasons = {
+            'online': 'the volume is %s; Synnefo brings volumes online by '
+                      'itself' % state,
+            'offline': 'Synnefo volumes cannot be taken offline; detach the '
+                       'storage link instead',
+            'backup': 'Synnefo has no volume backups',
+            'snapshot': 'volume snapshots are not offered through this '
+                        'server',
+            'resize': 'Synnefo cannot resize a volume',
+        }
+        raise OCCINotImplemented('%s: %s.' % (action.term,
+                                              reasons[action.term]))
+
+
+# -- Links ---------------------------------------------------------------------
+
+class _LinkHandler(Handler):
+    target_kind = None
+
+    def ends(self, data):
+        """The source compute record and the target id of a link create."""
+        source = data.get('occi.core.source')
+        target = data.get('occi.core.target')
+        for name, value in (('occi.core.source', source),
+                            ('occi.core.target', target)):
+            if not value:
+                raise OCCIBadRequest('A %s needs %s.' % (self.kind.term,
+                                                         name))
+        server = self.occi.resolve(source, model.COMPUTE, 'source')
+        target_id = self.occi.resolve(target, self.target_kind, 'target')
+        return server, target_id
+
+
+class NetworkInterfaceHandler(_LinkHandler):
+    """NetworkInterface = port of a server."""
+
+    kind = model.NETWORKINTERFACE
+    target_kind = model.NETWORK
+
+    def entities(self, ports):
+        attached = [p for p in ports if p.get('device_id')]
+        names = translate.interface_names(attached)
+        subnets = self.occi.subnets()
+        result = []
+        for port in attached:
+            entity = translate.networkinterface(
+                port, names.get(str(port['id'])), subnets)
+            entity.record = port
+            result.append(entity)
+        return result
+
+    def list(self):
+        return self.entities(self.listing('ports'))
+
+    def get(self, id):
+        _digits(id, self.kind)
+        for entity in self.list():
+            if entity.id == str(id):
+                return entity
+        raise self.not_found(id)
+
+    def create(self, data):
+        server, network_id = self.ends(data)
+        port = self.occi.attach_network(
+            server['id'], network_id,
+            data.get('occi.networkinterface.address'))
+        self.occi.changed()
+        return self.get(port['id'])
+
+    def delete(self, entity):
+        self.occi.detach_network(entity.record)
+        self.occi.changed()
+
+
+class StorageLinkHandler(_LinkHandler):
+    """StorageLink = volume attachment (id ``<server>_<volume>``)."""
+
+    kind = model.STORAGELINK
+    target_kind = model.STORAGE
+
+    def list(self):
+        links = []
+        for volume in self.listing('volumes'):
+            for link in translate.storagelinks(volume):
+                link.record = volume
+                links.append(link)
+        return links
+
+    def get(self, id):
+        ids = translate.storagelink_ids(id)
+        if ids is None:
+            raise self.not_found(id)
+        server_id, volume_id = ids
+        try:
+            volume = self.cloud.get_volume(volume_id)
+        except BackendNotFound:
+            raise self.not_found(id)
+        for link in translate.storagelinks(volume):
+            if link.id == str(id):
+                link.record = volume
+                return link
+        raise self.not_found(id)
+
+    def create(self, data):
+        server, volume_id = self.ends(data)
+        self.occi.attach_storage(server['id'], volume_id)
+        self.occi.changed()
+        return self.get(translate.storagelink_id(server['id'], volume_id))
+
+    def delete(self, entity):
+        server_id, volume_id = translate.storagelink_ids(entity.id)
+        try:
+            self.cloud.detach_volume(server_id, volume_id)
+        except (BackendBadRequest, BackendConflict) as exc:
+            raise OCCIConflict('The storage cannot be detached: %s'
+                               % exc.message)
+        self.occi.changed()
+
+
+class InlineLinks:
+    """The links of a compute create or update request.
+
+    A create must be atomic as far as the user can tell: every target is
+    checked before the server is created; floating IPs allocated for the
+    public network are released and the server deleted when a later step
+    fails, and the error says nothing was created.
+    """
+
+    def __init__(self, occi, links):
+        self.occi = occi
+        self.links = [self._resolve(link) for link in links]
+        self.allocated = []
+
+    def _resolve(self, link):
+        target = link.get('target')
+        if not target:
+            raise OCCIBadRequest('A Link line has no target.')
+        found = entity_location(self.occi.request, target)
+        if found is None or found[0] not in (model.NETWORK, model.STORAGE):
+            raise OCCIBadRequest(
+                'The link target %s is not a network or storage of this '
+                'server.' % target)
+        kind, target_id = found
+        expected = (model.NETWORKINTERFACE if kind == model.NETWORK
+                    else model.STORAGELINK)
+        for type_id in link.get('categories') or ():
+            category = self.occi.request.categories.get(type_id)
+            if isinstance(category, model.Kind) and category != expected:
+                raise OCCIBadRequest(
+                    'A link to %s must be a %s, not %s.' % (
+                        target, expected.term, type_id))
+        # 404 now, before anything is created
+        record = self.occi.handler(kind).record(target_id)
+        attributes = link.get('attributes') or {}
+        return {'kind': kind, 'id': target_id, 'record': record,
+                'address': attributes.get('occi.networkinterface.address')}
+
+    def networks(self):
+        """The ``networks`` argument of the server create (``None`` keeps
+        the cloud's default policy when no network link is given)."""
+        nets = [link for link in self.links if link['kind'] == model.NETWORK]
+        if not nets:
+            return None
+        result = []
+        for link in nets:
+            if translate.is_public(link['record']):
+                fip = self.occi.floating_ip(link['id'], link['address'])
+                if fip.get('_new'):
+                    self.allocated.append(fip['id'])
+                result.append({'uuid': str(link['id']),
+                               'fixed_ip': fip['floating_ip_address']})
+            elif link['address']:
+                result.append({'uuid': str(link['id']),
+                               'fixed_ip': link['address']})
+            else:
+                result.append({'uuid': str(link['id'])})
+        return result
+
+    def release(self):
+        for fip_id in self.allocated:
+            self.occi.release_floating_ip(fip_id)
+
+    def attach_storage(self, server_id):
+        """Attach the storage links once the new server is built; on any
+        failure delete the server and answer that nothing was created."""
+        volumes = [link for link in self.links
+                   if link['kind'] == model.STORAGE]
+        if not volumes:
+            return
+        try:
+            self.occi.wait(
+                lambda: self.occi.cloud.get_server(server_id)['status']
+                != 'BUILD', 'compute %s to be built' % server_id)
+            for link in volumes:
+                self.occi.attach_storage(server_id, link['id'])
+        except OCCIError as exc:
+            self.occi.cloud.delete_server(server_id)
+            self.release()
+            raise type(exc)('The compute was not created: %s' % exc.message)
+
+    def add_to(self, server):
+        """Create the links on an existing compute (partial update); undo
+        the ones made by this request if one fails."""
+        made = []
+        try:
+            for link in self.links:
+                if link['kind'] == model.NETWORK:
+                    port = self.occi.attach_network(
+                        server['id'], link['id'], link['address'])
+                    made.append(('port', port))
+                else:
+                    self.occi.attach_storage(server['id'], link['id'])
+                    made.append(('volume', link['id']))
+        except OCCIError as exc:
+            for what, item in reversed(made):
+                try:
+                    if what == 'port':
+                        self.occi.detach_network(item)
+                    else:
+                        self.occi.cloud.detach_volume(server['id'], item)
+                except OCCIError:
+                    log.exception('undoing a link of compute %s',
+                                  server['id'])
+            raise type(exc)('No link was added: %s' % exc.message)
+
+
+HANDLERS = {
+    handler.kind.type_id: handler for handler in (
+        ComputeHandler, NetworkHandler, StorageHandler,
+        NetworkInterfaceHandler, StorageLinkHandler)
+}
+
+

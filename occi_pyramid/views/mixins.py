@@ -1,0 +1,325 @@
+"""User mixins: define them at the query interface, (dis)associate
+entities at their collections (occi.md §1.5, §3.4, §3.6).
+
+* ``POST /-/`` adds one or more mixin definitions of the caller, all or
+  none; ``DELETE /-/`` removes them (and their associations).
+* ``POST <mixin location>`` associates entities, ``PUT`` replaces the
+  whole set, ``DELETE`` dissociates the listed ones (none listed: all);
+  each answers the collection.  ``POST <mixin location>?action=<term>``
+  runs an action on every member.
+
+Definitions live in the store (:mod:`occi_pyramid.store`), one namespace
+per cloud user.  Template mixin collections have only GET (405 here).
+"""
+import re
+from urllib.parse import urlsplit
+
+from pyramid.config import not_
+from pyramid.view import view_config, view_defaults
+
+from .. import model
+from ..exceptions import (
+    InvalidAction, OCCIBadRequest, OCCIConflict, OCCIForbidden, OCCINotFound,
+)
+from ..interfaces import IQueryInterface, IUserMixinCollection
+from ..model import CategoryCollection, Collection
+from ..store import MixinRecord, forget, user_mixins
+from .collections import MixinCollectionViews, run_on_all
+from .requests import action_parameters, locations_to_entities
+
+#: schemes a user may not define mixins in (OGF's, occi.md §1.1)
+RESERVED_SCHEME = 'http://schemas.ogf.org/occi/'
+#: one segment of a user mixin location
+SEGMENT_RE = re.compile(r'^[A-Za-z0-9._~-]+$')
+#: first segments that are not collections of the namespace
+RESERVED_SEGMENTS = ('-', '.well-known')
+#: the template families: a user mixin cannot pose as a template
+TEMPLATES = (model.OS_TPL, model.RESOURCE_TPL)
+
+
+def _type_id(entry):
+    return (entry.get('scheme') or '') + (entry.get('term') or '')
+
+
+def mixin_location(request, location):
+    """The path (relative to the application root) of a location given by
+    a client: a path (``/tags/vip/`` or ``tags/vip/``) or an absolute URL
+    on this server.
+
+    :raises OCCIBadRequest: for anything else
+    """
+    if not location:
+        raise OCCIBadRequest('A user mixin needs a location (a path ending '
+                             'in "/", e.g. location="/tags/vip/").')
+    path = location
+    if '://' in location:
+        parts = urlsplit(location)
+        if parts.netloc.lower() != request.host.lower():
+            raise OCCIBadRequest('The location %s is not on this server (%s).'
+                                 % (location, request.host))
+        if parts.query or parts.fragment:
+            raise OCCIBadRequest('The location %s has a query or fragment.'
+                                 % location)
+        path = parts.path
+    if path.startswith('/'):
+        base = request.script_name.rstrip('/')
+        if base and path.startswith(base + '/'):
+            path = path[len(base):]
+    else:
+        path = '/' + path
+    segments = path[1:-1].split('/')
+    if not path.endswith('/') or path == '/' or not all(
+            SEGMENT_RE.match(s) and s not in ('.', '..') for s in segments):
+        raise OCCIBadRequest(
+            'The location %r is not a collection path: use segments of '
+            'letters, digits, ".", "_", "~" or "-", ending in "/".'
+            % location)
+    if segments[0] in RESERVED_SEGMENTS:
+        raise OCCIBadRequest('The location %s is reserved for the query '
+                             'interface.' % location)
+    return path
+
+
+def _clash(path, location):
+    """True when ``path`` is, contains or lies below ``location``."""
+    return path.startswith(location) or location.startswith(path)
+
+
+class _Definitions:
+    """Validates the mixin definitions of one ``POST /-/``."""
+
+    def __init__(self, request):
+        self.request = request
+        self.categories = request.categories.all
+        self.mine = user_mixins(request)
+        self.new = {}
+
+    def record(self, entry):
+        where = 'The mixin %s' % _type_id(entry)
+        if entry.get('class') != 'mixin':
+            raise OCCIBadRequest(
+                '%s must be sent as class="mixin" (only mixins can be '
+                'added).' % where)
+        if entry['scheme'].startswith(RESERVED_SCHEME):
+            raise OCCIBadRequest(
+                '%s uses a scheme reserved for OGF; pick your own, e.g. '
+                'http://example.org/tags#.' % where)
+        if entry.get('attributes') or entry.get('actions'):
+            raise OCCIBadRequest(
+                '%s defines attributes or actions; user mixins are tags.'
+                % where)
+        type_id = _type_id(entry)
+        known = self.categories.get(type_id)
+        if known is not None and getattr(known, 'owner', None) is None:
+            raise OCCIConflict('%s is a category of the server.' % type_id)
+        if type_id in self.mine or type_id in self.new:
+            raise OCCIConflict('You have a mixin %s already.' % type_id)
+        path = mixin_location(self.request, entry.get('location'))
+        self.check_location(type_id, path)
+        record = MixinRecord(
+            owner=self.request.occi_user, scheme=entry['scheme'],
+            term=entry['term'], location=path, title=entry.get('title'),
+            depends=tuple(self.depends(type_id, entry.get('rel') or ())),
+            applies=tuple(self.applies(type_id, entry.get('applies') or ())))
+        self.new[type_id] = record
+        return record
+
+    def check_location(self, type_id, path):
+        for category in self.categories:
+            location = getattr(category, 'location', None)
+            if not location or category.category_class == 'action':
+                continue
+            if getattr(category, 'owner', None) is None:
+                if _clash(path, location):
+                    raise OCCIConflict(
+                        'The location %s of %s clashes with %s of the %s %s.'
+                        % (path, type_id, location,
+                           category.category_class, category.type_id))
+            elif location == path:
+                raise OCCIConflict('Your mixin %s is at %s already.'
+                                   % (category.type_id, path))
+        for other in self.new.values():
+            if other.location == path:
+                raise OCCIConflict('%s and %s share the location %s.'
+                                   % (other.type_id, type_id, path))
+
+    def depends(self, type_id, ids):
+        for depended in ids:
+            if depended in self.new:
+                yield depended
+                continue
+            mixin = self.categories.get(depended, 'mixin')
+            if mixin is None:
+                raise OCCIBadRequest('%s depends on %s, which is no mixin '
+                                     'you can use.' % (type_id, depended))
+            if any(mixin.is_a(t) for t in TEMPLATES):
+                raise OCCIBadRequest(
+                    '%s cannot depend on the template %s.'
+                    % (type_id, depended))
+            yield depended
+
+    def applies(self, type_id, ids):
+        for kind_id in ids:
+            if self.request.categories.static.get(kind_id, 'kind') is None:
+                raise OCCIBadRequest('%s applies to %s, which is no kind.'
+                                     % (type_id, kind_id))
+            yield kind_id
+
+
+@view_defaults(context=IQueryInterface, renderer='occi')
+class UserMixinDefinitionViews:
+    """``POST /-/`` and ``DELETE /-/``."""
+
+    def __init__(self, context, request):
+        self.context = context
+        self.request = request
+
+    def entries(self):
+        entries = self.request.occi_body.get('categories') or []
+        if not entries:
+            raise OCCIBadRequest('Send at least one mixin Category.')
+        return entries
+
+    @view_config(request_method='POST')
+    def add(self):
+        definitions = _Definitions(self.request)
+        records = [definitions.record(entry) for entry in self.entries()]
+        self.request.occi_store.add(records)
+        forget(self.request)
+        mine = user_mixins(self.request)
+        return CategoryCollection([mine[r.type_id] for r in records])
+
+    @view_config(request_method='DELETE')
+    def remove(self):
+        mine = user_mixins(self.request)
+        doomed = []
+        for entry in self.entries():
+            type_id = _type_id(entry)
+            if type_id in mine:
+                doomed.append(type_id)
+            elif self.request.categories.get(
+                    type_id, entry.get('class')) is not None:
+                raise OCCIForbidden('%s is defined by the server; it cannot '
+                                    'be removed.' % type_id)
+            else:
+                raise OCCINotFound('You have no mixin %s.' % type_id)
+        for mixin in mine.values():
+            if mixin.type_id in doomed:
+                continue
+            needed = [d.type_id for d in mixin.depends if d.type_id in doomed]
+            if needed:
+                raise OCCIConflict('%s depends on %s; remove it too.'
+                                   % (mixin.type_id, needed[0]))
+        self.request.occi_store.remove(self.request.occi_user, doomed)
+        forget(self.request)
+        return None
+
+
+@view_defaults(context=IUserMixinCollection, renderer='occi')
+class UserMixinCollectionViews:
+    """Association at a user mixin's collection (GET is the generic
+    :class:`~.collections.MixinCollectionViews` one)."""
+
+    def __init__(self, context, request):
+        self.context = context
+        self.request = request
+        self.mixin = context.mixin
+        self.generic = MixinCollectionViews(context, request)
+
+    def collection(self):
+        forget(self.request)
+        return Collection(self.generic.members())
+
+    def locations(self):
+        """The entity locations of the body: X-OCCI-Location lines, a URI
+        list, JSON location arrays or entity objects with ``location`` or
+        ``kind`` and ``id`` (occi.md §6.20)."""
+        body = self.request.occi_body
+        locations = list(body.get('locations') or [])
+        for entity in body.get('entities') or []:
+            if entity.get('locations'):
+                locations.extend(entity['locations'])
+                continue
+            kinds = [c for c in entity.get('categories') or []
+                     if c.get('class') == 'kind']
+            id = (entity.get('attributes') or {}).get('occi.core.id')
+            kind = self.request.categories.get(
+                _type_id(kinds[0]), 'kind') if kinds else None
+            if kind is None or not kind.location or id is None:
+                raise OCCIBadRequest('An entity in the body has neither a '
+                                     'location nor a kind and an id.')
+            locations.append(kind.location + str(id))
+        return locations
+
+    def entities(self):
+        """The entities named by the body, every one checked before any
+        change: it exists and is the caller's (404 otherwise), and the
+        mixin applies to its kind (400 otherwise)."""
+        entities = []
+        locations = self.locations()
+        for location, (kind, id) in zip(
+                locations, locations_to_entities(self.request, locations)):
+            try:
+                entity = self.request.occi.get(kind, id)
+            except OCCINotFound:
+                raise OCCINotFound('There is no entity at %s.' % location)
+            if not self.mixin.applies_to(kind):
+                raise OCCIBadRequest('The mixin %s does not apply to %s (%s).'
+                                     % (self.mixin.type_id, location,
+                                        kind.type_id))
+            entities.append(entity)
+        return entities
+
+    def change(self, replace):
+        entities = self.entities()
+        self.request.occi_store.associate(
+            self.request.occi_user, self.mixin.type_id,
+            [e.location for e in entities], replace=replace)
+        return self.collection()
+
+    @view_config(request_method='POST', request_param=not_('action'))
+    def associate(self):
+        return self.change(replace=False)
+
+    @view_config(request_method='PUT')
+    def replace(self):
+        return self.change(replace=True)
+
+    @view_config(request_method='DELETE')
+    def dissociate(self):
+        locations = self.locations()
+        paths = None
+        if locations:
+            paths = [kind.location + id for kind, id in
+                     locations_to_entities(self.request, locations)]
+        self.request.occi_store.dissociate(
+            self.request.occi_user, self.mixin.type_id, paths)
+        return self.collection()
+
+    @view_config(request_method='POST', request_param='action')
+    def invoke_all(self):
+        """Every member must define the action through its kind (400
+        before anything runs); failures are reported per member."""
+        term = self.request.GET['action']
+        members = self.generic.members()
+        actions = {}
+        for entity in members:
+            action = entity.kind.action(term)
+            if action is None:
+                raise InvalidAction(
+                    'The action %r is not defined for %s, a member of %s.'
+                    % (term, entity.location, self.context.path))
+            actions[entity.location] = action
+        if not members and not any(k.action(term) for k in model.KINDS):
+            raise InvalidAction('The action %r is not defined for any kind.'
+                                % term)
+        params = {
+            action: action_parameters(self.request, action)
+            for action in set(actions.values())
+        }
+        occi = self.request.occi
+        return run_on_all(
+            self.request, members,
+            lambda entity: occi.run_action(
+                entity, actions[entity.location],
+                params[actions[entity.location]]))
