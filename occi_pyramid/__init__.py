@@ -16,5 +16,6 @@ def main(global_config, **settings):
         config.include('.renderers.pyramid')
         config.include('.backends')
         config.include('.backends.synnefo.occi')
+        config.include('.store')
         config.include('.views')
     return config.make_wsgi_app()

@@ -1,0 +1,193 @@
+"""The store's API: user mixin definitions and their associations.
+
+:class:`MixinStore` is process-wide and thread-safe: every method opens
+its own short session and transaction, so a method either happens whole
+or not at all.  It speaks plain values (:class:`MixinRecord`, type ids,
+locations), never ORM objects, and knows nothing of Pyramid.
+"""
+import dataclasses
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from ..exceptions import OCCIConflict, OCCINotFound
+from .models import Association, UserMixin
+
+
+class StoreConflict(OCCIConflict):
+    """A scheme+term or location is already used by the owner (a race
+    lost to another request: the views check first)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class MixinRecord:
+    """A user mixin definition as stored."""
+
+    owner: str
+    scheme: str
+    term: str
+    location: str
+    title: str | None = None
+    depends: tuple = ()
+    applies: tuple = ()
+
+    @property
+    def type_id(self):
+        return self.scheme + self.term
+
+
+def _record(row):
+    return MixinRecord(
+        owner=row.owner, scheme=row.scheme, term=row.term,
+        location=row.location, title=row.title,
+        depends=tuple(row.depends or ()), applies=tuple(row.applies or ()))
+
+
+class MixinStore:
+    """User mixins and associations in one SQL database.
+
+    :param engine: a SQLAlchemy engine (:func:`.schema.make_engine`)
+    """
+
+    def __init__(self, engine):
+        self.engine = engine
+        self._session = sessionmaker(engine, expire_on_commit=False)
+
+    def dispose(self):
+        self.engine.dispose()
+
+    # -- definitions -------------------------------------------------------
+
+    def mixins(self, owner):
+        """Every mixin of ``owner``, oldest first."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(UserMixin).where(UserMixin.owner == owner)
+                .order_by(UserMixin.id))
+            return [_record(row) for row in rows]
+
+    def add(self, records):
+        """Store new definitions, all or none.
+
+        :raises StoreConflict: one clashes with a stored one
+        """
+        try:
+            with self._session.begin() as session:
+                session.add_all([
+                    UserMixin(owner=r.owner, scheme=r.scheme, term=r.term,
+                              title=r.title, location=r.location,
+                              depends=list(r.depends),
+                              applies=list(r.applies))
+                    for r in records
+                ])
+        except IntegrityError:
+            raise StoreConflict(
+                'A mixin with this scheme and term, or at this location, '
+                'was added meanwhile.')
+
+    def remove(self, owner, type_ids):
+        """Remove definitions (their associations go with them)."""
+        with self._session.begin() as session:
+            for row in self._rows(session, owner, type_ids):
+                session.execute(delete(Association).where(
+                    Association.mixin_id == row.id))
+                session.delete(row)
+
+    def _rows(self, session, owner, type_ids):
+        wanted = set(type_ids)
+        rows = session.scalars(
+            select(UserMixin).where(UserMixin.owner == owner))
+        return [row for row in rows if row.scheme + row.term in wanted]
+
+    def _row(self, session, owner, type_id):
+        rows = self._rows(session, owner, [type_id])
+        if not rows:
+            raise OCCINotFound('There is no mixin %s.' % type_id)
+        return rows[0]
+
+    # -- associations --------------------------------------------------------
+
+    def associations(self, owner):
+        """``{entity location: [type id, ...]}`` of every association of
+        ``owner`` (one query)."""
+        query = (
+            select(Association.entity, UserMixin.scheme, UserMixin.term)
+            .join(UserMixin, UserMixin.id == Association.mixin_id)
+            .where(UserMixin.owner == owner)
+            .order_by(UserMixin.id, Association.entity))
+        result = {}
+        with self._session() as session:
+            for entity, scheme, term in session.execute(query):
+                result.setdefault(entity, []).append(scheme + term)
+        return result
+
+    def members(self, owner, type_id):
+        """The entity locations associated with one mixin."""
+        with self._session() as session:
+            row = self._row(session, owner, type_id)
+            return sorted(session.scalars(
+                select(Association.entity)
+                .where(Association.mixin_id == row.id)))
+
+    def associate(self, owner, type_id, locations, replace=False):
+        """Associate entities with a mixin; with ``replace``, exactly
+        those (the others are dissociated)."""
+        with self._session.begin() as session:
+            row = self._row(session, owner, type_id)
+            current = set(session.scalars(
+                select(Association.entity)
+                .where(Association.mixin_id == row.id)))
+            wanted = set(locations)
+            if replace and current - wanted:
+                session.execute(delete(Association).where(
+                    Association.mixin_id == row.id,
+                    Association.entity.in_(current - wanted)))
+            session.add_all([
+                Association(mixin_id=row.id, entity=location)
+                for location in sorted(wanted - current)
+            ])
+
+    def dissociate(self, owner, type_id, locations=None):
+        """Dissociate the given entities (every one when ``None``)."""
+        with self._session.begin() as session:
+            row = self._row(session, owner, type_id)
+            query = delete(Association).where(
+                Association.mixin_id == row.id)
+            if locations is not None:
+                query = query.where(Association.entity.in_(list(locations)))
+            session.execute(query)
+
+    def set_entity_mixins(self, owner, location, type_ids, replace=False):
+        """The user mixins of one entity: add ``type_ids``; with
+        ``replace``, exactly those."""
+        with self._session.begin() as session:
+            rows = session.scalars(
+                select(UserMixin).where(UserMixin.owner == owner)).all()
+            ids = {row.id for row in rows
+                   if row.scheme + row.term in set(type_ids)}
+            owned = [row.id for row in rows]
+            current = set(session.scalars(
+                select(Association.mixin_id).where(
+                    Association.entity == location,
+                    Association.mixin_id.in_(owned))))
+            if replace and current - ids:
+                session.execute(delete(Association).where(
+                    Association.entity == location,
+                    Association.mixin_id.in_(current - ids)))
+            session.add_all([
+                Association(mixin_id=mixin_id, entity=location)
+                for mixin_id in sorted(ids - current)
+            ])
+
+    def forget_entities(self, owner, locations):
+        """Drop every association of ``owner`` with these entities (they
+        were deleted)."""
+        locations = list(locations)
+        if not locations:
+            return
+        with self._session.begin() as session:
+            owned = select(UserMixin.id).where(UserMixin.owner == owner)
+            session.execute(delete(Association).where(
+                Association.entity.in_(locations),
+                Association.mixin_id.in_(owned)))

@@ -1,0 +1,2 @@
+"""Alembic migrations of the store (see :mod:`occi_pyramid.store.schema`).
+"""
