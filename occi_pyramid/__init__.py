@@ -10,6 +10,7 @@ def main(global_config, **settings):
         settings=settings, root_factory='.contexts.root_factory'
     ) as config:
         config.include('.settings')
+        config.include('.tweens')
         config.include('.categories')
         config.include('.negotiation')
         config.include('.subscribers')
