@@ -103,7 +103,8 @@ class Simulator:
         self.public_url = (conf['simulator.public_url'] or '').rstrip('/')
         self.default_networks = conf['simulator.default_networks'].strip()
         self.fqdn = conf['simulator.servers_fqdn'] or None
-        self.network_flavors = aslist(conf['simulator.enabled_network_flavors'])
+        self.network_flavors = aslist(
+            conf['simulator.enabled_network_flavors'])
         self.poll_limit = float(conf['simulator.poll_limit'])
         self.seed_file = conf['simulator.seed_file'] or PACKAGED_SEED
         frozen, delays = parse_delays(conf['simulator.delays'])
@@ -138,7 +139,7 @@ class Simulator:
             load_seed(fresh, self.seed_file, self.engine.now())
             fresh.commit()
 
-    # -- URLs ------------------------------------------------------------------
+    # -- URLs -----------------------------------------------------------------
     def base_url(self, request):
         return self.public_url or request.host_url
 
@@ -149,7 +150,7 @@ class Simulator:
     def versioned_url(self, base, name):
         return base + SERVICES[name][2]
 
-    # -- request handling ---------------------------------------------------------
+    # -- request handling -----------------------------------------------------
     def __call__(self, request):
         segments = request.path_info.split('/', 2)
         name = segments[1] if len(segments) > 1 else ''

@@ -39,7 +39,7 @@ GIB = quotas.GIB
 MIB = quotas.MIB
 
 
-# -- representations ------------------------------------------------------------
+# -- representations ----------------------------------------------------------
 
 
 def server_dict(ctx, server, detail=True):
@@ -59,7 +59,8 @@ def server_dict(ctx, server, detail=True):
         .filter_by(server_id=server.id, deleted=False)
         .order_by(models.Volume.id)
     )
-    flavor_href = ctx.versioned_url('compute', '/flavors/%d' % server.flavor_id)
+    flavor_href = ctx.versioned_url('compute',
+                                    '/flavors/%d' % server.flavor_id)
     image_href = ctx.versioned_url('compute', '/images/%s' % server.image_id)
     plankton_href = ctx.versioned_url('image', '/images/%s' % server.image_id)
     result.update(
@@ -157,7 +158,7 @@ def image_dict(ctx, image, detail=True):
     }
 
 
-# -- servers -----------------------------------------------------------------------
+# -- servers ------------------------------------------------------------------
 
 
 @service.route(r'/servers', 'GET')
@@ -463,7 +464,7 @@ def _root_volume(ctx, mapping, flavor, image):
     return {'size': size, 'volume': None}
 
 
-# -- actions -------------------------------------------------------------------------
+# -- actions ------------------------------------------------------------------
 
 
 ACTIONS = {}
@@ -674,7 +675,7 @@ def remove_floating_ip(ctx, server, args):
     return Reply(status=202)
 
 
-# -- NICs, metadata, stats ---------------------------------------------------------------
+# -- NICs, metadata, stats ----------------------------------------------------
 
 
 @service.route(SERVER + r'/ips', 'GET')
@@ -779,7 +780,7 @@ def server_diagnostics(ctx, server_id):
     return Reply([])
 
 
-# -- volume attachments ------------------------------------------------------------------
+# -- volume attachments -------------------------------------------------------
 
 
 def attachment_dict(volume):
@@ -907,7 +908,7 @@ def delete_volume_attachment(ctx, server_id, volume_id):
     return Reply(status=202)
 
 
-# -- flavors ----------------------------------------------------------------------------------
+# -- flavors ------------------------------------------------------------------
 
 
 def _list_flavors(ctx, detail):
@@ -965,7 +966,7 @@ def get_flavor_extra_specs(ctx, flavor_id):
     return Reply({'extra_specs': {}})
 
 
-# -- images --------------------------------------------------------------------------------
+# -- images -------------------------------------------------------------------
 
 
 IMAGE = r'/images/(?P<image_id>[0-9a-fA-F-]{36})'
@@ -974,7 +975,8 @@ IMAGE = r'/images/(?P<image_id>[0-9a-fA-F-]{36})'
 def _list_images(ctx, detail):
     since = ctx.changes_since()
     found = [
-        image for image in images.visible_images(ctx, deleted=since is not None)
+        image
+        for image in images.visible_images(ctx, deleted=since is not None)
         if since is None or image.updated >= since
     ]
     if since is not None and not found:

@@ -264,7 +264,8 @@ class Context:
         rows = self.db.query(models.Membership.project_uuid).filter_by(
             user_uuid=user.uuid
         )
-        return [row[0] for row in rows.order_by(models.Membership.project_uuid)]
+        rows = rows.order_by(models.Membership.project_uuid)
+        return [row[0] for row in rows]
 
     def visible(self, query, model):
         """Filter ``query`` to the caller's own or project-shared rows."""

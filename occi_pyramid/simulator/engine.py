@@ -191,7 +191,7 @@ class Engine:
                                  'resize')),
         ).delete(synchronize_session=False)
 
-    # -- job outcomes ----------------------------------------------------------
+    # -- job outcomes ---------------------------------------------------------
     def _server(self, db, job):
         server = db.get(models.Server, job.target_id)
         if server is not None:

@@ -38,7 +38,7 @@ def property_key(key):
     return re.sub(r'[^a-z0-9]', '_', key.lower())
 
 
-# -- visibility (shared with compute) ----------------------------------------------
+# -- visibility (shared with compute) -----------------------------------------
 
 
 def _visibility(ctx, query):
@@ -71,7 +71,7 @@ def unregister(ctx, image):
     image.updated = ctx.now
 
 
-# -- representations ------------------------------------------------------------------
+# -- representations ----------------------------------------------------------
 
 
 def image_record(image, detail):
@@ -130,7 +130,7 @@ def meta_headers(image):
     return headers
 
 
-# -- lists --------------------------------------------------------------------------------
+# -- lists --------------------------------------------------------------------
 
 
 def _list(ctx, detail):
@@ -167,7 +167,7 @@ def list_images_detail(ctx):
     return _list(ctx, detail=True)
 
 
-# -- single images ------------------------------------------------------------------------
+# -- single images ------------------------------------------------------------
 
 
 IMAGE = r'/images/(?P<image_id>[^/]+)'
@@ -280,7 +280,7 @@ def delete_image(ctx, image_id):
     return Reply(status=204)
 
 
-# -- members ---------------------------------------------------------------------------------
+# -- members ------------------------------------------------------------------
 
 
 @service.route(IMAGE + r'/members', 'GET')

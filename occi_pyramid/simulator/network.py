@@ -27,7 +27,7 @@ NETWORK_TYPES = ('CUSTOM', 'MAC_FILTERED', 'IP_LESS_ROUTED', 'PHYSICAL_VLAN')
 MIN_PREFIX, MAX_PREFIX = 22, 29
 
 
-# -- representations ------------------------------------------------------------
+# -- representations ----------------------------------------------------------
 
 
 def network_dict(ctx, network):
@@ -138,7 +138,7 @@ def floating_ip_dict(ctx, address):
     }
 
 
-# -- networks ------------------------------------------------------------------------
+# -- networks -----------------------------------------------------------------
 
 
 @service.route(r'/networks', 'GET')
@@ -267,7 +267,7 @@ def network_action(ctx, network_id):
     return Reply(status=200)
 
 
-# -- subnets ------------------------------------------------------------------------------
+# -- subnets ------------------------------------------------------------------
 
 
 def _visible_subnets(ctx):
@@ -449,7 +449,7 @@ def delete_subnet(ctx, subnet_id):
     raise bad_request('Deletion of a subnet is not supported')
 
 
-# -- ports -----------------------------------------------------------------------------------
+# -- ports --------------------------------------------------------------------
 
 
 def _user_ports(ctx):
@@ -548,7 +548,7 @@ def delete_port(ctx, port_id):
     return Reply(status=204)
 
 
-# -- floating IPs ------------------------------------------------------------------------
+# -- floating IPs -------------------------------------------------------------
 
 
 def _user_floating_ips(ctx):

@@ -27,7 +27,7 @@ GIB = quotas.GIB
 CLONE_TEMPLATES = ('ext_archipelago', 'ext_vlmc')
 
 
-# -- representations -------------------------------------------------------------
+# -- representations ----------------------------------------------------------
 
 
 def volume_dict(ctx, volume, detail=True):
@@ -80,7 +80,7 @@ def type_dict(vtype):
     }
 
 
-# -- volumes -------------------------------------------------------------------------
+# -- volumes ------------------------------------------------------------------
 
 
 def _list(ctx, detail):
@@ -333,7 +333,7 @@ def volume_action(ctx, volume_id):
     return Reply(status=200)
 
 
-# -- volume types ----------------------------------------------------------------------------
+# -- volume types -------------------------------------------------------------
 
 
 @service.route(r'/types', 'GET')
@@ -354,7 +354,7 @@ def get_type(ctx, type_id):
     return Reply({'volume_type': type_dict(vtype)})
 
 
-# -- snapshots ------------------------------------------------------------------------------------
+# -- snapshots ----------------------------------------------------------------
 
 
 def snapshot_dict(ctx, snapshot, detail=True):
