@@ -14,6 +14,9 @@ requires = [
     'colander>=2.0,<3',
     'SQLAlchemy>=2.0,<3',
     'alembic>=1.12,<2',
+    # the user-mixin store on PostgreSQL (occi.store.url = postgresql://...),
+    # for several server processes sharing one state
+    'psycopg2-binary>=2.9,<3',
     # kamaki and its runtime dependencies are Python 2 code made to run
     # on Python 3 by occi_pyramid.backends.synnefo.kamaki_py3, which
     # patches these exact versions and refuses any other.

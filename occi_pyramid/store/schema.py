@@ -32,6 +32,10 @@ def make_engine(url):
     """An engine for ``url``; SQLite files get their folder created and
     foreign keys enforced (for ``ON DELETE CASCADE``)."""
     url = make_url(url)
+    if url.drivername == 'postgresql':
+        # NB: SQLAlchemy 2.1 picks psycopg 3 for a bare postgresql://; we
+        # install (and test) psycopg2, so a bare URL means that one
+        url = url.set(drivername='postgresql+psycopg2')
     if url.get_backend_name() != 'sqlite':
         return create_engine(url, pool_pre_ping=True)
     if url.database in (None, '', ':memory:'):

@@ -100,6 +100,12 @@ class _Definitions:
             raise OCCIBadRequest(
                 '%s must be sent as class="mixin" (only mixins can be '
                 'added).' % where)
+        type_id = _type_id(entry)
+        known = self.categories.get(type_id)
+        if known is not None and getattr(known, 'owner', None) is None:
+            raise OCCIConflict('%s is a category of the server.' % type_id)
+        if type_id in self.mine or type_id in self.new:
+            raise OCCIConflict('You have a mixin %s already.' % type_id)
         if entry['scheme'].startswith(RESERVED_SCHEME):
             raise OCCIBadRequest(
                 '%s uses a scheme reserved for OGF; pick your own, e.g. '
@@ -108,12 +114,6 @@ class _Definitions:
             raise OCCIBadRequest(
                 '%s defines attributes or actions; user mixins are tags.'
                 % where)
-        type_id = _type_id(entry)
-        known = self.categories.get(type_id)
-        if known is not None and getattr(known, 'owner', None) is None:
-            raise OCCIConflict('%s is a category of the server.' % type_id)
-        if type_id in self.mine or type_id in self.new:
-            raise OCCIConflict('You have a mixin %s already.' % type_id)
         path = mixin_location(self.request, entry.get('location'))
         self.check_location(type_id, path)
         record = MixinRecord(
