@@ -56,5 +56,8 @@ setup(
             'main = occi_pyramid:main',
             'simulator = occi_pyramid.simulator:main',
         ],
+        'paste.composite_factory': [
+            'urlmap = occi_pyramid.urlmap:urlmap_factory',
+        ],
     },
 )

@@ -93,7 +93,8 @@ def token_hash(token):
     return 'sha256:' + hashlib.sha256(token).hexdigest()[:TOKEN_HASH_DIGITS]
 
 
-def _token_of(request):
+def token_of(request):
+    """The request's token (X-Auth-Token or Basic password), or None."""
     from .negotiation import auth_token
 
     try:
@@ -190,7 +191,7 @@ def request_log_tween_factory(handler, registry):
 
     def request_log_tween(request):
         request_id = request_id_of(request)
-        token = _token_of(request)
+        token = token_of(request)
         reset = current.set(RequestInfo(request_id, token))
         request.request_id = request_id
         started = time.perf_counter()
@@ -201,14 +202,18 @@ def request_log_tween_factory(handler, registry):
             response.headers['X-Request-Id'] = request_id
             return response
         finally:
-            log.info(
-                '%s %s %d %.1fms token=%s client=%s', request.method,
-                request.path_qs, status,
-                (time.perf_counter() - started) * 1000.0, token_hash(token),
-                request.remote_addr or '-')
+            log_request(request, status, started, token)
             current.reset(reset)
 
     return request_log_tween
+
+
+def log_request(request, status, started, token):
+    """The one INFO line of a request (``started``: a perf_counter())."""
+    log.info(
+        '%s %s %d %.1fms token=%s client=%s', request.method,
+        request.path_qs, status, (time.perf_counter() - started) * 1000.0,
+        token_hash(token), request.remote_addr or '-')
 
 
 def includeme(config):

@@ -1,0 +1,111 @@
+"""Several OCCI endpoints in one process: a paste composite by path prefix.
+
+In an ini file::
+
+    [composite:main]
+    use = egg:occi_pyramid#urlmap
+    /okeanos = okeanos
+    /demo = demo
+
+    [app:okeanos]
+    use = egg:occi_pyramid
+    occi.synnefo.auth_url = https://accounts.okeanos.grnet.gr/identity/v2.0
+
+Each key is a path prefix, each value the name of an app section.  A
+request goes to the longest matching prefix; the prefix moves from
+``PATH_INFO`` to ``SCRIPT_NAME`` so the app builds every URL under its
+mount point.  A request under no prefix gets an OCCI-style 404.  This is
+the small subset of Paste's ``urlmap`` we need, without depending on Paste.
+"""
+import time
+
+from webob import Request, Response
+
+from .negotiation import ENTITY_OFFERS, PLAIN, negotiate
+from .settings import DEFAULTS
+
+#: the Server header of the composite's own answers
+SERVER = '%s OCCI/1.1 OCCI/1.2' % DEFAULTS['occi.server_name'][0]
+
+
+def normalize_prefix(prefix):
+    """``okeanos/`` -> ``/okeanos``; ``/`` -> ``''`` (the root)."""
+    prefix = prefix.strip()
+    if not prefix.startswith('/'):
+        raise ValueError('urlmap keys are path prefixes starting with /: '
+                         '%r' % prefix)
+    return prefix.rstrip('/')
+
+
+class URLMap(object):
+    """A WSGI app dispatching on path prefix.
+
+    :param mapping: ``{prefix: wsgi_app}``; a prefix of ``/`` (or ``''``)
+        catches what no other prefix matches.
+    """
+
+    def __init__(self, mapping):
+        apps = {}
+        for prefix, app in mapping.items():
+            apps[normalize_prefix(prefix)] = app
+        # longest first, so /demo/v2 wins over /demo
+        self.apps = sorted(apps.items(), key=lambda item: -len(item[0]))
+
+    def match(self, path_info):
+        """``(prefix, app)`` for ``path_info``, or ``(None, None)``."""
+        for prefix, app in self.apps:
+            if not prefix or path_info == prefix or path_info.startswith(
+                    prefix + '/'):
+                return prefix, app
+        return None, None
+
+    def __call__(self, environ, start_response):
+        path_info = environ.get('PATH_INFO', '')
+        prefix, app = self.match(path_info)
+        if app is None:
+            return not_found(environ, start_response)
+        environ = dict(environ)
+        environ['SCRIPT_NAME'] = environ.get('SCRIPT_NAME', '') + prefix
+        environ['PATH_INFO'] = path_info[len(prefix):]
+        return app(environ, start_response)
+
+
+def not_found(environ, start_response):
+    """A 404 rendered like the apps' own (text/plain, text/occi or
+    JSON, as the Accept header asks)."""
+    from .renderers.pyramid import render_error
+    from .tweens import (
+        RequestInfo, current, log_request, request_id_of, token_of,
+    )
+
+    started = time.perf_counter()
+    request = Request(environ)
+    try:
+        media_type = negotiate(request.accept, ENTITY_OFFERS)
+    except Exception:
+        media_type = PLAIN
+    response = Response(status=404)
+    render_error(request, response, media_type, 404,
+                 'Nothing is found at %s.' % request.path)
+    response.headers['Server'] = SERVER
+    request_id = request_id_of(request)
+    response.headers['X-Request-Id'] = request_id
+    token = token_of(request)
+    reset = current.set(RequestInfo(request_id, token))
+    try:
+        log_request(request, 404, started, token)
+    finally:
+        current.reset(reset)
+    return response(environ, start_response)
+
+
+def urlmap_factory(loader, global_conf, **local_conf):
+    """The ``paste.composite_factory``: keys starting with ``/`` map a
+    prefix to the app section named by the value."""
+    mapping = {}
+    for key, value in local_conf.items():
+        if key.startswith('/'):
+            mapping[key] = loader.get_app(value, global_conf=global_conf)
+    if not mapping:
+        raise ValueError('urlmap: no "/prefix = app" entries')
+    return URLMap(mapping)

@@ -1,0 +1,76 @@
+"""The paste composite behind multicloud.ini (``egg:occi_pyramid#urlmap``):
+prefix matching and the SCRIPT_NAME/PATH_INFO it hands each app.  No
+sockets: plain WSGI calls, next to the deployment tests that use it."""
+import pytest
+import webtest
+
+
+def echo(name):
+    def app(environ, start_response):
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return [('%s|%s|%s' % (name, environ['SCRIPT_NAME'],
+                               environ['PATH_INFO'])).encode()]
+    return app
+
+
+def make(mapping):
+    from occi_pyramid.urlmap import URLMap
+
+    return webtest.TestApp(URLMap(mapping))
+
+
+@pytest.mark.parametrize('path, expected', [
+    ('/okeanos/compute/1', 'okeanos|/okeanos|/compute/1'),
+    ('/okeanos/', 'okeanos|/okeanos|/'),
+    ('/okeanos', 'okeanos|/okeanos|'),
+    ('/demo/-/', 'demo|/demo|/-/'),
+    ('/demo/v2/-/', 'demo-v2|/demo/v2|/-/'),     # the longest prefix wins
+])
+def test_prefixes_move_into_script_name(path, expected):
+    app = make({'/okeanos': echo('okeanos'), '/demo/': echo('demo'),
+                '/demo/v2': echo('demo-v2')})
+    assert app.get(path).text == expected
+
+
+def test_a_mount_under_an_outer_script_name_keeps_it():
+    app = make({'/okeanos': echo('okeanos')})
+    res = app.get('/okeanos/-/', extra_environ={'SCRIPT_NAME': '/occi'})
+    assert res.text == 'okeanos|/occi/okeanos|/-/'
+
+
+@pytest.mark.parametrize('path', ['/okeanosx/-/', '/', '/other'])
+def test_no_prefix_is_an_occi_404_with_a_request_id(path):
+    app = make({'/okeanos': echo('okeanos')})
+    res = app.get(path, status=404)
+    assert res.content_type == 'text/plain'
+    assert res.text.strip() == 'Nothing is found at %s.' % path
+    assert res.headers['X-Request-Id']
+    res = app.get(path, headers={'Accept': 'text/occi'}, status=404)
+    assert res.headers['X-OCCI-Error'] == 'Nothing is found at %s.' % path
+
+
+def test_a_root_mapping_catches_the_rest():
+    app = make({'/okeanos': echo('okeanos'), '/': echo('root')})
+    assert app.get('/elsewhere').text == 'root||/elsewhere'
+    assert app.get('/okeanos/x').text == 'okeanos|/okeanos|/x'
+
+
+def test_keys_must_be_paths():
+    from occi_pyramid.urlmap import URLMap
+
+    with pytest.raises(ValueError):
+        URLMap({'okeanos': echo('okeanos')})
+
+
+def test_the_factory_loads_the_named_apps():
+    from occi_pyramid.urlmap import urlmap_factory
+
+    class Loader:
+        def get_app(self, name, global_conf=None):
+            return echo(name)
+
+    app = webtest.TestApp(urlmap_factory(
+        Loader(), {}, **{'/a': 'first', '/b': 'second', 'other': 'x'}))
+    assert app.get('/b/c').text == 'second|/b|/c'
+    with pytest.raises(ValueError):
+        urlmap_factory(Loader(), {}, other='x')
