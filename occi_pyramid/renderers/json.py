@@ -195,7 +195,9 @@ class OCCIJSONRendering(Rendering):
             category.all_attributes())
         document['actions'] = _ids(category.actions)
         if category.location:
-            document['location'] = self.urls.url(category.location)
+            # NB: a path, as in the text renderings and the 1.2 JSON
+            # examples (occi.md 6.2: pOCCI joins it to the base URL)
+            document['location'] = self.urls.path(category.location)
         return document
 
     def _definitions(self, definitions):

@@ -511,8 +511,7 @@ class TestOCCIJSONRendering(RenderingContract, unittest.TestCase):
         self.assertEqual(document['scheme'], s.INFRA)
         self.assertEqual(document['title'], 'Storage Resource')
         self.assertEqual(document['parent'], s.CORE + 'resource')
-        self.assertEqual(document['location'],
-                         'http://occi.example/okeanos/storage/')
+        self.assertEqual(document['location'], '/okeanos/storage/')
         self.assertEqual(document['actions'], [
             STORAGE_ACTION + t for t in (
                 'online', 'offline', 'backup', 'snapshot', 'resize')])
@@ -539,8 +538,7 @@ class TestOCCIJSONRendering(RenderingContract, unittest.TestCase):
             'term': 'c2r2048d20',
             'scheme': s.RESOURCE_SCHEME,
             'title': 'Flavor: C2R2048D20',
-            'location': 'http://occi.example/okeanos/mixin/resource_tpl/'
-                        'c2r2048d20/',
+            'location': '/okeanos/mixin/resource_tpl/c2r2048d20/',
             'depends': [s.INFRA + 'resource_tpl'],
             'applies': [s.INFRA + 'compute'],
             'actions': [],

@@ -55,7 +55,7 @@ def expected_category(category, media_type, full=True):
     return category_cstruct(
         category.term, category.scheme, category.category_class,
         title=category.title, rel=rel,
-        location=urls.url(location) if json else urls.path(location),
+        location=urls.path(location),
         attributes=[definition(d) for d in definitions.values()],
         actions=[a.type_id for a in getattr(category, 'actions', ())],
         applies=[k.type_id for k in getattr(category, 'applies', ())]
