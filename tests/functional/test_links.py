@@ -3,7 +3,7 @@ through real kamaki and the simulator, in every rendering."""
 import pytest
 
 from tests.functional.conftest import (
-    ALICE, FORMATS, HOST, INFRA, OCCI, action_request, entity_request, read,
+    ALICE, FORMATS, HOST, INFRA, action_request, entity_request, read,
 )
 
 NETWORK = INFRA + 'network'
