@@ -8,8 +8,8 @@ import pytest
 from occi_pyramid.simulator.testing import ALICE_UUID, Client
 from tests.functional import stores
 from tests.functional.conftest import (
-    ACTIONS, ALICE, COMPUTE, FORMATS, HOST, INFRA, OCCI, OS_SCHEME, Cloud,
-    category, read,
+    ACTIONS, ALICE, COMPUTE, DEBIAN, FORMATS, HOST, INFRA, OCCI, OS_SCHEME,
+    RES_SCHEME, SMALL, Cloud, category, entity_request, read,
 )
 
 TAGS = 'http://example.org/tags#'
@@ -39,7 +39,7 @@ def cloud(mixin_cloud):
     return mixin_cloud
 
 
-# -- request builders ----------------------------------------------------------
+# -- request builders ---------------------------------------------------------
 
 def mixin(term, location=None, scheme=TAGS, title=None, depends=(),
           applies=(), cls='mixin'):
@@ -133,7 +133,7 @@ def error(res):
     return res.text
 
 
-# -- definitions -------------------------------------------------------------
+# -- definitions --------------------------------------------------------------
 
 @pytest.mark.parametrize('fmt', FORMATS)
 def test_add_in_every_rendering(alice, bob, fmt):
@@ -273,7 +273,7 @@ def test_remove_a_mixin_others_depend_on_is_409(alice):
     assert user_mixins(alice) == {}
 
 
-# -- associations --------------------------------------------------------------
+# -- associations -------------------------------------------------------------
 
 @pytest.mark.parametrize('fmt', FORMATS)
 def test_associate_replace_dissociate(alice, fmt):
@@ -319,21 +319,24 @@ def test_associated_mixin_is_rendered_and_filters(alice):
     assert len(alice.get('/compute/', 'text/uri-list').text.split()) == 2
 
 
-def test_create_and_update_with_a_user_mixin(alice):
-    from tests.functional.conftest import entity_request
-
+@pytest.mark.parametrize('fmt', FORMATS)
+def test_create_and_update_with_a_user_mixin(alice, fmt):
     add(alice, mixin('vip', '/tags/vip/'), mixin('web', '/tags/web/'))
-    path = alice.create_compute(title='born tagged')
-    alice.post(path, entity_request('text/plain', None, [VIP]))
+    res = alice.post('/compute/', entity_request(
+        fmt, COMPUTE, [OS_SCHEME + DEBIAN, RES_SCHEME + SMALL, VIP],
+        {'occi.core.title': 'born tagged'}), fmt, status=201)
+    path = res.headers['Location'][len(HOST):]
     assert members(alice, '/tags/vip/') == [path]
+    assert VIP in mixins_of(alice, path)
     # a partial update adds
-    alice.post(path, entity_request('text/plain', None, [TAGS + 'web']))
+    alice.post(path, entity_request(fmt, None, [TAGS + 'web']), fmt)
     assert {VIP, TAGS + 'web'} <= mixins_of(alice, path)
     # PUT sets exactly the user mixins named
-    alice.put(path, entity_request('text/plain', COMPUTE, [TAGS + 'web'],
-                                   {'occi.core.title': 'born tagged'}))
+    alice.put(path, entity_request(fmt, COMPUTE, [TAGS + 'web'],
+                                   {'occi.core.title': 'born tagged'}), fmt)
     assert VIP not in mixins_of(alice, path)
     assert members(alice, '/tags/web/') == [path]
+    assert members(alice, '/tags/vip/') == []
 
 
 def test_association_checks_every_location_before_changing(alice, bob):
@@ -385,7 +388,7 @@ def test_template_collections_refuse_changes(alice):
     alice.delete(path, status=405)
 
 
-# -- collection actions ----------------------------------------------------------
+# -- collection actions -------------------------------------------------------
 
 def test_collection_action_runs_on_every_member(alice):
     one, two, other = (alice.create_compute() for _ in range(3))
@@ -414,7 +417,7 @@ def test_collection_action_unknown_to_a_member_is_400(alice):
     assert alice.attributes(path)['occi.compute.state'] == 'active'
 
 
-# -- entities deleted, restarts ---------------------------------------------------
+# -- entities deleted, restarts -----------------------------------------------
 
 def test_deleted_entities_leave_the_collection(alice, cloud):
     through_occi, in_cloud, kept = (alice.create_compute() for _ in range(3))
