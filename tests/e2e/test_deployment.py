@@ -114,7 +114,8 @@ def test_a_path_under_no_endpoint_is_an_occi_404(site):
 # -- every URL in every rendering is under the mount point --------------------
 
 _URL = re.compile(r'https?://[^\s"\'<>,;]+')
-_PATH = re.compile(r'(?:location|self)="(/[^"]*)"|<(/[^>]*)>')
+#: text: location="/..." self="/..." <...>; JSON: "location": "/..."
+_PATH = re.compile(r'(?:location|self)(?:=|": ?)"(/[^"]*)"|<(/[^>]*)>')
 
 
 def locations_in(text):
