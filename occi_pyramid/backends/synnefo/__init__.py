@@ -13,6 +13,7 @@
 import atexit
 import copy
 import functools
+import hashlib
 import logging
 import threading
 import time
@@ -101,6 +102,10 @@ class SynnefoBackend(object):
         self._catalog_lock = threading.Lock()
         self.flavor_cache = TTLCache(cache_ttl, clock)
         self.image_cache = TTLCache(cache_ttl, clock)
+        # token -> the identity answer, keyed by the token's SHA-256 (the
+        # token itself is never kept): the per-user caches need the user
+        # id, which must not cost an identity call per request
+        self.identity_cache = TTLCache(cache_ttl, clock)
 
     @classmethod
     def from_settings(cls, settings):
@@ -229,8 +234,13 @@ class SynnefoSession(object):
     @_operation
     def authenticate(self):
         if self._access is None:
-            access = self.astakos.authenticate()['access']
-            self.backend.remember_catalog(access.get('serviceCatalog'))
+            key = hashlib.sha256(
+                self._require_token().encode('utf-8')).hexdigest()
+            access = self.backend.identity_cache.get(key)
+            if access is None:
+                access = self.astakos.authenticate()['access']
+                self.backend.remember_catalog(access.get('serviceCatalog'))
+                self.backend.identity_cache.set(key, access)
             self._access = access
         access = self._access
         user, token = access.get('user', {}), access.get('token', {})
