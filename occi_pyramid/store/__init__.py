@@ -12,10 +12,6 @@ processes), migrates it to the newest revision and registers:
 
 The views are in :mod:`occi_pyramid.views.mixins`.  See docs/mixins.md.
 """
-import hashlib
-import threading
-import time
-
 from zope.interface import implementer
 
 from .. import model
@@ -23,60 +19,16 @@ from ..exceptions import BackendAuthError
 from ..interfaces import IEntityExtension
 from .api import MixinRecord, MixinStore, StoreConflict  # noqa: F401
 
-#: seconds a token's user id is remembered (saves an identity call per
-#: request; a revoked token is still refused by the cloud on its calls)
-USER_TTL = 60.0
-#: tokens remembered at most (expired ones are dropped past this)
-USER_CACHE_SIZE = 10000
-
-
-class UserCache:
-    """Token → user id for a short time, keyed by the token's SHA-256
-    (the token itself is never kept).  Thread-safe; process-wide."""
-
-    def __init__(self, ttl=USER_TTL, size=USER_CACHE_SIZE,
-                 clock=time.monotonic):
-        self.ttl = ttl
-        self.size = size
-        self.clock = clock
-        self._data = {}
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def key(token):
-        return hashlib.sha256(token.encode('utf-8')).hexdigest()
-
-    def get(self, token):
-        now = self.clock()
-        with self._lock:
-            item = self._data.get(self.key(token))
-        if item is None or item[0] <= now:
-            return None
-        return item[1]
-
-    def set(self, token, user_id):
-        now = self.clock()
-        with self._lock:
-            if len(self._data) >= self.size:
-                self._data = {k: v for k, v in self._data.items()
-                              if v[0] > now}
-            self._data[self.key(token)] = (now + self.ttl, user_id)
-
-
 def occi_user(request):
-    """The caller's cloud user id (reified).
+    """The caller's cloud user id (reified).  The backend keeps identity
+    answers per token hash for ``occi.synnefo.cache_ttl``, so this costs
+    no identity call per request.
 
     :raises BackendAuthError: no token, or the cloud refuses it
     """
-    token = request.auth_token
-    if not token:
+    if not request.auth_token:
         raise BackendAuthError()
-    cache = request.registry.occi_user_cache
-    user_id = cache.get(token)
-    if user_id is None:
-        user_id = request.backend.authenticate()['user_id']
-        cache.set(token, user_id)
-    return user_id
+    return request.backend.authenticate()['user_id']
 
 
 def occi_store(request):
@@ -185,7 +137,6 @@ def includeme(config):  # pragma: no cover - wiring, covered functionally
     engine = make_engine(settings['occi.store.url'])
     upgrade(engine)
     config.registry.occi_store = MixinStore(engine)
-    config.registry.occi_user_cache = UserCache()
     config.add_request_method(occi_user, 'occi_user', reify=True)
     config.add_request_method(occi_store, 'occi_store', reify=True)
     config.add_occi_category_source(mixin_source)

@@ -254,7 +254,8 @@ class UserMixinCollectionViews:
     def entities(self):
         """The entities named by the body, every one checked before any
         change: it exists and is the caller's (404 otherwise), and the
-        mixin applies to its kind (400 otherwise)."""
+        mixin applies to its kind (403 otherwise, as on create: occi.md
+        3.11)."""
         entities = []
         locations = self.locations()
         for location, (kind, id) in zip(
@@ -264,9 +265,9 @@ class UserMixinCollectionViews:
             except OCCINotFound:
                 raise OCCINotFound('There is no entity at %s.' % location)
             if not self.mixin.applies_to(kind):
-                raise OCCIBadRequest('The mixin %s does not apply to %s (%s).'
-                                     % (self.mixin.type_id, location,
-                                        kind.type_id))
+                raise OCCIForbidden('The mixin %s does not apply to %s (%s).'
+                                    % (self.mixin.type_id, location,
+                                       kind.type_id))
             entities.append(entity)
         return entities
 

@@ -357,12 +357,12 @@ def test_association_checks_every_location_before_changing(alice, bob):
     assert members(alice, '/tags/vip/') == []
 
 
-def test_a_mixin_that_does_not_apply_is_400(alice):
+def test_a_mixin_that_does_not_apply_is_403(alice):
     path = alice.create_compute()
     add(alice, mixin('net', '/tags/net/', applies=[NETWORK]),
         fmt='application/occi+json')
     res = alice.post('/tags/net/', locations('text/plain', [path]),
-                     status=400)
+                     status=403)
     assert 'does not apply' in error(res)
 
 

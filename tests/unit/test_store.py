@@ -173,32 +173,6 @@ class TestMixinStore:
         assert store.associations(OTHER) == {'/compute/1': [TAGS + 'a']}
 
 
-class TestUserCache:
-    def _makeOne(self, **kw):
-        from occi_pyramid.store import UserCache
-
-        return UserCache(**kw)
-
-    def test_expires_and_keeps_no_token(self):
-        now = [0.0]
-        cache = self._makeOne(ttl=10, clock=lambda: now[0])
-        cache.set('secret-token', 'user-1')
-        assert cache.get('secret-token') == 'user-1'
-        assert cache.get('other-token') is None
-        assert 'secret-token' not in repr(cache._data)
-        now[0] = 10.0
-        assert cache.get('secret-token') is None
-
-    def test_drops_expired_entries_when_full(self):
-        now = [0.0]
-        cache = self._makeOne(ttl=10, size=2, clock=lambda: now[0])
-        cache.set('a', '1')
-        cache.set('b', '2')
-        now[0] = 11.0
-        cache.set('c', '3')
-        assert len(cache._data) == 1
-
-
 class DummyBackend:
     def __init__(self):
         self.calls = 0
@@ -214,30 +188,25 @@ class TestOCCIUser:
 
         return occi_user(request)
 
-    def _request(self, token, cache, backend):
+    def _request(self, token, backend):
         from pyramid import testing
 
         request = testing.DummyRequest()
         request.auth_token = token
-        request.registry.occi_user_cache = cache
         request.backend = backend
         return request
 
-    def test_one_identity_call_per_token_and_ttl(self):
-        from occi_pyramid.store import UserCache
+    def test_the_user_comes_from_the_backend(self):
+        backend = DummyBackend()
+        assert self._callFUT(self._request('t1', backend)) == 'user-1'
 
-        cache, backend = UserCache(), DummyBackend()
-        assert self._callFUT(self._request('t1', cache, backend)) == 'user-1'
-        assert self._callFUT(self._request('t1', cache, backend)) == 'user-1'
-        assert self._callFUT(self._request('t2', cache, backend)) == 'user-2'
-        assert backend.calls == 2
-
-    def test_no_token_is_401(self):
+    def test_no_token_is_401_without_asking_the_cloud(self):
         from occi_pyramid.exceptions import BackendAuthError
-        from occi_pyramid.store import UserCache
 
+        backend = DummyBackend()
         with pytest.raises(BackendAuthError):
-            self._callFUT(self._request(None, UserCache(), DummyBackend()))
+            self._callFUT(self._request(None, backend))
+        assert backend.calls == 0
 
 
 class TestBuildMixins:
