@@ -56,10 +56,11 @@ class OCCIJSONRendering(Rendering):
     media_types = ('application/occi+json',)
 
     def dump(self, document):
+        # NB: no indent: an indent makes json use its pure-Python encoder,
+        # five times slower on a collection (bench/bench_requests.py);
+        # pipe through `python -m json.tool` or jq to read it
         return self.rendered(
-            json.dumps(document, indent=2, default=str)
-            + '\n'
-        )
+            json.dumps(document, ensure_ascii=False, default=str) + '\n')
 
     def render(self, obj):
         """Render ``obj`` as a JSON document.
