@@ -159,32 +159,29 @@ def add_occi_mixin(config, mixin):
     _add_category(config, mixin)
 
 
-def add_occi_category_source(config, source):
-    """Directive: ``source(request)`` yields the request's dynamic
-    categories (templates, user mixins)."""
-    source = config.maybe_dotted(source)
+def _append(config, attribute, item):
+    """Add ``item`` to the registry's list ``attribute`` at commit time."""
+    item = config.maybe_dotted(item)
 
     def register():
         registry = config.registry
-        if not hasattr(registry, 'occi_category_sources'):
-            registry.occi_category_sources = []
-        registry.occi_category_sources.append(source)
+        if not hasattr(registry, attribute):
+            setattr(registry, attribute, [])
+        getattr(registry, attribute).append(item)
 
     config.action(None, register)
+
+
+def add_occi_category_source(config, source):
+    """Directive: ``source(request)`` yields the request's dynamic
+    categories (templates, user mixins)."""
+    _append(config, 'occi_category_sources', source)
 
 
 def add_occi_entity_extension(config, extension):
     """Directive: register an :class:`IEntityExtension` (called around
     every OCCI operation on entities)."""
-    extension = config.maybe_dotted(extension)
-
-    def register():
-        registry = config.registry
-        if not hasattr(registry, 'occi_entity_extensions'):
-            registry.occi_entity_extensions = []
-        registry.occi_entity_extensions.append(extension)
-
-    config.action(None, register)
+    _append(config, 'occi_entity_extensions', extension)
 
 
 def includeme(config):

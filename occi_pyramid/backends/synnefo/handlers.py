@@ -64,6 +64,7 @@ class Handler:
     def not_found(self, id):
         return OCCINotFound('There is no %s %s.' % (self.kind.term, id))
 
+
     def update(self, entity, data, replace=False):
         raise OCCIBadRequest(
             'A %s cannot be changed on Synnefo; delete it and create a new '
@@ -77,9 +78,25 @@ class Handler:
                                  % action.term)
 
 
+class _ResourceHandler(Handler):
+    """A kind whose entities are single cloud records; subclasses say how
+    to ``fetch(id)`` one (BackendNotFound when the cloud has none)."""
+
+    def record(self, id):
+        """The cloud's record of a live entity, else 404."""
+        try:
+            record = self.fetch(_digits(id, self.kind))
+        except BackendNotFound:
+            raise self.not_found(id)
+        if translate.is_deleted(record):
+            raise OCCINotFound('The %s %s has been deleted.' % (
+                self.kind.term, id))
+        return record
+
+
 # -- Compute -------------------------------------------------------------------
 
-class ComputeHandler(Handler):
+class ComputeHandler(_ResourceHandler):
     """Compute = Synnefo server."""
 
     kind = model.COMPUTE
@@ -122,14 +139,8 @@ class ComputeHandler(Handler):
         return [self.entity(s, flavors, images, links) for s in servers
                 if not translate.is_deleted(s)]
 
-    def record(self, id):
-        try:
-            server = self.cloud.get_server(int(_digits(id, self.kind)))
-        except BackendNotFound:
-            raise self.not_found(id)
-        if translate.is_deleted(server):
-            raise OCCINotFound('The compute %s has been deleted.' % id)
-        return server
+    def fetch(self, id):
+        return self.cloud.get_server(int(id))
 
     def get(self, id):
         server = self.record(id)
@@ -332,7 +343,7 @@ class ComputeHandler(Handler):
 
 # -- Network -------------------------------------------------------------------
 
-class NetworkHandler(Handler):
+class NetworkHandler(_ResourceHandler):
     """Network = Synnefo network; ipnetwork = its IPv4 subnet."""
 
     kind = model.NETWORK
@@ -347,14 +358,8 @@ class NetworkHandler(Handler):
         entity.record = record
         return entity
 
-    def record(self, id):
-        try:
-            record = self.cloud.get_network(_digits(id, self.kind))
-        except BackendNotFound:
-            raise self.not_found(id)
-        if translate.is_deleted(record):
-            raise OCCINotFound('The network %s has been deleted.' % id)
-        return record
+    def fetch(self, id):
+        return self.cloud.get_network(id)
 
     def get(self, id):
         return self.entity(self.record(id), self.occi.subnets())
@@ -435,7 +440,7 @@ class NetworkHandler(Handler):
 
 # -- Storage -------------------------------------------------------------------
 
-class StorageHandler(Handler):
+class StorageHandler(_ResourceHandler):
     """Storage = Synnefo volume."""
 
     kind = model.STORAGE
@@ -449,14 +454,8 @@ class StorageHandler(Handler):
         return [self.entity(v) for v in self.listing('volumes')
                 if not translate.is_deleted(v)]
 
-    def record(self, id):
-        try:
-            volume = self.cloud.get_volume(_digits(id, self.kind))
-        except BackendNotFound:
-            raise self.not_found(id)
-        if translate.is_deleted(volume):
-            raise OCCINotFound('The storage %s has been deleted.' % id)
-        return volume
+    def fetch(self, id):
+        return self.cloud.get_volume(id)
 
     def get(self, id):
         return self.entity(self.record(id))
