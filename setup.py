@@ -50,7 +50,8 @@ setup(
     zip_safe=False,
     python_requires='>=3.11',
     install_requires=requires,
-    extras_require={'testing': tests_require},
+    # 'test' is the name the issues use, 'testing' the cookiecutter's
+    extras_require={'testing': tests_require, 'test': tests_require},
     entry_points={
         'paste.app_factory': [
             'main = occi_pyramid:main',
