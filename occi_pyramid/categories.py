@@ -23,8 +23,7 @@ class CategoryRegistry:
         self._by_id = {}
         self._by_location = {}
         self._order = []
-        for category in categories:
-            self.add(category)
+        self.extend(categories)
 
     def add(self, category):
         """Add a category; a clash of type id or location is an error."""

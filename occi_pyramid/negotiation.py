@@ -42,6 +42,9 @@ def negotiate(accept, offers):
     offer (text/plain).  Raises :class:`OCCINotAcceptable` when nothing
     offered is acceptable.
     """
+    if not str(accept or '').strip():
+        # NB: an empty Accept reads like none at all (curl -H 'Accept:')
+        return offers[0]
     try:
         acceptable = accept.acceptable_offers(list(offers))
     except AttributeError:  # an invalid header object

@@ -1,0 +1,78 @@
+"""Content negotiation and the caller's token, without WSGI."""
+import base64
+
+import pytest
+from webob.acceptparse import create_accept_header
+
+from occi_pyramid.exceptions import OCCINotAcceptable
+
+
+def negotiate(accept, offers=None):
+    from occi_pyramid.negotiation import LISTING_OFFERS, negotiate
+
+    return negotiate(create_accept_header(accept),
+                     offers or LISTING_OFFERS)
+
+
+@pytest.mark.parametrize('accept, expected', [
+    (None, 'text/plain'),
+    ('', 'text/plain'),
+    ('*/*', 'text/plain'),
+    ('text/*', 'text/plain'),
+    ('text/occi', 'text/occi'),
+    ('application/occi+json', 'application/occi+json'),
+    ('application/json', 'application/json'),
+    ('text/uri-list', 'text/uri-list'),
+    ('text/occi;q=0.5, application/occi+json', 'application/occi+json'),
+    ('image/png, */*;q=0.1', 'text/plain'),
+    ('garbage;;;', 'text/plain'),
+])
+def test_negotiate(accept, expected):
+    assert negotiate(accept) == expected
+
+
+def test_nothing_acceptable_is_406_naming_the_offers():
+    from occi_pyramid.negotiation import ENTITY_OFFERS
+
+    with pytest.raises(OCCINotAcceptable) as info:
+        negotiate('text/uri-list', ENTITY_OFFERS)
+    assert 'text/uri-list' in info.value.message
+    assert 'text/plain' in info.value.message
+
+
+def test_listings_offer_uri_lists_and_entities_do_not():
+    from pyramid import testing
+    from zope.interface import alsoProvides
+
+    from occi_pyramid.interfaces import ICompute, IKindCollection
+    from occi_pyramid.negotiation import offers_for
+
+    collection, entity = testing.DummyResource(), testing.DummyResource()
+    alsoProvides(collection, IKindCollection)
+    alsoProvides(entity, ICompute)
+    assert 'text/uri-list' in offers_for(collection)
+    assert 'text/uri-list' not in offers_for(entity)
+
+
+def request(**headers):
+    from pyramid.request import Request
+
+    return Request.blank('/', headers=headers)
+
+
+@pytest.mark.parametrize('headers, token', [
+    ({'X-Auth-Token': ' t1 '}, 't1'),
+    ({'Authorization': 'Basic ' + base64.b64encode(b'alice:t2').decode()},
+     't2'),
+    ({'Authorization': 'Basic ' + base64.b64encode(b'alice:').decode()},
+     None),
+    ({'Authorization': 'Basic !!!'}, None),
+    ({'Authorization': 'Bearer t3'}, None),
+    ({'X-Auth-Token': 't1', 'Authorization': 'Basic ' + base64.b64encode(
+        b'a:t2').decode()}, 't1'),
+    ({}, None),
+])
+def test_auth_token(headers, token):
+    from occi_pyramid.negotiation import auth_token
+
+    assert auth_token(request(**headers)) == token
