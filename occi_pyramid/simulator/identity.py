@@ -50,21 +50,20 @@ def service_catalog(ctx):
     return entries
 
 
+def _version(ctx):
+    """Astakos' description of its one identity API version."""
+    return {
+        'id': 'v2.0',
+        'status': 'CURRENT',
+        'updated': '2014-04-17T00:00:00Z',
+        'links': [{'rel': 'self', 'href': ctx.url('identity') + '/'}],
+    }
+
+
 def _versions(ctx):
-    return Reply(
-        {
-            'versions': [
-                {
-                    'id': 'v2.0',
-                    'status': 'CURRENT',
-                    'updated': '2013-11-01T00:00:00Z',
-                    'links': [
-                        {'rel': 'self', 'href': ctx.url('identity') + '/'}
-                    ],
-                }
-            ]
-        }
-    )
+    """``GET /identity/``: the version list, in Keystone's 300-style shape
+    (``versions.values``) that Astakos answers with 200."""
+    return Reply({'versions': {'values': [_version(ctx)]}})
 
 
 service.version_document = _versions
@@ -72,7 +71,15 @@ service.version_document = _versions
 
 @service.route(r'/', 'GET')
 def version_document(ctx):
-    return _versions(ctx)
+    """``GET /identity/v2.0``: this version's details (``version``), which
+    Keystone-style clients (rOCCI) read before POSTing to ``tokens``."""
+    version = _version(ctx)
+    version['media-types'] = [{
+        'base': 'application/json',
+        'type': 'application/vnd.openstack.identity-v2.0+json'}]
+    version['links'].append({'rel': 'describedby', 'type': 'text/html',
+                             'href': 'https://docs.openstack.org/'})
+    return Reply({'version': version})
 
 
 def _read_body(ctx):
