@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import threading
+import time
 
 from pyramid.response import Response
 from pyramid.settings import asbool, aslist
@@ -48,6 +49,9 @@ DEFAULTS = {
     'simulator.enabled_network_flavors': 'MAC_FILTERED',
     'simulator.request_log_size': '500',
     'simulator.poll_limit': '3600',
+    # seconds each Synnefo call waits before it is served, outside the
+    # simulator's lock: a model of a cloud across a WAN (benchmarks)
+    'simulator.latency': '0',
 }
 
 #: service -> (module, catalog path, versioned path for links)
@@ -106,6 +110,7 @@ class Simulator:
         self.network_flavors = aslist(
             conf['simulator.enabled_network_flavors'])
         self.poll_limit = float(conf['simulator.poll_limit'])
+        self.latency = float(conf['simulator.latency'])
         self.seed_file = conf['simulator.seed_file'] or PACKAGED_SEED
         frozen, delays = parse_delays(conf['simulator.delays'])
         self.engine = Engine(frozen, delays)
@@ -158,6 +163,8 @@ class Simulator:
         if name == '_sim' and self.control_api:
             return self._handle(request, control.service, subpath, False)
         if name in SERVICES:
+            if self.latency > 0:
+                time.sleep(self.latency)  # the round trip, not serialised
             return self._handle(
                 request, SERVICES[name][0].service, subpath, True
             )
