@@ -463,6 +463,21 @@ def test_building_compute_is_inactive_and_refuses_actions(slow_alice,
     assert slow_alice.attributes(path)['occi.compute.state'] == 'active'
 
 
+def test_a_compute_being_deleted_is_gone_at_once(slow_alice, slow_cloud):
+    """pOCCI CORE/DELETE/001: a GET right after the DELETE is 404, while
+    the cloud is still destroying the server."""
+    path = slow_alice.create_compute()
+    other = slow_alice.create_compute(title='other')
+    slow_cloud.control.settle()
+    slow_alice.delete(path)
+    slow_alice.get(path, status=404)
+    slow_alice.delete(path, status=404)
+    assert slow_alice.get('/compute/').text.split() == [
+        'X-OCCI-Location:', HOST + other]
+    slow_cloud.control.settle()
+    slow_alice.get(path, status=404)
+
+
 def test_busy_compute_refuses_actions(slow_alice, slow_cloud):
     path = slow_alice.create_compute()
     slow_cloud.control.settle()

@@ -170,12 +170,22 @@ def test_storage_create_and_retrieve(alice, fmt):
     assert attributes['occi.core.title'] == 'data'
 
 
-def test_storage_needs_a_whole_size(alice):
+def test_storage_needs_a_positive_size(alice):
     res = alice.post('/storage/', entity_request(
         'text/plain', STORAGE, [], {'occi.core.title': 'x'}), status=400)
     assert 'occi.storage.size' in res.text
-    res = make_storage(alice, size=1.5, status=400)
-    assert 'occi.storage.size' in res.text
+    for size in (0, -2):
+        res = make_storage(alice, size=size, status=400)
+        assert 'occi.storage.size' in res.text
+
+
+@pytest.mark.parametrize('size, volume', [(0.1, 1.0), (1.5, 2.0)])
+def test_a_fractional_storage_size_gets_the_next_whole_gb(alice, size,
+                                                          volume):
+    """pOCCI INFRA/CREATE/002 asks occi.storage.size=0.1: Synnefo volumes
+    are whole GB, so the smallest that holds it is made."""
+    path = make_storage(alice, size=size)
+    assert float(alice.attributes(path)['occi.storage.size']) == volume
 
 
 def test_storage_update_and_resize_refusal(alice):

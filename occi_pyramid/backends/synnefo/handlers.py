@@ -9,6 +9,7 @@ per entity) and translate with :mod:`.translate`.
 import base64
 import binascii
 import logging
+import math
 
 from ... import model
 from ...contexts import entity_location
@@ -82,13 +83,16 @@ class _ResourceHandler(Handler):
     """A kind whose entities are single cloud records; subclasses say how
     to ``fetch(id)`` one (BackendNotFound when the cloud has none)."""
 
+    #: whether a cloud record is no entity any more
+    gone = staticmethod(translate.is_deleted)
+
     def record(self, id):
         """The cloud's record of a live entity, else 404."""
         try:
             record = self.fetch(_digits(id, self.kind))
         except BackendNotFound:
             raise self.not_found(id)
-        if translate.is_deleted(record):
+        if self.gone(record):
             raise OCCINotFound('The %s %s has been deleted.' % (
                 self.kind.term, id))
         return record
@@ -100,6 +104,7 @@ class ComputeHandler(_ResourceHandler):
     """Compute = Synnefo server."""
 
     kind = model.COMPUTE
+    gone = staticmethod(translate.is_destroying)
 
     def flavors(self):
         return {f['id']: f for f in self.cloud.list_flavors()}
@@ -137,7 +142,7 @@ class ComputeHandler(_ResourceHandler):
         flavors, images = self.flavors(), self.images()
         links = self.links_by_server()
         return [self.entity(s, flavors, images, links) for s in servers
-                if not translate.is_deleted(s)]
+                if not self.gone(s)]
 
     def fetch(self, id):
         return self.cloud.get_server(int(id))
@@ -475,11 +480,13 @@ class StorageHandler(_ResourceHandler):
 
     @staticmethod
     def _size(value):
-        if value is None or value <= 0 or not float(value).is_integer():
+        """Synnefo volumes are whole GB: a fractional OCCI size (GiB, a
+        float) gets the smallest volume that holds it (pOCCI asks 0.1)."""
+        if value is None or not 0 < value < math.inf:
             raise OCCIBadRequest(
-                'occi.storage.size must be a positive whole number of GB on '
-                'Synnefo; got %s.' % value)
-        return int(value)
+                'occi.storage.size must be a positive number of GB; got %s.'
+                % value)
+        return math.ceil(value)
 
     def create(self, data):
         size = self._size(data.get('occi.storage.size'))

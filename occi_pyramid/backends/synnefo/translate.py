@@ -239,6 +239,13 @@ def is_deleted(record):
         'DELETED', 'deleted')
 
 
+def is_destroying(server):
+    """Deleted, or being deleted by the cloud: a compute whose DELETE was
+    answered is gone for OCCI, so a later GET is 404 (pOCCI
+    CORE/DELETE/001) although Synnefo lists it until the job is done."""
+    return is_deleted(server) or server.get('SNF:task_state') == 'DESTROYING'
+
+
 # -- contextualization ---------------------------------------------------------
 
 #: where cloud-init's NoCloud data source reads its seed (snf-occi's choice)
