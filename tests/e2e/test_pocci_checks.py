@@ -179,7 +179,7 @@ def compute_with_storage(occi):
     return compute, storage
 
 
-# -- CORE ------------------------------------------------------------------------
+# -- CORE --------------------------------------------------------------------
 
 def test_core_discovery_001_all_categories(occi):
     """OCCI/CORE/DISCOVERY/001: /-/ in text/plain lists entity, resource
@@ -322,7 +322,7 @@ def test_core_misc_001_trigger_an_action(occi):
     assert res.status == 200, res
 
 
-# -- INFRA -----------------------------------------------------------------------
+# -- INFRA -------------------------------------------------------------------
 
 def test_infra_create_001_compute(occi):
     """OCCI/INFRA/CREATE/001: a compute with its Kind alone is created
