@@ -489,3 +489,16 @@ def test_link_update_is_refused_clearly(alice):
     res = alice.post(link_path, entity_request('text/plain', None, (), {
         'occi.storagelink.mountpoint': '/data'}), status=400)
     assert 'storagelink' in res.text
+
+
+def test_linking_a_busy_compute_is_409_with_the_reason(slow_alice,
+                                                       slow_cloud):
+    compute = slow_alice.create_compute()
+    slow_cloud.control.settle()
+    slow_alice.post(compute + '?action=stop', ({}, ''))  # a pending task
+    res = slow_alice.post('/networkinterface/', entity_request(
+        'text/plain', NETWORKINTERFACE, (), {
+            'occi.core.source': compute,
+            'occi.core.target': public_network(slow_alice)}), status=409)
+    assert 'busy' in res.text
+    slow_cloud.control.settle()

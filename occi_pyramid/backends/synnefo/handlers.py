@@ -42,6 +42,14 @@ def _check_base64(text):
             'The user data must be base64-encoded (occi.compute.userdata).')
 
 
+def _linkable(server):
+    """409 when the compute cannot take a link now: a state conflict
+    (Synnefo itself answers 400 or 409 depending on the state)."""
+    reason = translate.busy_reason(server)
+    if reason:
+        raise OCCIConflict('No link can be made now: %s' % reason)
+
+
 def _refuse_changes(entity, data, names):
     """400 when ``data`` changes one of ``names``: Synnefo cannot."""
     for name in names:
@@ -562,6 +570,7 @@ class _LinkHandler(Handler):
                                                          name))
         server = self.occi.resolve(source, model.COMPUTE, 'source')
         target_id = self.occi.resolve(target, self.target_kind, 'target')
+        _linkable(server)
         return server, target_id
 
 
@@ -735,6 +744,7 @@ class InlineLinks:
     def add_to(self, server):
         """Create the links on an existing compute (partial update); undo
         the ones made by this request if one fails."""
+        _linkable(server)
         made = []
         try:
             for link in self.links:

@@ -172,12 +172,9 @@ def compute_actions(server):
     return []
 
 
-def action_refusal(server, action):
-    """Why ``action`` cannot run on ``server`` now, or ``None``."""
-    if action in compute_actions(server):
-        return None
-    if action == model.SAVE:
-        return None  # answered 501 by the handler, not 409
+def busy_reason(server):
+    """Why nothing can be done with ``server`` now (built, busy, in error,
+    suspended), or ``None`` when it is settled."""
     status = server.get('status')
     task = server.get('SNF:task_state')
     name = 'The compute %s' % server['id']
@@ -190,9 +187,21 @@ def action_refusal(server, action):
             name, task.lower().replace('_', ' '))
     if status == 'ERROR':
         return '%s is in error; only delete is possible.' % name
+    return None
+
+
+def action_refusal(server, action):
+    """Why ``action`` cannot run on ``server`` now, or ``None``."""
+    if action in compute_actions(server):
+        return None
+    if action == model.SAVE:
+        return None  # answered 501 by the handler, not 409
+    busy = busy_reason(server)
+    if busy:
+        return busy
     state, _ = compute_state(server)
-    return '%s is %s: %s is not possible in that state.' % (
-        name, state, action.term)
+    return 'The compute %s is %s: %s is not possible in that state.' % (
+        server['id'], state, action.term)
 
 
 def compute_location(server_id):
