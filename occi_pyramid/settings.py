@@ -29,6 +29,8 @@ DEFAULTS = {
     # built before its storage attaches, a floating IP detached before it
     # is released)
     'occi.synnefo.link_wait': (120.0, float),
+    # cloud list calls a collection makes at once (1: one after another)
+    'occi.synnefo.parallel_calls': (8, int),
     # volume type of standalone storage (empty: the first detachable one)
     'occi.synnefo.volume_type': ('', str),
     # default os_tpl / resource_tpl terms used when a create names none

@@ -62,6 +62,8 @@ def _refuse_changes(entity, data, names):
 
 class Handler:
     kind = None
+    #: the listings ``list()`` reads, fetched together beforehand
+    needs = ()
 
     def __init__(self, occi):
         self.occi = occi
@@ -89,15 +91,18 @@ class Handler:
 
 class _ResourceHandler(Handler):
     """A kind whose entities are single cloud records; subclasses say how
-    to ``fetch(id)`` one (BackendNotFound when the cloud has none)."""
+    to ``fetch(id, session)`` one (BackendNotFound when the cloud has
+    none)."""
 
     #: whether a cloud record is no entity any more
     gone = staticmethod(translate.is_deleted)
 
-    def record(self, id):
-        """The cloud's record of a live entity, else 404."""
+    def record(self, id, session=None):
+        """The cloud's record of a live entity, else 404 (``session``: a
+        backend session of its own, for calls made in parallel)."""
         try:
-            record = self.fetch(_digits(id, self.kind))
+            record = self.fetch(_digits(id, self.kind),
+                                session or self.cloud)
         except BackendNotFound:
             raise self.not_found(id)
         if self.gone(record):
@@ -112,13 +117,14 @@ class ComputeHandler(_ResourceHandler):
     """Compute = Synnefo server."""
 
     kind = model.COMPUTE
+    needs = ('servers', 'ports', 'subnets', 'volumes', 'flavors', 'images')
     gone = staticmethod(translate.is_destroying)
 
     def flavors(self):
-        return {f['id']: f for f in self.cloud.list_flavors()}
+        return {f['id']: f for f in self.listing('flavors')}
 
     def images(self):
-        return {i['id']: i for i in self.cloud.list_images()}
+        return {i['id']: i for i in self.listing('images')}
 
     def links_by_server(self):
         """``{server id: [links]}`` from the ports and volumes listings."""
@@ -152,11 +158,14 @@ class ComputeHandler(_ResourceHandler):
         return [self.entity(s, flavors, images, links) for s in servers
                 if not self.gone(s)]
 
-    def fetch(self, id):
-        return self.cloud.get_server(int(id))
+    def fetch(self, id, session):
+        return session.get_server(int(id))
 
     def get(self, id):
-        server = self.record(id)
+        # the server and the listings its rendering needs, in one round trip
+        server = self.occi.prefetch(
+            self.needs[1:],
+            record=lambda session: self.record(id, session))['record']
         return self.entity(server, self.flavors(), self.images(),
                            self.links_by_server())
 
@@ -360,6 +369,7 @@ class NetworkHandler(_ResourceHandler):
     """Network = Synnefo network; ipnetwork = its IPv4 subnet."""
 
     kind = model.NETWORK
+    needs = ('networks', 'subnets')
 
     def list(self):
         subnets = self.occi.subnets()
@@ -371,8 +381,8 @@ class NetworkHandler(_ResourceHandler):
         entity.record = record
         return entity
 
-    def fetch(self, id):
-        return self.cloud.get_network(id)
+    def fetch(self, id, session):
+        return session.get_network(id)
 
     def get(self, id):
         return self.entity(self.record(id), self.occi.subnets())
@@ -457,6 +467,7 @@ class StorageHandler(_ResourceHandler):
     """Storage = Synnefo volume."""
 
     kind = model.STORAGE
+    needs = ('volumes',)
 
     def entity(self, volume):
         entity = translate.storage(volume)
@@ -467,8 +478,8 @@ class StorageHandler(_ResourceHandler):
         return [self.entity(v) for v in self.listing('volumes')
                 if not translate.is_deleted(v)]
 
-    def fetch(self, id):
-        return self.cloud.get_volume(id)
+    def fetch(self, id, session):
+        return session.get_volume(id)
 
     def get(self, id):
         return self.entity(self.record(id))
@@ -579,6 +590,7 @@ class NetworkInterfaceHandler(_LinkHandler):
 
     kind = model.NETWORKINTERFACE
     target_kind = model.NETWORK
+    needs = ('ports', 'subnets')
 
     def entities(self, ports):
         attached = [p for p in ports if p.get('device_id')]
@@ -620,6 +632,7 @@ class StorageLinkHandler(_LinkHandler):
 
     kind = model.STORAGELINK
     target_kind = model.STORAGE
+    needs = ('volumes',)
 
     def list(self):
         links = []

@@ -7,7 +7,10 @@ Synnefo work, :mod:`.translate` the mapping.  Listings are cached for the
 request and dropped after every change, so a request lists each thing at
 most once between writes.
 """
+import concurrent.futures
+import contextvars
 import logging
+import threading
 import time
 
 from pyramid.decorator import reify
@@ -66,6 +69,37 @@ class SynnefoOCCI:
         if name not in self._listings:
             self._listings[name] = getattr(self.cloud, 'list_' + name)()
         return self._listings[name]
+
+    def prefetch(self, names, **calls):
+        """List what is missing of ``names``, and run ``calls`` (name ->
+        ``function(session)``), all at once; return the calls' results.
+
+        Each is a round trip to the cloud; a collection needs up to seven,
+        so doing them together costs one round trip instead of seven.  Each
+        runs with a backend session of its own (kamaki clients are not
+        thread-safe) and the request's logging context.  With
+        ``occi.synnefo.parallel_calls`` at 1 they run one after another.
+        """
+        jobs = {('list', name): _lister(name) for name in dict.fromkeys(names)
+                if name not in self._listings}
+        jobs.update((('call', name), call) for name, call in calls.items())
+        workers = self.settings.get('occi.synnefo.parallel_calls', 8)
+        if len(jobs) < 2 or workers < 2:
+            results = {key: job(self.cloud) for key, job in jobs.items()}
+        else:
+            backend, token = self.cloud.backend, self.request.auth_token
+            pool = _executor(workers)
+            futures = {
+                key: pool.submit(contextvars.copy_context().run,
+                                 lambda job: job(backend.session(token)), job)
+                for key, job in jobs.items()}
+            results = {key: future.result() for key, future in
+                       futures.items()}
+        for (what, name), value in results.items():
+            if what == 'list':
+                self._listings[name] = value
+        return {name: value for (what, name), value in results.items()
+                if what == 'call'}
 
     def subnets(self):
         return {str(s['id']): s for s in self.listing('subnets')}
@@ -209,11 +243,13 @@ class SynnefoOCCI:
                                    self.cloud.list_flavors())
 
     def list(self, kind):
-        if kind.type_id in self.handlers:
-            return self._decorated(self.handler(kind).list())
+        kinds = ([kind] if kind.type_id in self.handlers
+                 else self.concrete_kinds(kind))
+        handlers = [self.handler(k) for k in kinds]
+        self.prefetch(name for h in handlers for name in h.needs)
         entities = []
-        for concrete in self.concrete_kinds(kind):
-            entities.extend(self.handler(concrete).list())
+        for handler in handlers:
+            entities.extend(handler.list())
         return self._decorated(entities)
 
     def get(self, kind, id):
@@ -295,6 +331,25 @@ class SynnefoOCCI:
                 if str(p.get('network_id')) == network.id
                 and translate.compute_location(p.get('device_id'))
                 in computes]
+
+
+def _lister(name):
+    return lambda session: getattr(session, 'list_' + name)()
+
+
+_pool = None
+_pool_lock = threading.Lock()
+
+
+def _executor(workers):
+    """The process's thread pool for parallel cloud calls (made on first
+    use, never at import time)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = concurrent.futures.ThreadPoolExecutor(
+                max_workers=workers, thread_name_prefix='occi-cloud')
+        return _pool
 
 
 def template_source(request):
