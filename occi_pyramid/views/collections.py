@@ -9,9 +9,21 @@ from pyramid.view import view_config, view_defaults
 
 from .. import model
 from ..exceptions import InvalidAction, OCCIBadRequest, OCCIError
-from ..interfaces import IKindCollection, IMixinCollection, IPathCollection
+from ..interfaces import (
+    IKindCollection, IMixinCollection, IPathCollection, IRoot,
+)
 from ..model import ActionResult, Collection
 from .requests import action_parameters, entity_data, resolve_categories
+
+
+def create(request, kind):
+    """Create an entity of ``kind`` from the body: 201, its URL in
+    ``Location`` and as the body's location list."""
+    entity = request.occi.create(entity_data(request, kind, 'create'))
+    response = request.response
+    response.status_int = 201
+    response.location = request.application_url + entity.location
+    return [entity.location]
 
 
 def filtered(request, entities):
@@ -97,12 +109,7 @@ class KindCollectionViews(_CollectionViews):
             raise OCCIBadRequest(
                 '%s lists every %s; create at the location of a concrete '
                 'kind instead.' % (kind.location, kind.term))
-        data = entity_data(self.request, kind, 'create')
-        entity = self.request.occi.create(data)
-        response = self.request.response
-        response.status_int = 201
-        response.location = self.request.application_url + entity.location
-        return [entity.location]
+        return create(self.request, kind)
 
     @view_config(request_method='DELETE')
     def delete(self):
@@ -156,6 +163,23 @@ class PathCollectionViews(_CollectionViews):
     @view_config(request_method='DELETE')
     def delete(self):
         return self.delete_all()
+
+    @view_config(context=IRoot, request_method='POST',
+                 request_param=not_('action'))
+    def create(self):
+        """``POST /``: create at the location of the kind the body names
+        (1.1-era clients, such as the OCCI-WG test script, do this)."""
+        kinds = resolve_categories(
+            self.request, self.request.occi_body.get('categories', ()))[0]
+        concrete = [k for k in kinds if k.location
+                    and k not in (model.RESOURCE, model.LINK)]
+        if len(concrete) != 1:
+            raise OCCIBadRequest(
+                'POST to / creates an entity of the one kind the request '
+                'names (e.g. Category: compute; scheme="http://schemas.ogf.'
+                'org/occi/infrastructure#"; class="kind"); it named %s.' % (
+                    ', '.join(k.type_id for k in kinds) or 'none'))
+        return create(self.request, concrete[0])
 
 
 def add_collection_action_views(config, kinds):

@@ -564,3 +564,15 @@ def test_a_slow_cloud_is_503_in_bounded_time(app_settings):
         for conn in accepted:
             conn.close()
         listener.close()
+
+
+def test_post_to_the_root_creates_the_kind_named(alice):
+    res = alice.post('/', entity_request(
+        'text/occi', COMPUTE, [OS_SCHEME + DEBIAN, RES_SCHEME + SMALL],
+        {'occi.core.title': 'at root'}), 'text/occi', status=201)
+    path = res.headers['Location'][len(HOST):]
+    assert path.startswith('/compute/')
+    assert alice.attributes(path)['occi.core.title'] == 'at root'
+    res = alice.post('/', entity_request('text/plain', None, [
+        OS_SCHEME + DEBIAN]), status=400)
+    assert 'one kind' in res.text
