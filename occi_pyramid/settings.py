@@ -41,6 +41,8 @@ DEFAULTS = {
     'occi.keystone_uri': ('', str),
     # largest request body accepted, in bytes
     'occi.max_body_size': (1048576, int),
+    # most entities one page of a collection holds (?page=&number=)
+    'occi.max_page_size': (1000, int),
     # pooled connections kept per cloud host (kamaki/objpool pools)
     'occi.synnefo.pool_size': (100, int),
     # SQLAlchemy URL of the user-mixin store: an SQLite file (relative to

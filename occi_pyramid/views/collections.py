@@ -8,7 +8,9 @@ from pyramid.config import not_
 from pyramid.view import view_config, view_defaults
 
 from .. import model
-from ..exceptions import InvalidAction, OCCIBadRequest, OCCIError
+from ..exceptions import (
+    InvalidAction, OCCIBadRequest, OCCIError, OCCIRequestTooLarge,
+)
 from ..interfaces import (
     IKindCollection, IMixinCollection, IPathCollection, IRoot,
 )
@@ -45,6 +47,35 @@ def filtered(request, entities):
                for name, value in wanted.items()):
             result.append(entity)
     return result
+
+
+def paginated(request, entities):
+    """OCCI 1.2 pagination: ``?page=<n>&number=<items>``.
+
+    Pages start at 1 (1.2 leaves the base open; ``page=0`` is refused
+    rather than silently shifted); ``number`` defaults to
+    ``occi.max_page_size`` and may not exceed it (413); a page past the
+    end is empty (200).
+    """
+    if 'page' not in request.GET and 'number' not in request.GET:
+        return entities
+    limit = request.registry.settings['occi.max_page_size']
+    page = _positive(request, 'page', 1)
+    number = _positive(request, 'number', limit)
+    if number > limit:
+        raise OCCIRequestTooLarge('number=%d is more than the %d entities a '
+                                  'page may hold.' % (number, limit))
+    return entities[(page - 1) * number:page * number]
+
+
+def _positive(request, name, default):
+    value = request.GET.get(name)
+    if value is None:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise OCCIBadRequest('%s must be a whole number from 1; got %r '
+                             '(pages start at 1).' % (name, value))
+    return int(value)
 
 
 def _text(value):
@@ -86,7 +117,8 @@ class _CollectionViews:
         raise NotImplementedError
 
     def list(self):
-        return Collection(filtered(self.request, self.members()))
+        return Collection(paginated(self.request,
+                                    filtered(self.request, self.members())))
 
     def delete_all(self):
         failures = self.request.occi.delete_many(self.members())

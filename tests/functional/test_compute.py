@@ -576,3 +576,19 @@ def test_post_to_the_root_creates_the_kind_named(alice):
     res = alice.post('/', entity_request('text/plain', None, [
         OS_SCHEME + DEBIAN]), status=400)
     assert 'one kind' in res.text
+
+
+def test_collections_paginate(alice):
+    paths = [alice.create_compute(title='p%d' % i) for i in range(5)]
+    everything = alice.get('/compute/', 'text/uri-list').text.split()
+    assert len(everything) == 5
+    page = alice.get('/compute/?page=2&number=2', 'text/uri-list')
+    assert page.text.split() == everything[2:4]
+    assert alice.get('/compute/?page=9&number=2',
+                     'text/uri-list').text.split() == []
+    res = alice.get('/compute/?page=0&number=2', status=400)
+    assert 'pages start at 1' in res.text
+    alice.get('/compute/?number=x', status=400)
+    res = alice.get('/compute/?number=100000', status=413)
+    assert 'number' in res.text
+    assert sorted(HOST + p for p in paths) == sorted(everything)
