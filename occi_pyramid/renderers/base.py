@@ -1,4 +1,6 @@
 """What every rendering returns, and the shape every rendering has."""
+import abc
+
 from .urls import URLs
 
 
@@ -31,7 +33,7 @@ class Rendered:
         )
 
 
-class Rendering:
+class Rendering(abc.ABC):
     """Base of the four renderings: one class per media type.
 
     Subclasses implement ``render(obj) -> Rendered`` (a
@@ -61,8 +63,9 @@ class Rendering:
     def rendered(self, body='', headers=()):
         return Rendered(body, self.media_type, headers)
 
-    def render(self, obj):  # pragma: no cover - every subclass overrides
-        raise NotImplementedError
+    @abc.abstractmethod
+    def render(self, obj):
+        """The :class:`Rendered` form of a model object."""
 
     def render_error(self, code, message):
         """The body and headers of an error answer (text/plain default)."""

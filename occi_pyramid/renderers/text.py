@@ -3,6 +3,8 @@
 Both render the same ``(name, value)`` pairs (:mod:`.headers`); they
 differ only in the carrier (occi.md §3.8.1).
 """
+import abc
+
 from .base import Rendered, Rendering
 from .headers import ERROR, STRUCTURES, HeaderPairs, one_line
 
@@ -20,8 +22,9 @@ class _TextRendering(Rendering):
         """
         return self.package(self.pairs.pairs(obj))
 
-    def package(self, pairs):  # pragma: no cover - subclasses override
-        raise NotImplementedError
+    @abc.abstractmethod
+    def package(self, pairs):
+        """Put the header pairs into headers or body lines."""
 
 
 class TextPlainRendering(_TextRendering):

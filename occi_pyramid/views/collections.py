@@ -4,6 +4,8 @@ GET lists (with Category and attribute filters), POST to a Kind
 collection creates, ``POST ?action=`` triggers an action on every member,
 DELETE deletes every member of a Kind collection or path.
 """
+import abc
+
 from pyramid.config import not_
 from pyramid.view import view_config, view_defaults
 
@@ -108,13 +110,14 @@ def kinds_below(request, path):
     ]
 
 
-class _CollectionViews:
+class _CollectionViews(abc.ABC):
     def __init__(self, context, request):
         self.context = context
         self.request = request
 
-    def members(self):  # pragma: no cover - each subclass overrides
-        raise NotImplementedError
+    @abc.abstractmethod
+    def members(self):
+        """The entities of this collection, as the caller sees them."""
 
     def list(self):
         return Collection(paginated(self.request,
