@@ -301,6 +301,15 @@ class Context:
             raise bad_request('Malformed request')
         return body[key]
 
+    def reassign_args(self):
+        """The ``{"reassign": {"project", "shared_to_project"}}`` action
+        body of servers, networks, floating IPs and volumes (400 Malformed
+        request without a project)."""
+        args = self.json_object('reassign')
+        if not args.get('project'):
+            raise bad_request('Malformed request')
+        return args
+
     # -- URLs --------------------------------------------------------------
     def url(self, service, path=''):
         return self.sim.service_url(self.base, service) + path
@@ -349,3 +358,9 @@ def parse_int(value, message):
         return int(value)
     except (TypeError, ValueError):
         raise bad_request(message)
+
+
+def reassign(record, args):
+    """Move ``record`` to the project of a reassign action."""
+    record.project = args['project']
+    record.shared_to_project = bool(args.get('shared_to_project', False))

@@ -9,6 +9,7 @@ import ipaddress
 from . import logic, models, netaddr, quotas
 from .core import (
     Reply,
+    reassign,
     Service,
     bad_request,
     conflict,
@@ -252,17 +253,13 @@ def delete_network(ctx, network_id):
 
 @service.route(NETWORK + r'/action', 'POST')
 def network_action(ctx, network_id):
-    body = ctx.json()
-    args = body.get('reassign') if isinstance(body, dict) else None
-    if not isinstance(args, dict) or not args.get('project'):
-        raise bad_request('Malformed request')
+    args = ctx.reassign_args()
     network = logic.get_network(ctx, network_id, non_deleted=True)
     if network.public:
         raise forbidden('Cannot reassign a public network.')
     _check_owner(ctx, network)
     quotas.commission(ctx.db, ctx.uid, args['project'], network_private=1)
-    network.project = args['project']
-    network.shared_to_project = bool(args.get('shared_to_project', False))
+    reassign(network, args)
     network.updated = ctx.now
     return Reply(status=200)
 
@@ -670,12 +667,8 @@ def delete_floating_ip(ctx, ip_id):
 
 @service.route(FLOATING_IP + r'/action', 'POST')
 def floating_ip_action(ctx, ip_id):
-    body = ctx.json()
-    args = body.get('reassign') if isinstance(body, dict) else None
-    if not isinstance(args, dict) or not args.get('project'):
-        raise bad_request('Malformed request')
+    args = ctx.reassign_args()
     record = _get_floating_ip(ctx, ip_id)
     quotas.commission(ctx.db, ctx.uid, args['project'], floating_ip=1)
-    record.project = args['project']
-    record.shared_to_project = bool(args.get('shared_to_project', False))
+    reassign(record, args)
     return Reply(status=200)

@@ -12,6 +12,7 @@ from . import logic, models, quotas
 from .compute import attach_volume, is_detachable
 from .core import (
     Reply,
+    reassign,
     Service,
     bad_request,
     isoformat,
@@ -319,17 +320,13 @@ def delete_metadata_item(ctx, volume_id, key):
 
 @service.route(VOLUME + r'/action', 'POST')
 def volume_action(ctx, volume_id):
-    body = ctx.json()
-    args = body.get('reassign') if isinstance(body, dict) else None
-    if not isinstance(args, dict) or not args.get('project'):
-        raise bad_request('Malformed request')
+    args = ctx.reassign_args()
     volume = _get(ctx, volume_id, non_deleted=True)
     if volume.server_id is not None:
         raise bad_request('Cannot reassign an attached volume')
     quotas.commission(ctx.db, ctx.uid, args['project'],
                       disk=volume.size * GIB)
-    volume.project = args['project']
-    volume.shared_to_project = bool(args.get('shared_to_project', False))
+    reassign(volume, args)
     return Reply(status=200)
 
 

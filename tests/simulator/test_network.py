@@ -294,3 +294,29 @@ def test_network_wrong_method_and_unknown_path(alice):
     assert result.headers['allow'] == 'GET, POST'
     fault(alice.get('/network/v2.0/routers'), 'badRequest', 400,
           'API endpoint not found')
+
+
+def test_reassign_actions_of_networks_floating_ips_and_volumes(alice):
+    """``{"reassign": {"project"}}`` on the network, floating-IP and
+    volume action URLs: 400 without a project, else 200 and moved."""
+    from occi_pyramid.simulator.testing import ALICE_PROJECT
+
+    network = alice.create_network(cidr=None)
+    fip = alice.post(FLOATING, {'floatingip': {
+        'floating_network_id': '1'}}).json['floatingip']
+    volume = alice.create_volume()
+    targets = [
+        (NETWORKS + '/%s' % network['id'], 'network'),
+        (FLOATING + '/%s' % fip['id'], 'floatingip'),
+        ('/volume/v2.0/volumes/%s' % volume['id'], 'volume'),
+    ]
+    for path, key in targets:
+        for body in ({}, {'reassign': {}}, {'reassign': 'x'}):
+            fault(alice.post(path + '/action', body), 'badRequest', 400,
+                  'Malformed request')
+        result = alice.post(path + '/action', {'reassign': {
+            'project': ALICE_PROJECT, 'shared_to_project': True}})
+        assert result.status == 200, result.raw
+        record = alice.get(path).json[key]
+        assert record['tenant_id'] == ALICE_PROJECT
+        assert record['shared_to_project'] is True
