@@ -46,7 +46,15 @@ class RunningSimulator:
         # server thread closes every channel itself (a trigger thunk runs
         # inside its asyncore loop), and an empty map ends the loop.
         server.task_dispatcher.shutdown(timeout=timeout)
-        server.trigger.pull_trigger(lambda: _close_all(server))
+        try:
+            server.trigger.pull_trigger(lambda: _close_all(server))
+        except OSError:
+            # NB: waitress queues the thunk under its lock but writes the
+            # wake-up byte after releasing it, so the loop can run the
+            # thunk on an earlier byte (a worker's) and close the pipe
+            # before our write: EBADF then means the close has happened.
+            if not server.trigger._closed:
+                raise
         self._thread.join(timeout)
         self.simulator.db_engine.dispose()
         log.info('simulator on %s stopped', self.url)
