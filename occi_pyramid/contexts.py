@@ -20,6 +20,7 @@ from .interfaces import (
     IQueryInterface, IResourceContext, IRoot, IStorage, IStorageLink,
     IUserMixinCollection,
 )
+from .locations import entity_location  # noqa: F401 (one location reader)
 
 #: the marker interface an entity of each Kind provides
 KIND_INTERFACES = {
@@ -173,30 +174,6 @@ class EntityContext(_Node):
 
     def __getitem__(self, name):
         raise KeyError(name)
-
-
-def entity_location(request, location):
-    """``(kind, id)`` of an entity location (absolute URL or path, with or
-    without this app's mount prefix), or ``None`` when it is no entity
-    location of this server."""
-    from urllib.parse import urlsplit
-
-    if '://' in location:
-        parts = urlsplit(location)
-        if parts.netloc and parts.netloc != request.host:
-            return None
-        path = parts.path
-    else:
-        path = location
-    base = request.script_name.rstrip('/')
-    if base and path.startswith(base + '/'):
-        path = path[len(base):]
-    head, _, name = path.rstrip('/').rpartition('/')
-    kind = request.categories.static.by_location(head + '/')
-    if not name or not isinstance(kind, model.Kind) or kind in (
-            model.RESOURCE, model.LINK):
-        return None
-    return kind, name
 
 
 def root_factory(request):
