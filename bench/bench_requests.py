@@ -9,9 +9,15 @@ answer, made directly through kamaki (the backend session), one after the
 other as a straightforward server does, so the ratio is what our parsing,
 traversal, translation and rendering add on top of the cloud, less what
 our parallel list calls save. ``--latency`` gives every cloud call a round
-trip (the simulator's ``simulator.latency``): a cloud across a WAN. A second table renders a large collection in each format against
+trip (the simulator's ``simulator.latency``): a cloud across a WAN. A
+second table renders a large collection in each format against
 ``json.dumps`` of the same data (the cheapest possible serialisation).
 Memory: peak Python allocation (tracemalloc) per request, same baseline.
+
+A third table is the call plan: the cloud calls each OCCI operation
+makes once caches are warm (counted from the simulator's request log, as
+``tests/functional/test_call_plan.py`` asserts them), against the fewest
+any Synnefo OCCI server needs for the same answer.
 """
 import argparse
 import json
@@ -85,18 +91,15 @@ def main():
         session.list_servers()
         session.list_flavors()
         session.list_images()
-        session.list_ports()
-        session.list_subnets()
-        session.list_volumes()
+
+    def cloud_locations():
+        backend.session(ALICE).list_servers(detail=False)
 
     def cloud_get():
         session = backend.session(ALICE)
         session.get_server(int(first.rsplit('/', 1)[1]))
         session.list_flavors()
         session.list_images()
-        session.list_ports()
-        session.list_subnets()
-        session.list_volumes()
 
     def templates():
         session = backend.session(ALICE)
@@ -105,7 +108,7 @@ def main():
 
     cases = [
         ('GET /compute/ text/plain', lambda: user.get('/compute/'),
-         cloud_list),
+         cloud_locations),
         ('GET /compute/ json (full entities)',
          lambda: user.get('/compute/', 'application/occi+json'), cloud_list),
         ('GET /compute/<id> text/plain', lambda: user.get(first), cloud_get),
@@ -129,6 +132,8 @@ def main():
         print('%-38s %10.2f %10.2f %7.2f %9.2f' % (
             name, t_occi * 1e3, t_base * 1e3, t_occi / t_base,
             m_occi / m_base))
+
+    call_plan(cloud, user)
 
     # -- rendering alone ----------------------------------------------------
     from occi_pyramid import model
@@ -166,6 +171,40 @@ def main():
     t = timed(lambda: [detail.render(r) for r in resources], args.rounds)
     print('%-38s %10.2f %10.2f %7.2f' % ('500 x single entity json',
                                          t * 1e3, t_base * 1e3, t / t_base))
+
+
+#: the fewest cloud calls any Synnefo OCCI server needs for each answer
+#: (caches warm: images, flavors and identity cost nothing)
+FEWEST = {
+    'GET compute entity text/plain': 1, 'GET compute entity json': 1,
+    'GET network entity': 1, 'GET storage entity': 1,
+    'GET networkinterface entity': 1, 'GET storagelink entity': 1,
+    'GET /compute/ text/plain': 1, 'GET /compute/ text/occi': 1,
+    'GET /compute/ text/uri-list': 1, 'GET /compute/ json': 1,
+    'GET /compute/ filtered': 1, 'GET /-/ (warm)': 0,
+    'GET /compute/0 (404)': 0, 'GET /nowhere/ (404)': 0,
+    'POST /compute/ templates, no links': 1, 'DELETE compute': 1,
+}
+
+
+def call_plan(cloud, user):
+    """Print the cloud calls per operation and their ratio to the fewest.
+    """
+    from tests.functional.callplan import Account
+
+    counted = Account(user).count(cloud)
+    print()
+    print('cloud calls per operation (warm); baseline = the fewest any '
+          'Synnefo OCCI server needs')
+    print('%-38s %6s %6s %7s  %s' % ('operation', 'calls', 'base', 'ratio',
+                                     'calls made'))
+    for name, made in counted.items():
+        base = FEWEST.get(name)
+        ratio = ('%.2f' % (len(made) / base)) if base else (
+            '-' if not made else 'inf')
+        print('%-38s %6d %6s %7s  %s' % (
+            name, len(made), base if base is not None else '?', ratio,
+            ', '.join(made)))
 
 
 if __name__ == '__main__':

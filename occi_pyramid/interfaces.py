@@ -294,6 +294,11 @@ class IOCCISession(Interface):
         """Return every entity of ``kind`` (and of its sub-kinds) the caller
         owns, with one backend list call per concrete kind."""
 
+    def locations(kind):
+        """Return the locations of every entity of ``kind`` (and of its
+        sub-kinds), in the order ``list`` gives them, as cheaply as the
+        cloud allows (the renderings that print only locations use it)."""
+
     def get(kind, id):
         """Return one entity; raise OCCINotFound when it does not exist."""
 

@@ -90,13 +90,22 @@ def _text(value):
 
 def run_on_all(request, entities, action_for):
     """Run an action on every entity; failures are reported per member
-    (the others still run: Synnefo has no transactions to roll back)."""
-    failures = {}
+    (the others still run: Synnefo has no transactions to roll back).
+
+    When every member failed the answer is no success: the members'
+    status when they all share one, else 409 (docs/decisions.md)."""
+    failures, codes = {}, set()
     for entity in entities:
         try:
             action_for(entity)
         except OCCIError as exc:
             failures[entity.location] = exc.message
+            codes.add(exc.code)
+    if entities and len(failures) == len(entities):
+        raise OCCIError(
+            'The action failed on every member: %s' % '; '.join(
+                '%s: %s' % item for item in failures.items()),
+            code=codes.pop() if len(codes) == 1 else 409)
     return ActionResult(failures=failures)
 
 
@@ -128,6 +137,18 @@ class _CollectionViews(abc.ABC):
         return ActionResult(failures=failures) if failures else None
 
 
+#: the renderings in which a collection is only its members' locations
+LOCATION_RENDERINGS = ('text/plain', 'text/occi', 'text/uri-list')
+
+
+def locations_only(request):
+    """Whether the answer holds only locations: a rendering that prints
+    nothing else and no filter that needs the members' attributes."""
+    body = request.occi_body
+    return request.occi_format in LOCATION_RENDERINGS and not (
+        body.get('categories') or body.get('attributes'))
+
+
 @view_defaults(context=IKindCollection, renderer='occi')
 class KindCollectionViews(_CollectionViews):
     def members(self):
@@ -135,6 +156,10 @@ class KindCollectionViews(_CollectionViews):
 
     @view_config(request_method='GET')
     def get(self):
+        if locations_only(self.request):
+            # the backend's cheapest listing (Synnefo: no detail)
+            return Collection(locations=paginated(
+                self.request, self.request.occi.locations(self.context.kind)))
         return self.list()
 
     @view_config(request_method='POST', request_param=not_('action'))

@@ -6,6 +6,7 @@ from pyramid.view import view_config, view_defaults
 from ..contexts import kind_interface
 from ..exceptions import OCCIBadRequest, OCCINotFound
 from ..interfaces import IEntityContext
+from .errors import PUT_REFUSAL
 from .requests import action_parameters, entity_data, get_entity
 
 
@@ -35,9 +36,7 @@ class EntityViews:
         try:
             entity = self.request.occi.get(self.context.kind, self.context.id)
         except OCCINotFound:
-            raise OCCIBadRequest(
-                'Creating an entity at a location the client chooses is not '
-                'supported; POST it to %s instead.' % self.context.kind.location)
+            raise OCCIBadRequest(PUT_REFUSAL % self.context.kind.location)
         data = entity_data(self.request, self.context.kind, 'replace',
                            current=entity)
         return self.request.occi.replace(entity, data)

@@ -86,8 +86,17 @@ def no_view_matched(exc, request):
     return occi_error(exc, request)
 
 
+#: what a PUT where no entity is gets (a client-chosen location)
+PUT_REFUSAL = ('Creating an entity at a location the client chooses is not '
+               'supported; POST it to %s instead.')
+
+
 @exception_view_config(HTTPNotFound)
 def not_found(exc, request):
+    if request.method == 'PUT' and not request.path.endswith('/'):
+        # NB: the same refusal as a PUT below a kind (docs/decisions.md)
+        return error_response(request, 400, PUT_REFUSAL % (
+            'the location of its kind'))
     return error_response(
         request, 404, 'Nothing is found at %s.' % request.path)
 

@@ -29,7 +29,10 @@ class QueryInterfaceViews:
 
     @view_config(request_method='GET')
     def get(self):
-        categories = list(self.request.categories.all)
+        # NB: a category a backend marks ``offered = False`` is known but
+        # not offered (e.g. a flavor the cloud forbids creating with)
+        categories = [c for c in self.request.categories.all
+                      if getattr(c, 'offered', True)]
         wanted = self.request.occi_body.get('categories')
         if wanted:
             categories = category_filter(categories, wanted)

@@ -195,3 +195,43 @@ class TestNetworkStorageLinks:
         assert links[0].attributes['occi.storagelink.state'] == 'active'
         assert translate.storagelink_ids('42_7') == (42, '7')
         assert translate.storagelink_ids('x_7') is None
+
+
+class TestLinksFromTheServerRecord:
+    NICS = [
+        {'id': 9, 'network_id': '5', 'mac_address': 'aa:00:00:00:00:09',
+         'ipv4': '10.0.0.9', 'ipv6': '', 'OS-EXT-IPS:type': 'fixed'},
+        {'id': 4, 'network_id': '1', 'mac_address': 'aa:00:00:00:00:04',
+         'ipv4': '', 'ipv6': '2001:db8::4'},
+    ]
+
+    def test_interfaces_and_storage_links_come_from_the_record(self):
+        links = translate.server_links(server(attachments=self.NICS,
+                                              volumes=[7, 8]))
+        assert [link.location for link in links] == [
+            '/networkinterface/4', '/networkinterface/9',
+            '/storagelink/42_7', '/storagelink/42_8']
+        eth0, eth1 = links[0], links[1]
+        assert eth0.attributes['occi.networkinterface.interface'] == 'eth0'
+        assert eth1.attributes['occi.networkinterface.interface'] == 'eth1'
+        assert eth1.attributes['occi.networkinterface.address'] == \
+            '10.0.0.9'
+        assert model.IPNETWORKINTERFACE not in eth0.mixins
+        assert (eth1.source, eth1.target) == ('/compute/42', '/network/5')
+        assert links[2].target == '/storage/7'
+
+    def test_a_record_without_links_has_none(self):
+        assert translate.server_links(server()) == []
+
+    @pytest.mark.parametrize('port_id, name', [(4, 'eth0'), (9, 'eth1'),
+                                               (12, 'eth2'), (1, 'eth0')])
+    def test_interface_names_rank_ports_by_id(self, port_id, name):
+        assert translate.interface_name(
+            server(attachments=self.NICS), port_id) == name
+
+
+def test_flavors_forbidden_for_create_are_known_but_not_offered():
+    forbidden = dict(FLAVOR, id=6, **{'SNF:allow_create': False})
+    mixins = translate.templates([], [FLAVOR, forbidden])
+    assert [m.term for m in mixins] == ['flavor-3', 'flavor-6']
+    assert [getattr(m, 'offered', True) for m in mixins] == [True, False]

@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 #: (Synnefo then uses the first host address); ``None`` sends ``null``
 DEFAULT_GATEWAY = object()
 
+#: seconds a server this process deleted is left out of short listings
+#: (Synnefo lists it until its destroy job ends)
+DELETED_MEMORY = 600.0
+
 
 class TTLCache(object):
     """A thread-safe dict whose entries expire ``ttl`` seconds after set."""
@@ -60,9 +64,36 @@ class TTLCache(object):
             self._data[key] = (self.clock(), value)
         return value
 
+    def discard(self, key):
+        with self._lock:
+            self._data.pop(key, None)
+
     def clear(self):
         with self._lock:
             self._data.clear()
+
+
+class RecordCache(dict):
+    """Records that never change once made, by id, at most ``size`` of
+    them (the oldest go first).  Thread-safe enough: single dict
+    operations are atomic in CPython and a lost entry only costs a call.
+    """
+
+    def __init__(self, size=10000):
+        super().__init__()
+        self.size = size
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        while len(self) > self.size:
+            try:
+                del self[next(iter(self))]
+            except (KeyError, RuntimeError, StopIteration):
+                break
+
+    def update(self, items):
+        for key, value in items:
+            self[key] = value
 
 
 def _token_of(request):
@@ -106,6 +137,12 @@ class SynnefoBackend(object):
         # token itself is never kept): the per-user caches need the user
         # id, which must not cost an identity call per request
         self.identity_cache = TTLCache(cache_ttl, clock)
+        self.subnet_cache = RecordCache()
+        # user id -> (images, flavors, the template mixins made of them)
+        self.template_memo = RecordCache(1000)
+        # servers this process deleted: the short server listing cannot
+        # tell one being destroyed, and a deleted compute is gone at once
+        self.deleted_servers = TTLCache(DELETED_MEMORY, clock)
 
     @classmethod
     def from_settings(cls, settings):
@@ -270,8 +307,8 @@ class SynnefoSession(object):
     # -- servers ------------------------------------------------------------
 
     @_operation
-    def list_servers(self):
-        return self.compute.list_servers(detail=True)
+    def list_servers(self, detail=True):
+        return self.compute.list_servers(detail=detail)
 
     @_operation
     def get_server(self, server_id):
@@ -280,11 +317,31 @@ class SynnefoSession(object):
     @_operation
     def create_server(self, name, flavor_id, image_id, networks=None,
                       personality=None, metadata=None, project=None):
-        # kamaki first GETs the image and copies its os/users metadata
-        return self.compute.create_server(
-            name, flavor_id, image_id,
-            metadata=dict(metadata) if metadata else None,
-            personality=personality, networks=networks, project_id=project)
+        # NB: kamaki's create_server first GETs the image to copy its
+        # ``os`` and ``users`` metadata into the server's; the image is in
+        # the per-user cache, so the same body costs one call, not two
+        metadata = dict(metadata or {})
+        image = self.get_image(image_id)
+        for key in ('os', 'users'):
+            value = (image.get('metadata') or {}).get(key)
+            if value is not None and key not in metadata:
+                metadata[key] = value
+        server = {'name': name, 'flavorRef': flavor_id,
+                  'imageRef': image_id}
+        if metadata:
+            server['metadata'] = metadata
+        if personality:
+            server['personality'] = personality
+        if networks is not None:
+            server['networks'] = networks
+        if project:
+            server['project'] = project
+        created = self.compute.servers_post(
+            json_data={'server': server}).json['server']
+        # a cloud that reuses ids (the simulator after a reset) must not
+        # hide the new server
+        self.backend.deleted_servers.discard(str(created['id']))
+        return created
 
     @_operation
     def rename_server(self, server_id, name):
@@ -293,6 +350,11 @@ class SynnefoSession(object):
     @_operation
     def delete_server(self, server_id):
         self.compute.delete_server(server_id)
+        self.backend.deleted_servers.set(str(server_id), True)
+
+    def deleted_server(self, server_id):
+        """Whether this process deleted ``server_id`` lately (no I/O)."""
+        return self.backend.deleted_servers.get(str(server_id)) is not None
 
     @_operation
     def start_server(self, server_id):
@@ -329,11 +391,13 @@ class SynnefoSession(object):
     # -- flavors and images (cached per user) -------------------------------
 
     def _cached(self, cache, fetch):
+        """The user's cached listing, shared and never copied: callers
+        read it, never change it."""
         key = self.user_id
         value = cache.get(key)
         if value is None:
             value = cache.set(key, fetch())
-        return copy.deepcopy(value)
+        return value
 
     @_operation
     def list_flavors(self):
@@ -393,12 +457,21 @@ class SynnefoSession(object):
 
     @_operation
     def list_subnets(self):
-        return self.network.list_subnets()
+        subnets = self.network.list_subnets()
+        self.backend.subnet_cache.update(
+            (str(subnet['id']), subnet) for subnet in subnets)
+        return subnets
 
     @_operation
     def get_subnet(self, subnet_id):
-        # kamaki returns the whole {"subnet": ...} answer here
-        return self.network.get_subnet_details(subnet_id)['subnet']
+        """One subnet, kept per process: Synnefo changes nothing of a
+        subnet but its name once it exists, and its id is never reused."""
+        subnet = self.backend.subnet_cache.get(str(subnet_id))
+        if subnet is None:
+            # kamaki returns the whole {"subnet": ...} answer here
+            subnet = self.network.get_subnet_details(subnet_id)['subnet']
+            self.backend.subnet_cache[str(subnet_id)] = subnet
+        return subnet
 
     @_operation
     def create_subnet(self, network_id, cidr, gateway_ip=DEFAULT_GATEWAY,
@@ -409,9 +482,13 @@ class SynnefoSession(object):
             gateway = ''                 # kamaki: sent as null
         else:
             gateway = gateway_ip
-        return self.network.create_subnet(
+        subnet = self.network.create_subnet(
             network_id, cidr, name=name, gateway_ip=gateway,
             enable_dhcp=enable_dhcp)
+        # a cloud that reuses ids (the simulator after a reset) must not
+        # show an older subnet's record
+        self.backend.subnet_cache[str(subnet['id'])] = subnet
+        return subnet
 
     # -- ports --------------------------------------------------------------
 

@@ -12,7 +12,6 @@ import logging
 import math
 
 from ... import model
-from ...contexts import entity_location
 from ...exceptions import (
     BackendBadRequest, BackendConflict, BackendError, BackendNotFound,
     OCCIBadRequest, OCCIConflict, OCCIError, OCCIForbidden, OCCINotFound,
@@ -27,11 +26,18 @@ log = logging.getLogger(__name__)
 SUMMARY_KEY = 'occi.core.summary'
 
 
+#: Synnefo ids are positive 64-bit integers
+MAX_ID = 2 ** 63 - 1
+
+
 def _digits(id, kind):
-    """Synnefo ids are integers: anything else is not ours (404)."""
-    if not str(id).isdigit():
+    """Synnefo ids are positive integers written without leading zeros:
+    anything else is not ours (404, without asking the cloud)."""
+    text = str(id)
+    if not (text.isdigit() and text.isascii()) or text != str(int(text)) \
+            or not 0 < int(text) <= MAX_ID:
         raise OCCINotFound('There is no %s %s.' % (kind.term, id))
-    return str(id)
+    return text
 
 
 def _check_base64(text):
@@ -48,6 +54,16 @@ def _linkable(server):
     reason = translate.busy_reason(server)
     if reason:
         raise OCCIConflict('No link can be made now: %s' % reason)
+
+
+def _may_hold_floating_ips(server):
+    """Whether a server may have a floating IP on a port: one of its
+    active NICs has one, or it has ports the record does not list yet
+    (built or connected right now)."""
+    if server.get('status') == 'BUILD' or server.get('SNF:task_state'):
+        return True
+    return any(nic.get('OS-EXT-IPS:type') == 'floating'
+               for nic in server.get('attachments') or ())
 
 
 def _refuse_changes(entity, data, names):
@@ -113,11 +129,31 @@ class _ResourceHandler(Handler):
 
 # -- Compute -------------------------------------------------------------------
 
+#: how Synnefo runs each OCCI compute action: ``(session, server id,
+#: validated params)``; save is answered 501 before it gets here
+COMPUTE_ACTIONS = {
+    model.START.type_id:
+        lambda cloud, server_id, params: cloud.start_server(server_id),
+    model.STOP.type_id:
+        lambda cloud, server_id, params: cloud.shutdown_server(server_id),
+    # NB: Synnefo has no user-level suspend; suspend shuts the VM down
+    # keeping its disks (docs/decisions.md)
+    model.SUSPEND.type_id:
+        lambda cloud, server_id, params: cloud.shutdown_server(server_id),
+    model.RESTART.type_id:
+        lambda cloud, server_id, params: cloud.reboot_server(
+            server_id, hard=params.get('method') == 'cold'),
+}
+
+
 class ComputeHandler(_ResourceHandler):
-    """Compute = Synnefo server."""
+    """Compute = Synnefo server.  A compute renders from its server record
+    alone (its links from ``attachments`` and ``volumes``) and the
+    per-user cached flavors and images: one call per entity, one per
+    collection."""
 
     kind = model.COMPUTE
-    needs = ('servers', 'ports', 'subnets', 'volumes', 'flavors', 'images')
+    needs = ('servers', 'flavors', 'images')
     gone = staticmethod(translate.is_destroying)
 
     def flavors(self):
@@ -126,25 +162,9 @@ class ComputeHandler(_ResourceHandler):
     def images(self):
         return {i['id']: i for i in self.listing('images')}
 
-    def links_by_server(self):
-        """``{server id: [links]}`` from the ports and volumes listings."""
-        ports = [p for p in self.listing('ports') if p.get('device_id')]
-        names = translate.interface_names(ports)
-        subnets = self.occi.subnets()
-        links = {}
-        for port in ports:
-            links.setdefault(str(port['device_id']), []).append(
-                translate.networkinterface(
-                    port, names.get(str(port['id'])), subnets))
-        for volume in self.listing('volumes'):
-            for link in translate.storagelinks(volume):
-                links.setdefault(link.source.rsplit('/', 1)[1], []).append(
-                    link)
-        return links
-
-    def entity(self, server, flavors, images, links):
+    def entity(self, server, flavors, images):
         entity = translate.compute(server, flavors, images,
-                                   links.get(str(server['id']), ()))
+                                   translate.server_links(server))
         summary = (server.get('metadata') or {}).get(SUMMARY_KEY)
         if summary:
             entity.summary = summary
@@ -154,20 +174,21 @@ class ComputeHandler(_ResourceHandler):
     def list(self):
         servers = self.listing('servers')
         flavors, images = self.flavors(), self.images()
-        links = self.links_by_server()
-        return [self.entity(s, flavors, images, links) for s in servers
+        return [self.entity(s, flavors, images) for s in servers
                 if not self.gone(s)]
+
+    def locations(self):
+        # NB: the short listing cannot tell a compute being destroyed: the
+        # ones this process deleted are left out (docs/decisions.md)
+        return [translate.compute_location(s['id'])
+                for s in self.cloud.list_servers(detail=False)
+                if not self.cloud.deleted_server(s['id'])]
 
     def fetch(self, id, session):
         return session.get_server(int(id))
 
     def get(self, id):
-        # the server and the listings its rendering needs, in one round trip
-        server = self.occi.prefetch(
-            self.needs[1:],
-            record=lambda session: self.record(id, session))['record']
-        return self.entity(server, self.flavors(), self.images(),
-                           self.links_by_server())
+        return self.entity(self.record(id), self.flavors(), self.images())
 
     # -- creating ------------------------------------------------------
 
@@ -188,12 +209,22 @@ class ComputeHandler(_ResourceHandler):
             'by the cloud.' % (base.term, default))
 
     def _flavor_id(self, data, flavors):
-        mixin = self._template(data, model.RESOURCE_TPL,
-                               'occi.default_resource_tpl')
-        if mixin is not None:
-            return translate.flavor_id_of(mixin.term)
+        """The flavor of a create: the resource_tpl named, else the
+        smallest one holding the cores and memory given, else the
+        configured default (only when the client named neither)."""
         cores = data.get('occi.compute.cores')
         memory = data.get('occi.compute.memory')
+        for name, value in (('occi.compute.cores', cores),
+                            ('occi.compute.memory', memory)):
+            if value is not None and not 0 < value < math.inf:
+                raise OCCIBadRequest('%s must be positive; got %s.'
+                                     % (name, value))
+        mixin = data.template(model.RESOURCE_TPL)
+        if mixin is None and cores is None and memory is None:
+            mixin = self._template(data, model.RESOURCE_TPL,
+                                   'occi.default_resource_tpl')
+        if mixin is not None:
+            return translate.flavor_id_of(mixin.term)
         if cores is None and memory is None:
             raise OCCIBadRequest(
                 'No resource_tpl mixin was given (and occi.compute.cores / '
@@ -202,7 +233,8 @@ class ComputeHandler(_ResourceHandler):
         flavor = translate.flavor_for(flavors.values(), cores, memory)
         if flavor is None:
             raise OCCIBadRequest(
-                'No flavor of the cloud has %s cores and %s GiB of memory.'
+                'No flavor of the cloud has occi.compute.cores=%s and '
+                'occi.compute.memory=%s GiB.'
                 % (cores if cores is not None else 'any',
                    memory if memory is not None else 'any'))
         return flavor['id']
@@ -241,9 +273,11 @@ class ComputeHandler(_ResourceHandler):
         except BackendError:
             links.release()
             raise
-        links.attach_storage(server['id'])
         self.occi.changed()
-        return self.get(server['id'])
+        if links.attach_storage(server['id']):
+            return self.get(server['id'])
+        # the create answer is the full server record
+        return self.entity(server, flavors, images)
 
     # -- updating ------------------------------------------------------
 
@@ -317,11 +351,18 @@ class ComputeHandler(_ResourceHandler):
     # -- deleting and actions -------------------------------------------
 
     def delete(self, entity):
-        server_id = entity.record['id']
-        ports = {str(link.id) for link in entity.links
-                 if link.kind == model.NETWORKINTERFACE}
-        floating = [f for f in self.listing('floatingips')
-                    if str(f.get('port_id')) in ports]
+        server = entity.record
+        server_id = server['id']
+        floating = []
+        if _may_hold_floating_ips(server):
+            # NB: its floating IPs go with the compute; the record tells
+            # whether there may be any, so most deletes list none
+            ports = {str(link.id) for link in entity.links
+                     if link.kind == model.NETWORKINTERFACE}
+            floating = [f for f in self.listing('floatingips')
+                        if str(f.get('port_id')) in ports
+                        or (f.get('instance_id') is not None and str(
+                            f.get('instance_id')) == str(server_id))]
         try:
             self.cloud.delete_server(server_id)
         except BackendNotFound:
@@ -346,17 +387,8 @@ class ComputeHandler(_ResourceHandler):
         refusal = translate.action_refusal(server, action)
         if refusal:
             raise OCCIConflict(refusal)
-        server_id = server['id']
         try:
-            if action == model.START:
-                self.cloud.start_server(server_id)
-            elif action in (model.STOP, model.SUSPEND):
-                # NB: Synnefo has no user-level suspend; suspend shuts the
-                # VM down keeping its disks (docs/decisions.md)
-                self.cloud.shutdown_server(server_id)
-            elif action == model.RESTART:
-                self.cloud.reboot_server(server_id,
-                                         hard=params.get('method') == 'cold')
+            COMPUTE_ACTIONS[action.type_id](self.cloud, server['id'], params)
         except (BackendBadRequest, BackendConflict) as exc:
             raise OCCIConflict(exc.message)
         self.occi.changed()
@@ -385,7 +417,11 @@ class NetworkHandler(_ResourceHandler):
         return session.get_network(id)
 
     def get(self, id):
-        return self.entity(self.record(id), self.occi.subnets())
+        record = self.record(id)
+        # subnets by id: kept per process, so a warm GET is one call
+        subnets = {str(i): self.cloud.get_subnet(i)
+                   for i in record.get('subnets') or ()}
+        return self.entity(record, subnets)
 
     def create(self, data):
         if data.has(translate.PUBLIC_NET):
@@ -608,11 +644,27 @@ class NetworkInterfaceHandler(_LinkHandler):
         return self.entities(self.listing('ports'))
 
     def get(self, id):
-        _digits(id, self.kind)
-        for entity in self.list():
-            if entity.id == str(id):
-                return entity
-        raise self.not_found(id)
+        """The port and its server (for the interface name): two calls,
+        whatever the size of the account."""
+        try:
+            port = self.cloud.get_port(_digits(id, self.kind))
+        except BackendNotFound:
+            raise self.not_found(id)
+        if not port.get('device_id') or translate.is_deleted(port):
+            raise self.not_found(id)
+        try:
+            server = self.cloud.get_server(int(port['device_id']))
+        except BackendNotFound:
+            raise self.not_found(id)
+        subnets = {}
+        for address in port.get('fixed_ips') or ():
+            if address.get('subnet') is not None:
+                subnets[str(address['subnet'])] = self.cloud.get_subnet(
+                    address['subnet'])
+        entity = translate.networkinterface(
+            port, translate.interface_name(server, port['id']), subnets)
+        entity.record = port
+        return entity
 
     def create(self, data):
         server, network_id = self.ends(data)
@@ -688,24 +740,10 @@ class InlineLinks:
         self.allocated = []
 
     def _resolve(self, link):
-        target = link.get('target')
-        if not target:
-            raise OCCIBadRequest('A Link line has no target.')
-        found = entity_location(self.occi.request, target)
-        if found is None or found[0] not in (model.NETWORK, model.STORAGE):
-            raise OCCIBadRequest(
-                'The link target %s is not a network or storage of this '
-                'server.' % target)
-        kind, target_id = found
-        expected = (model.NETWORKINTERFACE if kind == model.NETWORK
-                    else model.STORAGELINK)
-        for type_id in link.get('categories') or ():
-            category = self.occi.request.categories.get(type_id)
-            if isinstance(category, model.Kind) and category != expected:
-                raise OCCIBadRequest(
-                    'A link to %s must be a %s, not %s.' % (
-                        target, expected.term, type_id))
-        # 404 now, before anything is created
+        """A validated inline link (``target_kind``, ``target_id`` and
+        checked ``attributes``: views.requests.inline_links) with its
+        target's record: 404 now, before anything is created."""
+        kind, target_id = link['target_kind'], link['target_id']
         record = self.occi.handler(kind).record(target_id)
         attributes = link.get('attributes') or {}
         return {'kind': kind, 'id': target_id, 'record': record,
@@ -737,12 +775,13 @@ class InlineLinks:
             self.occi.release_floating_ip(fip_id)
 
     def attach_storage(self, server_id):
-        """Attach the storage links once the new server is built; on any
-        failure delete the server and answer that nothing was created."""
+        """Attach the storage links once the new server is built (return
+        whether there were any); on any failure delete the server and
+        answer that nothing was created."""
         volumes = [link for link in self.links
                    if link['kind'] == model.STORAGE]
         if not volumes:
-            return
+            return False
         try:
             self.occi.wait(
                 lambda: self.occi.cloud.get_server(server_id)['status']
@@ -753,6 +792,7 @@ class InlineLinks:
             self.occi.cloud.delete_server(server_id)
             self.release()
             raise type(exc)('The compute was not created: %s' % exc.message)
+        return True
 
     def add_to(self, server):
         """Create the links on an existing compute (partial update); undo

@@ -17,7 +17,7 @@ from pyramid.decorator import reify
 from zope.interface import implementer
 
 from ... import model
-from ...contexts import entity_location
+from ...locations import entity_location
 from ...exceptions import (
     BackendBadRequest, BackendConflict, BackendError, BackendNotFound,
     OCCIBadRequest, OCCIConflict, OCCIError, OCCINotFound,
@@ -206,6 +206,10 @@ class SynnefoOCCI:
         except BackendNotFound:
             raise OCCINotFound('There is no networkinterface %s.'
                                % port['id'])
+        except (BackendBadRequest, BackendConflict) as exc:
+            # NB: as a storagelink: a state conflict, whatever Synnefo says
+            raise OCCIConflict('The network interface cannot be removed '
+                               'now: %s' % exc.message)
         self.changed()
         for fip in fips:
             self.wait(lambda: self._port_gone(port['id']),
@@ -239,8 +243,17 @@ class SynnefoOCCI:
         return entities
 
     def templates(self):
-        return translate.templates(self.cloud.list_images(),
-                                   self.cloud.list_flavors())
+        """The caller's templates, made once per cached listing: while the
+        per-user images and flavors are cached (the same lists), so are
+        the mixins made from them."""
+        images, flavors = self.cloud.list_images(), self.cloud.list_flavors()
+        memo = self.cloud.backend.template_memo
+        key = self.cloud.user_id
+        made = memo.get(key)
+        if made is None or made[0] is not images or made[1] is not flavors:
+            made = (images, flavors, translate.templates(images, flavors))
+            memo[key] = made
+        return list(made[2])
 
     def list(self, kind):
         kinds = ([kind] if kind.type_id in self.handlers
@@ -251,6 +264,19 @@ class SynnefoOCCI:
         for handler in handlers:
             entities.extend(handler.list())
         return self._decorated(entities)
+
+    def locations(self, kind):
+        kinds = ([kind] if kind.type_id in self.handlers
+                 else self.concrete_kinds(kind))
+        result = []
+        for handler in [self.handler(k) for k in kinds]:
+            cheap = getattr(handler, 'locations', None)
+            if cheap is not None:
+                result.extend(cheap())
+            else:
+                self.prefetch(handler.needs)
+                result.extend(e.location for e in handler.list())
+        return result
 
     def get(self, kind, id):
         return self._decorated([self.handler(kind).get(id)])[0]

@@ -106,11 +106,18 @@ def _number(value):
 
 def templates(images, flavors):
     """Every os_tpl and resource_tpl mixin of a user's images and flavors.
+
+    Flavors Synnefo refuses to create with (``SNF:allow_create: false``)
+    are known (computes using one render it; a create naming one gets
+    Synnefo's 403) but marked ``offered = False``: the query interface
+    does not list them.
     """
     result = [os_template(image['id'], image) for image in images]
-    result.extend(
-        resource_template(flavor['id'], flavor) for flavor in flavors
-    )
+    for flavor in flavors:
+        mixin = resource_template(flavor['id'], flavor)
+        if not flavor.get('SNF:allow_create', True):
+            mixin.offered = False
+        result.append(mixin)
     return result
 
 
@@ -439,6 +446,40 @@ def networkinterface(port, interface=None, subnets=None):
         source=compute_location(port['device_id']),
         target=network_location(port['network_id']),
         source_kind=model.COMPUTE, target_kind=model.NETWORK)
+
+
+def interface_name(server, port_id):
+    """``ethN`` of a port of ``server``: its rank among the server's NICs
+    in port-id order (the ``attachments`` of the server record list its
+    active ports, by id)."""
+    before = [nic for nic in server.get('attachments') or ()
+              if int(nic['id']) < int(port_id)]
+    return 'eth%d' % len(before)
+
+
+def server_links(server):
+    """The links of a compute, from its server record alone: a
+    networkinterface per NIC in ``attachments`` (active ports) and a
+    storagelink per volume id in ``volumes`` (the root volume too).
+
+    The record has no subnet or device index, so these inline renderings
+    carry no gateway nor deviceid; the link's own location has them.
+    """
+    links = []
+    nics = sorted(server.get('attachments') or (),
+                  key=lambda nic: int(nic['id']))
+    for index, nic in enumerate(nics):
+        address = nic.get('ipv4')
+        port = {'id': nic['id'], 'device_id': server['id'],
+                'network_id': nic['network_id'],
+                'mac_address': nic.get('mac_address'), 'status': 'ACTIVE',
+                'fixed_ips': [{'ip_address': address}] if address else []}
+        links.append(networkinterface(port, 'eth%d' % index))
+    for volume_id in server.get('volumes') or ():
+        links.extend(storagelinks({
+            'id': volume_id, 'status': 'in_use',
+            'attachments': [{'server_id': server['id']}]}))
+    return links
 
 
 def storagelink_id(server_id, volume_id):

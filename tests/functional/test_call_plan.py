@@ -1,0 +1,92 @@
+"""The call plan: what each OCCI operation costs the cloud, counted from
+the simulator's request log after a warm-up (counts, never times)."""
+import re
+
+import pytest
+
+from tests.functional.callplan import Account
+
+#: the most calls each operation may make once caches are warm
+PLAN = {
+    'GET compute entity text/plain': 2,
+    'GET compute entity json': 2,
+    'GET network entity': 2,
+    'GET storage entity': 2,
+    'GET networkinterface entity': 2,
+    'GET storagelink entity': 2,
+    'GET /compute/ text/plain': 1,
+    'GET /compute/ text/occi': 1,
+    'GET /compute/ text/uri-list': 1,
+    'GET /compute/ json': 3,
+    'GET /compute/ filtered': 3,
+    'GET /-/ (warm)': 0,
+    'GET /compute/0 (404)': 0,
+    'GET /nowhere/ (404)': 0,
+    'POST /compute/ templates, no links': 2,
+    'DELETE compute': 2,
+}
+
+#: a request that lists a whole collection of the account (no id in it)
+LISTING = re.compile(
+    r'^GET /\w+/v2\.0/(servers|servers/detail|ports|subnets|networks|'
+    r'floatingips|volumes|volumes/detail)(\?.*)?$')
+
+
+@pytest.fixture(scope='module')
+def warm_cloud(instant_cloud):
+    """The instant cloud behind an app whose caches live (testing.ini
+    turns them off), as in production."""
+    from tests.functional.conftest import Cloud
+
+    return Cloud(dict(instant_cloud.settings,
+                      **{'occi.synnefo.cache_ttl': '600'}))
+
+
+@pytest.fixture(scope='module')
+def counted(warm_cloud):
+    from tests.functional.conftest import ALICE, OCCI
+
+    warm_cloud.control.reset()
+    return Account(OCCI(warm_cloud, ALICE)).count(warm_cloud)
+
+
+def test_every_operation_is_planned(counted):
+    assert set(counted) == set(PLAN)
+
+
+@pytest.mark.parametrize('operation', sorted(PLAN))
+def test_operation_keeps_to_the_plan(counted, operation):
+    made = counted[operation]
+    assert len(made) <= PLAN[operation], made
+
+
+@pytest.mark.parametrize('operation', sorted(
+    name for name in PLAN if 'entity' in name))
+def test_an_entity_get_lists_nothing_of_the_account(counted, operation):
+    assert not [call for call in counted[operation] if LISTING.match(call)]
+
+
+def test_a_location_listing_asks_for_no_detail(counted):
+    for rendering in ('text/plain', 'text/occi', 'text/uri-list'):
+        assert counted['GET /compute/ ' + rendering] == [
+            'GET /compute/v2.0/servers']
+
+
+def test_a_create_answers_from_the_create_response(counted):
+    # the image's os/users metadata come from the cached image listing
+    assert counted['POST /compute/ templates, no links'] == [
+        'POST /compute/v2.0/servers']
+
+
+def test_entity_get_does_not_grow_with_the_account(warm_cloud):
+    from tests.functional.callplan import calls
+    from tests.functional.conftest import ALICE, OCCI
+
+    warm_cloud.control.reset()
+    user = OCCI(warm_cloud, ALICE)
+    first = user.create_compute(title='first')
+    user.get(first)
+    small = calls(warm_cloud, lambda: user.get(first))
+    for i in range(4):
+        user.create_compute(title='more-%d' % i)
+    assert calls(warm_cloud, lambda: user.get(first)) == small
