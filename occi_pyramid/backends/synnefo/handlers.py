@@ -162,20 +162,37 @@ class ComputeHandler(_ResourceHandler):
     def images(self):
         return {i['id']: i for i in self.listing('images')}
 
-    def entity(self, server, flavors, images):
-        entity = translate.compute(server, flavors, images,
-                                   translate.server_links(server))
+    def entity(self, server, flavors, images, pending=None):
+        links = translate.server_links(server)
+        known = {link.id for link in links}
+        for port in (pending or {}).get(str(server['id']), ()):
+            if str(port['id']) not in known:
+                links.append(translate.networkinterface(
+                    port, translate.interface_name(server, port['id'])))
+        entity = translate.compute(server, flavors, images, links)
         summary = (server.get('metadata') or {}).get(SUMMARY_KEY)
         if summary:
             entity.summary = summary
         entity.record = server
         return entity
 
+    def pending_ports(self, servers):
+        """``{server id: [ports]}`` when a server is connecting a port
+        its record does not list yet (Synnefo lists active ports only):
+        the port listing, only then."""
+        if not any(s.get('SNF:task_state') == 'CONNECTING' for s in servers):
+            return {}
+        ports = {}
+        for port in self.listing('ports'):
+            if port.get('device_id'):
+                ports.setdefault(str(port['device_id']), []).append(port)
+        return ports
+
     def list(self):
-        servers = self.listing('servers')
+        servers = [s for s in self.listing('servers') if not self.gone(s)]
         flavors, images = self.flavors(), self.images()
-        return [self.entity(s, flavors, images) for s in servers
-                if not self.gone(s)]
+        pending = self.pending_ports(servers)
+        return [self.entity(s, flavors, images, pending) for s in servers]
 
     def locations(self):
         # NB: the short listing cannot tell a compute being destroyed: the
@@ -188,7 +205,9 @@ class ComputeHandler(_ResourceHandler):
         return session.get_server(int(id))
 
     def get(self, id):
-        return self.entity(self.record(id), self.flavors(), self.images())
+        server = self.record(id)
+        return self.entity(server, self.flavors(), self.images(),
+                           self.pending_ports([server]))
 
     # -- creating ------------------------------------------------------
 
