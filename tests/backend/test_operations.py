@@ -84,8 +84,11 @@ def test_server_lifecycle_on_the_wire(session, control, wire):
         metadata={'κλειδί': 'τιμή'}, project=ALICE_PROJECT)
     sid = server['id']
     assert server['name'] == GREEK and server['status'] == 'BUILD'
+    # the image's os/users metadata come from the per-user image listing
+    # (cached: kamaki's create_server would GET the image every time)
     assert wire.take() == [
-        ('GET', '/compute/v2.0/images/' + DEBIAN_IMAGE, '', None, ALICE),
+        ('POST', '/identity/v2.0/tokens', '', TOKEN_BODY, ALICE),
+        ('GET', '/compute/v2.0/images/detail', '', None, ALICE),
         ('POST', '/compute/v2.0/servers', '', {'server': {
             'name': GREEK, 'flavorRef': 1, 'imageRef': DEBIAN_IMAGE,
             'metadata': {'κλειδί': 'τιμή', 'os': 'debian', 'users': 'root'},

@@ -159,14 +159,19 @@ def test_threads_each_with_own_session(scheme, request, certs):
     elapsed = time.monotonic() - started
     assert not errors
     log = sim.control.requests()
-    per_thread = 5          # GET image, POST, GET, PUT, GET detail
-    assert len(log) == threads * rounds * per_thread
+    per_round = 4           # POST, GET, PUT, GET detail
+    # plus, per user, the identity answer and the image listing (cached;
+    # threads racing on a cold cache may each fetch them once)
+    assert threads * rounds * per_round <= len(log) <= \
+        threads * rounds * per_round + threads * 2
+    assert len([r for r in log if r['method'] == 'POST' and r[
+        'path'] == '/compute/v2.0/servers']) == threads * rounds
     assert all(r['status'] < 400 for r in log), [
         r for r in log if r['status'] >= 400]
     # every request carried the right token for what it asked
     owner = {str(sid): token for token, sid in created.values()}
     for r in log:
-        if r['method'] == 'POST':
+        if r['method'] == 'POST' and r['path'] == '/compute/v2.0/servers':
             name = r['json']['server']['name']
             i = int(name.split()[-1].split('-')[0])
             assert r['token'] == tokens[i % 3]
@@ -176,7 +181,7 @@ def test_threads_each_with_own_session(scheme, request, certs):
         if r['method'] == 'PUT':
             name = r['json']['server']['name']
             assert name.endswith('!') and GREEK in name
-    # connections were pooled, not opened per call (5 calls a round); the
+    # connections were pooled, not opened per call (4 calls a round); the
     # simulator closes the connection after each 204 (the rename), so one
     # new connection per round and thread is expected
     opened = sim.proxy.accepted - opened
