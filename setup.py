@@ -31,6 +31,7 @@ tests_require = [
     'hypothesis>=6,<7',
     'psycopg2-binary>=2.9,<3',
     'cryptography>=41',
+    'jsonschema>=4.18,<5',
 ]
 
 setup(

@@ -19,4 +19,5 @@ def main(global_config, **settings):
         config.include('.backends.synnefo.occi')
         config.include('.store')
         config.include('.views')
+        config.include('.options')
     return config.make_wsgi_app()

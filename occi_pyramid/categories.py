@@ -43,11 +43,19 @@ class CategoryRegistry:
                 self.add(action)
 
     def extend(self, categories):
-        """Add the categories not registered yet (by class and type id)."""
+        """Add the categories not registered yet (by class and type id).
+
+        One whose location is bound already is left out: the first one
+        wins, and the server's come first (a cloud template that appears
+        later at a user mixin's location takes it over).
+        """
         for category in categories:
-            if (category.category_class, category.type_id) not in \
-                    self._by_id:
-                self.add(category)
+            location = getattr(category, 'location', None)
+            if (category.category_class, category.type_id) in self._by_id:
+                continue
+            if location and location in self._by_location:
+                continue
+            self.add(category)
 
     def get(self, type_id, category_class=None):
         if category_class is not None:

@@ -6,10 +6,19 @@ touches it), so an unsupported ``Accept`` gets 406 before the view runs.
 ``request.occi_body`` parses the request body (or the OCCI headers) once;
 an unsupported ``Content-Type`` gets 415 and a malformed body 400.
 """
+import re
+
 from pyramid.events import ContextFound
 
-from .exceptions import OCCINotAcceptable, OCCIRequestTooLarge
+from .exceptions import (
+    OCCINotAcceptable, OCCINotImplemented, OCCIRequestTooLarge,
+)
 from .interfaces import ICollection, IQueryInterface
+
+#: the OCCI versions this server speaks, oldest first
+SUPPORTED_VERSIONS = ('1.1', '1.2')
+
+_VERSION_RE = re.compile(r'\bOCCI/(\d+(?:\.\d+)*)', re.IGNORECASE)
 
 PLAIN = 'text/plain'
 OCCI_PLAIN = 'text/occi+plain'
@@ -72,6 +81,43 @@ def occi_format_or_default(request):
         return PLAIN
 
 
+def announced_versions(user_agent):
+    """The OCCI versions named in a User-Agent (``OCCI/x.y`` tokens)."""
+    return _VERSION_RE.findall(user_agent or '')
+
+
+def _version_key(version):
+    return tuple(int(part) for part in version.split('.'))
+
+
+def client_version(user_agent):
+    """The OCCI version to serve a client in: the highest version we speak
+    among those its User-Agent announces (``x OCCI/1.1 OCCI/9.9`` is served
+    in 1.1), ``None`` when it announces none.
+
+    :raises OCCINotImplemented: when it announces versions, none of which
+        we speak (GFD.223 3.6: a higher version than supported is 501)
+    """
+    announced = announced_versions(user_agent)
+    if not announced:
+        return None
+    spoken = [v for v in announced if v in SUPPORTED_VERSIONS]
+    if not spoken:
+        raise OCCINotImplemented(
+            '%s named in the User-Agent %s not supported; this server '
+            'speaks %s.' % (
+                ', '.join('OCCI/' + v for v in announced),
+                'is' if len(announced) == 1 else 'are',
+                ', '.join('OCCI/' + v for v in SUPPORTED_VERSIONS)))
+    return max(spoken, key=_version_key)
+
+
+def occi_version(request):
+    """The OCCI version the request is served in (reified); see
+    :func:`client_version`."""
+    return client_version(request.user_agent)
+
+
 def occi_body(request):
     """The request parsed into a plain cstruct (reified); see parsers."""
     from .parsers import parse_request
@@ -120,5 +166,6 @@ def negotiate_early(event):
 def includeme(config):
     config.add_request_method(occi_format, 'occi_format', reify=True)
     config.add_request_method(occi_body, 'occi_body', reify=True)
+    config.add_request_method(occi_version, 'occi_version', reify=True)
     config.add_request_method(auth_token, 'auth_token', reify=True)
     config.add_subscriber(negotiate_early, ContextFound)

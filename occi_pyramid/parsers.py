@@ -1,4 +1,4 @@
-"""Request bodies and headers → one plain cstruct (occi.md §3.8, §3.9).
+"""Request bodies and headers → one plain cstruct (GFD.185, GFD.229, GFD.226).
 
 Three parsers, one output shape, values never coerced (text values stay
 strings, JSON values keep their JSON types; colander coerces later)::
@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 
 from .exceptions import OCCIParseError, OCCIUnsupportedMediaType
-from .model.core import SCHEME_RE, TERM_RE_12
+from .model.core import CORE_SCHEME, SCHEME_RE, TERM_RE_12
 
 CATEGORY = 'Category'
 LINK = 'Link'
@@ -26,7 +26,7 @@ ATTRIBUTE = 'X-OCCI-Attribute'
 LOCATION = 'X-OCCI-Location'
 
 #: header and line names (lower case) → the structure they carry; rOCCI 5
-#: spells them X-OCCI-Category, X-OCCI-Link and Location (occi.md §3.8.7)
+#: spells them X-OCCI-Category, X-OCCI-Link and Location (rOCCI-core 5's text parser)
 STRUCTURE_NAMES = {
     'category': CATEGORY,
     'x-occi-category': CATEGORY,
@@ -45,6 +45,8 @@ URI_LIST_TYPES = ('text/uri-list',)
 MEDIA_TYPES = PLAIN_TYPES + HEADER_TYPES + JSON_TYPES + URI_LIST_TYPES
 
 CLASSES = ('kind', 'mixin', 'action')
+#: ``(scheme, term)`` of the root Kind, which has no parent
+ENTITY_KIND = (CORE_SCHEME, 'entity')
 #: 1.2-Text attribute names (action parameters such as ``method`` too)
 ATTRIBUTE_NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
 #: a body line: ``Name: value``
@@ -255,7 +257,7 @@ def parse_link(text, where):
     """One Link value → a link cstruct.
 
     The target comes from ``<…>``; an ``occi.core.target`` parameter
-    (ooi, occi.md §6 #1) takes precedence over it.
+    (ooi; docs/decisions.md) takes precedence over it.
     """
     head, params = parameters(text, where, brackets=True)
     if not (head.startswith('<') and head.endswith('>')):
@@ -446,7 +448,7 @@ class URIListParser:
 #: members that make a JSON object an entity (or a partial entity)
 ENTITY_MEMBERS = frozenset(
     ['kind', 'id', 'attributes', 'title', 'summary', 'source', 'target'])
-#: top-level entity members → attribute names (occi.md §6 #11)
+#: top-level entity members → attribute names (GFD.226 leaves it open; docs/decisions.md)
 CORE_MEMBERS = (
     ('id', 'occi.core.id'),
     ('title', 'occi.core.title'),
@@ -488,11 +490,13 @@ def _id_list(value, where):
 def category_class(document):
     """The class of a bare JSON category object, told by its members (the
     JSON rendering has no ``class``): ``depends``/``applies`` → mixin,
-    ``parent`` → kind, ``location`` → mixin, ``actions`` → kind, else an
+    ``parent`` → kind (and core#entity, the one kind without a parent),
+    ``location`` → mixin, ``actions`` → kind, else an
     action (which carries only term, scheme, title and attributes)."""
     if 'depends' in document or 'applies' in document:
         return 'mixin'
-    if 'parent' in document:
+    if 'parent' in document or (
+            document.get('scheme'), document.get('term')) == ENTITY_KIND:
         return 'kind'
     if 'location' in document:
         return 'mixin'
@@ -716,9 +720,25 @@ PARSERS.update((t, URIListParser) for t in URI_LIST_TYPES)
 
 
 def media_type(content_type):
-    """``'text/plain; charset=UTF-8'`` → ``('text/plain', 'UTF-8')``."""
+    """``'text/plain; charset=UTF-8'`` → ``('text/plain', 'UTF-8')``.
+
+    A comma-separated list (rOCCI 4 sends its ``--media-type`` default
+    ``text/plain,text/occi`` verbatim as the Content-Type) gives its first
+    type a parser understands, or its first type when none is.
+    """
     if not content_type:
         return '', None
+    candidates = [
+        _one_media_type(part) for part in split_outside_quotes(
+            content_type, ',', 'Content-Type') if part.strip()
+    ] or [('', None)]
+    for candidate in candidates:
+        if candidate[0] in PARSERS:
+            return candidate
+    return candidates[0]
+
+
+def _one_media_type(content_type):
     parts = content_type.split(';')
     charset = None
     for param in parts[1:]:

@@ -19,12 +19,13 @@ RENDERINGS = {
 }
 
 
-def rendering_for(media_type, urls):
-    """The rendering for ``media_type`` (one of :data:`RENDERINGS`).
+def rendering_for(media_type, urls, version=None):
+    """The rendering for ``media_type`` (one of :data:`RENDERINGS`), for a
+    client speaking OCCI ``version`` (``None``: unknown).
 
     :raises KeyError: for a media type no rendering serves
     """
-    return RENDERINGS[media_type](urls, media_type)
+    return RENDERINGS[media_type](urls, media_type, version)
 
 
 __all__ = [

@@ -44,12 +44,14 @@ class Rendering(abc.ABC):
         taken as the application URL, mounted at the root)
     :param media_type: the media type to announce, when the class serves
         more than one (``text/occi+plain``)
+    :param version: the OCCI version the client speaks (``'1.1'``,
+        ``'1.2'``), ``None`` when it did not say (rendered as 1.2)
     """
 
     #: the media types this rendering serves, the preferred one first
     media_types = ()
 
-    def __init__(self, urls, media_type=None):
+    def __init__(self, urls, media_type=None, version=None):
         if isinstance(urls, str):
             urls = URLs(urls)
         if media_type is None:
@@ -59,6 +61,7 @@ class Rendering(abc.ABC):
                 type(self).__name__, media_type))
         self.urls = urls
         self.media_type = media_type
+        self.version = version
 
     def rendered(self, body='', headers=()):
         return Rendered(body, self.media_type, headers)

@@ -1,14 +1,20 @@
-"""The model as the four OCCI text structures (occi.md §3.8).
+"""The model as the four OCCI text structures (GFD.185, GFD.229).
 
 ``HeaderPairs(urls).pairs(obj)`` turns a model object into a list of
 ``(name, value)`` pairs over ``Category``, ``Link``, ``X-OCCI-Attribute``
 and ``X-OCCI-Location``.  text/occi sends them as HTTP headers, text/plain
 as body lines ``Name: value`` (ooi's shared header path).
 
-Where locations go (occi.md §3.8.5, §6 #2): Category ``location``, Link
+Where locations go (GFD.185; docs/decisions.md): Category ``location``, Link
 targets, ``self``, action links and the ``occi.core.source`` /
 ``occi.core.target`` values are absolute *paths*; ``X-OCCI-Location`` values
 are absolute *URLs*.
+
+OCCI 1.1 clients (rOCCI 4) keep attributes in nested hashes, so the 1.2
+sub-attributes (``occi.compute.state.message`` beside
+``occi.compute.state``, ``occi.core.target.kind``) would replace the
+attribute they extend: for a client that announces ``OCCI/1.1`` they are
+left out (:func:`without_sub_attributes`, docs/decisions.md).
 """
 import json
 from decimal import Decimal
@@ -62,7 +68,7 @@ def format_float(value):
 
 
 def format_value(value):
-    """One attribute value in the text grammar (occi.md §3.8.4, §6 #25).
+    """One attribute value in the text grammar (GFD.229; docs/decisions.md).
 
     Booleans and numbers are bare, strings and enums quoted; lists and
     dicts have no text form and go as a quoted JSON string (rOCCI).
@@ -88,6 +94,30 @@ def format_attributes(values):
     ]
 
 
+#: the OCCI version whose clients nest attributes by name (rOCCI 4)
+OCCI_11 = '1.1'
+
+
+def without_sub_attributes(names):
+    """``names`` (any iterable, order kept) without those that extend
+    another of them: ``a.b.c`` goes when ``a.b`` is there.
+
+    A client that stores ``a.b`` = value in a nested hash ``{a: {b:
+    value}}`` would lose it to ``a.b.c`` (``{a: {b: {c: ...}}}``).
+    """
+    names = list(names)
+    present = set(names)
+    return [
+        name for name in names
+        if not any(name[:index] in present
+                   for index in _dots(name))
+    ]
+
+
+def _dots(name):
+    return [i for i, char in enumerate(name) if char == '.']
+
+
 def attribute_definition(definition):
     """``name`` or ``name{immutable required}`` (1.1 properties only)."""
     props = []
@@ -102,7 +132,7 @@ def attribute_definition(definition):
 
 def category_rel(category):
     """The ``rel`` of a Category: a Kind's parent, a Mixin's first depends
-    (occi.md §6 #9); ``None`` when there is none."""
+    (GFD.229; docs/decisions.md); ``None`` when there is none."""
     if isinstance(category, Kind) and category.parent is not None:
         return category.parent.type_id
     if isinstance(category, Mixin) and category.depends:
@@ -128,8 +158,18 @@ class HeaderPairs:
     :param urls: a :class:`~occi_pyramid.renderers.urls.URLs`
     """
 
-    def __init__(self, urls):
+    def __init__(self, urls, version=None):
         self.urls = urls
+        #: the client nests attributes by name (OCCI/1.1)
+        self.nested = version == OCCI_11
+
+    def attributes(self, values):
+        """``values`` fit for the client: for an OCCI 1.1 client, without
+        the sub-attributes that would wipe the attribute they extend."""
+        if not self.nested:
+            return values
+        kept = without_sub_attributes(values)
+        return {name: values[name] for name in kept}
 
     # -- single structures -------------------------------------------------
 
@@ -153,7 +193,7 @@ class HeaderPairs:
         if location:
             parts.append('location=%s' % quote(self.urls.path(location)))
         if full:
-            definitions = category_attributes(category)
+            definitions = self.attributes(category_attributes(category))
             if definitions:
                 parts.append('attributes=%s' % quote(' '.join(
                     attribute_definition(d) for d in definitions.values()
@@ -166,7 +206,7 @@ class HeaderPairs:
         return '; '.join(parts)
 
     def link(self, link):
-        """The Link value for a link owned by a Resource (occi.md §3.7.1):
+        """The Link value for a link owned by a Resource (GFD.185, GFD.229):
         the *target* in angle brackets, ``self`` = the link."""
         target_kind = link.target_kind or RESOURCE
         parts = [
@@ -182,7 +222,7 @@ class HeaderPairs:
             name: value for name, value in link.attribute_values().items()
             if name not in _LINK_LINE_SKIP
         }
-        parts.extend(format_attributes(values))
+        parts.extend(format_attributes(self.attributes(values)))
         return '; '.join(parts)
 
     def action_link(self, entity, action):
@@ -232,8 +272,8 @@ class HeaderPairs:
                 for action in entity.actions
             )
         pairs.extend(
-            (ATTRIBUTE, value)
-            for value in format_attributes(self.entity_attributes(entity))
+            (ATTRIBUTE, value) for value in format_attributes(
+                self.attributes(self.entity_attributes(entity)))
         )
         return pairs
 

@@ -1,43 +1,53 @@
-"""``application/occi+json``: the OCCI 1.2 JSON rendering (GFD.225,
-occi.md §3.9).
+"""``application/occi+json``: the OCCI 1.2 JSON rendering (GFD.226).
 
-Choices:
+Every answer is one of GFD.226's schema definitions and satisfies
+rOCCI-core 5's stricter schema too (docs/decisions.md):
 
 * core attributes (``id``, ``title``, ``summary``, ``source``,
   ``target``) are top-level members and are not repeated in
-  ``attributes`` (occi.md §6 #11, ooi);
-* every location string is an absolute URL (ooi), entities carry their
-  own ``location`` member so a client can find them;
-* an attribute ``pattern`` is a JSON-Schema object: ``{"type": "string",
-  "enum": [...]}`` for enums, ``{"type": "string", "pattern": "<ERE>"}``
-  for restricted strings, absent otherwise;
-* a collection action's failures go as ``{"failures": {url: message}}``.
+  ``attributes`` (GFD.226 leaves it open; ooi does the same);
+  ``attributes`` is always present (rOCCI-core 5 requires it);
+* an entity carries no ``location`` member (neither schema allows one):
+  its URL is its kind's location and its ``id``, as the ``Location``
+  header of a create says; link ends are ``{"location", "kind"}`` with
+  absolute URLs;
+* no empty arrays: ``mixins``, ``actions``, ``links``, ``depends``,
+  ``applies``, ``resources``, ``kinds``... are left out when empty
+  (rOCCI-core 5 requires at least one item); an empty collection is
+  ``{}``;
+* attribute descriptions carry ``type``, ``mutable`` and ``required``
+  always, ``default`` and ``description`` when known, and no ``pattern``
+  (GFD.226 wants a JSON-Schema object, rOCCI-core 5 a regex string: no
+  value satisfies both);
+* every Kind has a ``location``; ``core#entity``'s is ``/``, the unbound
+  root that lists and deletes every entity;
+* a create answers the collection of what it created (``{"resources":
+  [...]}`` or ``{"links": [...]}``), a category answer a category
+  collection (``{"mixins": [...]}``);
+* a collection action's failures go in ``X-OCCI-Error`` headers, as in
+  text/occi (neither schema has a member for them);
+* errors are ``{"code", "message"}`` (ooi): no schema defines an error.
 """
 import json
 from functools import singledispatchmethod
 
 from ..model.core import (
     CORE_ATTRIBUTE_NAMES, Action, ActionResult, CategoryCollection,
-    Collection, Kind, Link, Mixin, Resource,
+    Collection, Entity, Kind, Link, Mixin, Resource,
 )
 from .base import Rendered, Rendering, cannot_render, carried_by
-from .headers import location_of
+from .headers import HeaderPairs, location_of
+from .text import header_safe
 
 
 def attribute_description(definition):
-    """The JSON attribute description of an :class:`AttributeDef`."""
+    """The JSON attribute description of an :class:`AttributeDef` (no
+    ``pattern``: see the module's notes)."""
     description = {
         'mutable': definition.mutable,
         'required': definition.required,
         'type': definition.json_type,
     }
-    pattern = {}
-    if definition.choices:
-        pattern = {'type': 'string', 'enum': list(definition.choices)}
-    if definition.pattern:
-        pattern = dict(pattern, type='string', pattern=definition.pattern)
-    if pattern:
-        description['pattern'] = pattern
     if definition.default is not None:
         description['default'] = definition.default
     if definition.description:
@@ -47,6 +57,20 @@ def attribute_description(definition):
 
 def _ids(categories):
     return [c.type_id for c in categories]
+
+
+def _put(document, member, items):
+    """``document[member] = items`` unless ``items`` is empty (rOCCI-core 5
+    allows no empty array)."""
+    items = list(items)
+    if items:
+        document[member] = items
+    return document
+
+
+#: the location rendered for core#entity, which binds none: the root,
+#: where every entity is listed (GET) and deleted (DELETE)
+ENTITY_LOCATION = '/'
 
 
 class OCCIJSONRendering(Rendering):
@@ -67,6 +91,8 @@ class OCCIJSONRendering(Rendering):
 
         :raises TypeError: for a type without a JSON rendering
         """
+        if isinstance(obj, ActionResult):
+            return self.render_result(obj)
         return self.dump(self.document(obj))
 
     def render_error(self, code, message):
@@ -88,9 +114,8 @@ class OCCIJSONRendering(Rendering):
 
     @document.register
     def _(self, resource: Resource):
-        document = self._entity(resource)
-        document['links'] = [self.document(link) for link in resource.links]
-        return document
+        return _put(self._entity(resource), 'links',
+                    (self.document(link) for link in resource.links))
 
     @document.register
     def _(self, link: Link):
@@ -104,14 +129,15 @@ class OCCIJSONRendering(Rendering):
         document = self._typed(kind)
         if kind.parent is not None:
             document['parent'] = kind.parent.type_id
+        else:
+            document.setdefault('location', self.urls.path(ENTITY_LOCATION))
         return document
 
     @document.register
     def _(self, mixin: Mixin):
         document = self._typed(mixin)
-        document['depends'] = _ids(mixin.depends)
-        document['applies'] = _ids(mixin.applies)
-        return document
+        _put(document, 'depends', _ids(mixin.depends))
+        return _put(document, 'applies', _ids(mixin.applies))
 
     @document.register
     def _(self, action: Action):
@@ -121,41 +147,54 @@ class OCCIJSONRendering(Rendering):
 
     @document.register
     def _(self, categories: CategoryCollection):
-        return {
-            'kinds': [self.document(c) for c in categories.kinds],
-            'mixins': [self.document(c) for c in categories.mixins],
-            'actions': [self.document(c) for c in categories.actions],
-        }
+        """GFD.226's ``model`` (``mixin_collection`` when only mixins)."""
+        document = {}
+        for member, items in (('kinds', categories.kinds),
+                              ('mixins', categories.mixins),
+                              ('actions', categories.actions)):
+            _put(document, member, (self.document(c) for c in items))
+        return document
 
     @document.register
     def _(self, collection: Collection):
-        """Full entities; members known only by location go into
-        ``resources`` as ``{"location": url}`` (ooi's minimal objects)."""
-        resources = [self.document(r) for r in collection.resources]
-        resources.extend(
-            {'location': self.urls.url(location)}
-            for location in collection.locations[len(collection.entities):]
-        )
-        return {
-            'resources': resources,
-            'links': [self.document(link) for link in collection.links],
-        }
+        """``resources`` and ``links``, each when not empty: GFD.226's
+        ``resource_collection``, ``link_collection`` or (both, or none)
+        ``model``.
+
+        :raises TypeError: for members known only by location (they have
+            no JSON form; views give entities)
+        """
+        if len(collection) != len(collection.entities):
+            raise TypeError('a JSON collection renders entities, not bare '
+                            'locations')
+        document = {}
+        _put(document, 'resources',
+             (self.document(r) for r in collection.resources))
+        return _put(document, 'links',
+                    (self.document(link) for link in collection.links))
 
     @document.register(list)
     @document.register(tuple)
     def _(self, locations):
-        """A bare location list: a JSON array of URLs (rOCCI, §6 #28)."""
+        """A bare location list: a JSON array of URLs (rOCCI 5's
+        ``locations``; GFD.226 defines none)."""
         return [self.urls.url(location_of(item)) for item in locations]
 
     @document.register
     def _(self, result: ActionResult):
-        document = self.document(carried_by(result))
-        if result.failures:
-            document['failures'] = {
-                self.urls.url(location): message
-                for location, message in result.failures.items()
-            }
-        return document
+        carried = carried_by(result)
+        if carried is not None and not isinstance(carried, Entity):
+            carried = CategoryCollection([carried])
+        return self.document(carried)
+
+    def render_result(self, result):
+        """An :class:`ActionResult`: its entity or category, and the
+        failures of a collection action as ``X-OCCI-Error`` headers."""
+        rendered = self.dump(self.document(result))
+        rendered.headers.extend(
+            (name, header_safe(value)) for name, value in
+            HeaderPairs(self.urls).failures(result.failures))
+        return rendered
 
     # -- parts -------------------------------------------------------------
 
@@ -165,15 +204,12 @@ class OCCIJSONRendering(Rendering):
             document['title'] = entity.title
         if getattr(entity, 'summary', None) is not None:
             document['summary'] = entity.summary
-        if entity.location:
-            document['location'] = self.urls.url(entity.location)
-        document['mixins'] = _ids(entity.mixins)
+        _put(document, 'mixins', _ids(entity.mixins))
         document['attributes'] = {
             name: value for name, value in entity.attributes.items()
             if value is not None and name not in CORE_ATTRIBUTE_NAMES
         }
-        document['actions'] = _ids(entity.actions)
-        return document
+        return _put(document, 'actions', _ids(entity.actions))
 
     def _end(self, location, kind):
         end = {'location': self.urls.url(location)}
@@ -194,10 +230,10 @@ class OCCIJSONRendering(Rendering):
         document = self._category(category)
         document['attributes'] = self._definitions(
             category.all_attributes())
-        document['actions'] = _ids(category.actions)
+        _put(document, 'actions', _ids(category.actions))
         if category.location:
             # NB: a path, as in the text renderings and the 1.2 JSON
-            # examples (occi.md 6.2: pOCCI joins it to the base URL)
+            # examples (pOCCI joins it to the base URL; docs/decisions.md)
             document['location'] = self.urls.path(category.location)
         return document
 

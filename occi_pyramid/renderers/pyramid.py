@@ -11,11 +11,21 @@ def rendering(request, media_type):
     for clients that ask for plain JSON (rOCCI-server does the same).
     """
     urls = URLs.from_request(request)
+    version = client_version(request)
     if media_type == JSON:
-        result = rendering_for(OCCI_JSON, urls)
+        result = rendering_for(OCCI_JSON, urls, version)
         result.media_type = JSON
         return result
-    return rendering_for(media_type, urls)
+    return rendering_for(media_type, urls, version)
+
+
+def client_version(request):
+    """The OCCI version of the client, ``None`` when it named none or the
+    User-Agent is the error being reported (501)."""
+    try:
+        return request.occi_version
+    except Exception:
+        return None
 
 
 def _apply(response, rendered):

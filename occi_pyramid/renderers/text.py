@@ -1,7 +1,7 @@
 """The two text renderings: text/plain (and text/occi+plain) and text/occi.
 
 Both render the same ``(name, value)`` pairs (:mod:`.headers`); they
-differ only in the carrier (occi.md §3.8.1).
+differ only in the carrier (GFD.185, GFD.229).
 """
 import abc
 
@@ -11,9 +11,9 @@ from .headers import ERROR, STRUCTURES, HeaderPairs, one_line
 
 class _TextRendering(Rendering):
 
-    def __init__(self, urls, media_type=None):
-        super().__init__(urls, media_type)
-        self.pairs = HeaderPairs(self.urls)
+    def __init__(self, urls, media_type=None, version=None):
+        super().__init__(urls, media_type, version)
+        self.pairs = HeaderPairs(self.urls, version)
 
     def render(self, obj):
         """Render ``obj`` (see :meth:`HeaderPairs.pairs` for the types).

@@ -1,4 +1,4 @@
-"""``text/uri-list``: location listings only (occi.md §3.8.1, RFC 2483)."""
+"""``text/uri-list``: location listings only (GFD.185, GFD.229, RFC 2483)."""
 from functools import singledispatchmethod
 
 from ..exceptions import OCCINotAcceptable
@@ -10,7 +10,12 @@ from .headers import location_of, one_line
 
 
 class URIListRendering(Rendering):
-    """One absolute URL per line, CRLF-terminated (RFC 2483).
+    """One absolute URL per line, each ending in a bare LF.
+
+    RFC 2483 writes CRLF, but HTTP lets text media end lines in a bare
+    LF (RFC 7231 §3.1.1.3: a recipient MUST parse CRLF, CR or LF), and
+    rOCCI 4 splits a uri-list on LF only and keeps the CR in every URL;
+    see docs/decisions.md.  Our parser accepts CRLF, LF and CR.
 
     Renders a :class:`Collection`, a plain list of locations (or entities)
     and the query interface's :class:`CategoryCollection` (as the
@@ -57,12 +62,12 @@ class URIListRendering(Rendering):
             return self.render(carried_by(result))
         # NB: RFC 2483 comment lines carry the per-member failures
         return self.rendered(''.join(
-            '# %s: %s\r\n' % (self.urls.url(location), one_line(message))
+            '# %s: %s\n' % (self.urls.url(location), one_line(message))
             for location, message in result.failures.items()
         ))
 
     def uri_list(self, locations):
-        body = ''.join('%s\r\n' % self.urls.url(loc) for loc in locations)
+        body = ''.join('%s\n' % self.urls.url(loc) for loc in locations)
         return self.rendered(body)
 
     def render_error(self, code, message):

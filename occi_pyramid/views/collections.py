@@ -22,12 +22,13 @@ from .requests import action_parameters, entity_data, resolve_categories
 
 def create(request, kind):
     """Create an entity of ``kind`` from the body: 201, its URL in
-    ``Location`` and as the body's location list."""
+    ``Location``, and the collection of what was created (a location list
+    in text, ``{"resources": [...]}`` in JSON)."""
     entity = request.occi.create(entity_data(request, kind, 'create'))
     response = request.response
     response.status_int = 201
     response.location = request.application_url + entity.location
-    return [entity.location]
+    return Collection([entity])
 
 
 def filtered(request, entities):

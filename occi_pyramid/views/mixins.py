@@ -80,9 +80,14 @@ def mixin_location(request, location):
     return path
 
 
-def _clash(path, location):
-    """True when ``path`` is, contains or lies below ``location``."""
-    return path.startswith(location) or location.startswith(path)
+def _clash(path, category):
+    """True when ``path`` is or contains the server ``category``'s
+    location, or lies below a Kind's (whose children are entity ids);
+    below a mixin's (``/mixin/resource_tpl/extra_large/``) it is free."""
+    if category.location.startswith(path):
+        return True
+    return path.startswith(category.location) and \
+        category.category_class == 'kind'
 
 
 class _Definitions:
@@ -130,7 +135,7 @@ class _Definitions:
             if not location or category.category_class == 'action':
                 continue
             if getattr(category, 'owner', None) is None:
-                if _clash(path, location):
+                if _clash(path, category):
                     raise OCCIConflict(
                         'The location %s of %s clashes with %s of the %s %s.'
                         % (path, type_id, location,

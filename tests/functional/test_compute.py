@@ -40,6 +40,11 @@ def test_create_answers_201_with_location_in_each_rendering(alice):
             {'occi.core.title': 'x'}), fmt, status=201)
         location = res.headers['Location']
         assert location.startswith(HOST + '/compute/')
+        if fmt == 'application/occi+json':
+            # JSON: the collection of what was created (GFD.226)
+            [created] = res.json['resources']
+            assert location == HOST + '/compute/' + created['id']
+            continue
         # text/occi: the HTTP Location header is an alias the parser reads too
         assert set(read(res)['locations']) == {location}
 
@@ -443,7 +448,7 @@ def test_template_mixin_collection_lists_its_computes(alice):
 def test_method_not_allowed_carries_allow(alice):
     res = alice.put('/compute/', ({'Content-Type': 'text/plain'}, ''),
                     status=405)
-    assert res.headers['Allow'] == 'DELETE, GET, HEAD, POST'
+    assert res.headers['Allow'] == 'DELETE, GET, HEAD, OPTIONS, POST'
 
 
 def test_unknown_path_is_404(alice):

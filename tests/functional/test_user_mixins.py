@@ -282,7 +282,8 @@ def test_associate_replace_dissociate(alice, fmt):
     add(alice, mixin('vip', '/tags/vip/'))
     res = alice.post('/tags/vip/', locations(fmt, [one, two]), fmt)
     if fmt == 'application/occi+json':
-        answered = [r['location'] for r in res.json['resources']]
+        answered = [HOST + '/compute/' + r['id']
+                    for r in res.json['resources']]
     else:
         answered = read(res)['locations']
     assert sorted(answered) == sorted([HOST + one, HOST + two])

@@ -76,3 +76,30 @@ def test_auth_token(headers, token):
     from occi_pyramid.negotiation import auth_token
 
     assert auth_token(request(**headers)) == token
+
+
+@pytest.mark.parametrize('agent, version', [
+    (None, None),
+    ('curl/8.5', None),
+    ('rOCCI-cli/4.3.10 OCCI/1.1', '1.1'),
+    ('x OCCI/1.1 OCCI/1.2', '1.2'),
+    ('x occi/1.2', '1.2'),
+    # the client speaks 1.1: serve it, whatever else it names
+    ('x OCCI/1.1 OCCI/9.9', '1.1'),
+    ('x OCCI/9.9 OCCI/1.2', '1.2'),
+])
+def test_client_version_is_the_highest_we_speak(agent, version):
+    from occi_pyramid.negotiation import client_version
+
+    assert client_version(agent) == version
+
+
+@pytest.mark.parametrize('agent', ['x OCCI/9.9', 'x OCCI/1.0 OCCI/2.0'])
+def test_no_version_we_speak_is_501_naming_them(agent):
+    from occi_pyramid.exceptions import OCCINotImplemented
+    from occi_pyramid.negotiation import client_version
+
+    with pytest.raises(OCCINotImplemented) as info:
+        client_version(agent)
+    assert agent.split(' ', 1)[1].replace(' ', ', ') in info.value.message
+    assert 'OCCI/1.1, OCCI/1.2' in info.value.message

@@ -581,8 +581,28 @@ class TestParseRequest(unittest.TestCase):
             self.assertEqual(cstruct['categories'][0]['class'], 'action')
 
     def test_uri_list(self):
-        self.assertEqual(
-            self._callFUT('text/uri-list', b'/a\r\n')['locations'], ['/a'])
+        for body in (b'/a\r\n/b\r\n', b'/a\n/b\n', b'/a\r/b', b'/a\n/b'):
+            self.assertEqual(self._callFUT('text/uri-list', body)[
+                'locations'], ['/a', '/b'])
+
+    def test_comma_separated_content_type_takes_the_first_parsable(self):
+        # rOCCI 4 sends its --media-type default verbatim
+        for content_type in ('text/plain,text/occi', 'text/plain, text/occi',
+                             'application/xml, text/plain; charset=UTF-8'):
+            cstruct = self._callFUT(content_type, b'X-OCCI-Attribute: a=1\n')
+            self.assertEqual(cstruct['attributes'], {'a': '1'})
+        cstruct = self._callFUT('text/occi,text/plain', b'OK',
+                                {'X-OCCI-Attribute': 'a=2'})
+        self.assertEqual(cstruct['attributes'], {'a': '2'})
+
+    def test_media_type_of_a_list(self):
+        from occi_pyramid.parsers import media_type
+        self.assertEqual(media_type('text/html, text/occi;charset=x'),
+                         ('text/occi', 'x'))
+        # none parsable: the first, for the 415's message
+        self.assertEqual(media_type('text/html,image/png'),
+                         ('text/html', None))
+        self.assertEqual(media_type(','), ('', None))
 
     def test_no_content_type_with_headers(self):
         cstruct = self._callFUT(None, b'', {'Category': COMPUTE_CATEGORY})
@@ -601,6 +621,9 @@ class TestParseRequest(unittest.TestCase):
 
     def test_unsupported(self):
         from occi_pyramid.exceptions import OCCIUnsupportedMediaType
+        with self.assertRaises(OCCIUnsupportedMediaType) as raised:
+            self._callFUT('application/xml,image/png', b'<compute/>')
+        self.assertIn('application/xml', raised.exception.message)
         with self.assertRaises(OCCIUnsupportedMediaType) as raised:
             self._callFUT('application/xml', b'<compute/>')
         self.assertIn('application/xml', raised.exception.message)

@@ -1,14 +1,15 @@
 """The four renderings, checked against lines and documents written by hand
-from the spec digest (occi.md §3.7.1, §3.8, §3.9)."""
+from the OCCI specifications (GFD.185 §3.5-3.6, GFD.229, GFD.226)."""
 import json
 import unittest
 
 from occi_pyramid import model as m
 from tests.fixtures import samples as s
+from tests.fixtures.occi_schemas import validate
 
 STORAGE_ACTION = 'http://schemas.ogf.org/occi/infrastructure/storage/action#'
 
-#: occi.md §3.8.2, with our mount prefix and the state.message attribute
+#: GFD.229, with our mount prefix and the state.message attribute
 STORAGE_CATEGORY = (
     'storage; scheme="http://schemas.ogf.org/occi/infrastructure#"; '
     'class="kind"; title="Storage Resource"; '
@@ -38,7 +39,7 @@ OS_TPL_SHORT = (
     'rel="http://schemas.ogf.org/occi/infrastructure#os_tpl"; '
     'location="/okeanos/mixin/os_tpl/debian_12/"'
 )
-#: occi.md §3.7.1: <target>, rel = target kind, self = the link
+#: GFD.185 and GFD.229: <target>, rel = target kind, self = the link
 NETWORKINTERFACE_LINK = (
     '</okeanos/network/n1>; '
     'rel="http://schemas.ogf.org/occi/infrastructure#network"; '
@@ -405,15 +406,17 @@ class TestURIListRendering(RenderingContract, unittest.TestCase):
         return OCCINotAcceptable
 
     def listed(self, rendered):
-        self.assertTrue(rendered.body.endswith('\r\n'))
-        return rendered.body.split('\r\n')[:-1]
+        # LF line ends, no CR anywhere: rOCCI 4 splits on LF and keeps a CR
+        self.assertTrue(rendered.body.endswith('\n'))
+        self.assertNotIn('\r', rendered.body)
+        return rendered.body.split('\n')[:-1]
 
     def test_query_interface_lists_collection_urls(self):
         rendered = self._makeOne().render(m.CategoryCollection(
             [m.ENTITY, m.COMPUTE, m.IPNETWORK, m.START]))
         self.assertEqual(rendered.body,
-                         'http://occi.example/okeanos/compute/\r\n'
-                         'http://occi.example/okeanos/mixin/ipnetwork/\r\n')
+                         'http://occi.example/okeanos/compute/\n'
+                         'http://occi.example/okeanos/mixin/ipnetwork/\n')
 
     def test_non_listings_are_refused(self):
         from occi_pyramid.exceptions import OCCINotAcceptable
@@ -432,6 +435,37 @@ class TestURIListRendering(RenderingContract, unittest.TestCase):
                          ('text/plain', 'bad\n'))
 
 
+class TestOCCI11Clients(unittest.TestCase):
+    """A client announcing OCCI/1.1 nests attributes by name (rOCCI 4):
+    no attribute may extend another one it gets."""
+
+    def pairs(self, obj, version):
+        from occi_pyramid.renderers.headers import HeaderPairs
+        return HeaderPairs(s.urls(), version).pairs(obj)
+
+    def test_without_sub_attributes(self):
+        from occi_pyramid.renderers.headers import without_sub_attributes
+        self.assertEqual(without_sub_attributes([
+            'a.b', 'a.b.c', 'a.bc', 'a.b.c.d', 'x.y.z', 'x']),
+            ['a.b', 'a.bc', 'x'])
+
+    def test_entities_links_and_definitions(self):
+        compute = s.compute()
+        compute.attributes['occi.compute.state.message'] = 'Up'
+        for obj, sub in ((compute, 'occi.compute.state.message'),
+                         (s.storagelink(), 'occi.core.target.kind'),
+                         (m.COMPUTE, 'occi.compute.state.message'),
+                         (m.LINK, 'occi.core.target.kind')):
+            full = str(self.pairs(obj, '1.2'))
+            legacy = str(self.pairs(obj, '1.1'))
+            self.assertIn(sub, full)
+            self.assertNotIn(sub, legacy)
+            self.assertIn(sub.rsplit('.', 1)[0], legacy)
+        # no version named: the full (1.2) rendering
+        self.assertEqual(self.pairs(compute, None),
+                         self.pairs(compute, '1.2'))
+
+
 class TestOCCIJSONRendering(RenderingContract, unittest.TestCase):
     media_type = 'application/occi+json'
 
@@ -440,21 +474,26 @@ class TestOCCIJSONRendering(RenderingContract, unittest.TestCase):
         return OCCIJSONRendering
 
     def document(self, obj):
-        return json.loads(self._makeOne().render(obj).body)
+        document = json.loads(self._makeOne().render(obj).body)
+        if not isinstance(document, list):
+            # every document is valid for GFD.226 and rOCCI-core 5
+            validate(document, getattr(obj, 'category_class', None))
+        return document
 
     def listed(self, rendered):
         document = json.loads(rendered.body)
         if isinstance(document, list):
             return document
-        return [e['location'] for e in document['resources']
-                + document['links']]
+        return ['http://occi.example/okeanos/%s/%s' % (
+            e['kind'].split('#')[1], e['id'])
+            for e in document.get('resources', []) + document.get(
+                'links', [])]
 
     def test_network_resource(self):
         self.assertEqual(self.document(s.network()), {
             'kind': 'http://schemas.ogf.org/occi/infrastructure#network',
             'id': 'n1',
             'title': 'private net',
-            'location': 'http://occi.example/okeanos/network/n1',
             'mixins': ['http://schemas.ogf.org/occi/infrastructure/network'
                        '#ipnetwork'],
             'attributes': {
@@ -466,7 +505,6 @@ class TestOCCIJSONRendering(RenderingContract, unittest.TestCase):
             },
             'actions': ['http://schemas.ogf.org/occi/infrastructure/network/'
                         'action#down'],
-            'links': [],
         })
 
     def test_storage_has_summary_top_level(self):
@@ -479,7 +517,6 @@ class TestOCCIJSONRendering(RenderingContract, unittest.TestCase):
         self.assertEqual(self.document(s.storagelink()), {
             'kind': 'http://schemas.ogf.org/occi/infrastructure#storagelink',
             'id': 'c1_s1',
-            'location': 'http://occi.example/okeanos/storagelink/c1_s1',
             'source': {
                 'location': 'http://occi.example/okeanos/compute/c1',
                 'kind': 'http://schemas.ogf.org/occi/infrastructure#compute',
@@ -488,10 +525,8 @@ class TestOCCIJSONRendering(RenderingContract, unittest.TestCase):
                 'location': 'http://occi.example/okeanos/storage/s1',
                 'kind': 'http://schemas.ogf.org/occi/infrastructure#storage',
             },
-            'mixins': [],
             'attributes': {'occi.storagelink.deviceid': '/dev/vdb',
                            'occi.storagelink.state': 'active'},
-            'actions': [],
         })
 
     def test_resource_carries_links_and_no_core_attributes(self):
@@ -517,9 +552,6 @@ class TestOCCIJSONRendering(RenderingContract, unittest.TestCase):
                 'online', 'offline', 'backup', 'snapshot', 'resize')])
         self.assertEqual(document['attributes']['occi.storage.state'], {
             'mutable': False, 'required': True, 'type': 'string',
-            'pattern': {'type': 'string', 'enum': [
-                'online', 'offline', 'backup', 'snapshot', 'resize',
-                'degraded', 'error']},
             'description': 'Current state of the storage',
         })
         self.assertEqual(document['attributes']['occi.storage.size'], {
@@ -528,9 +560,11 @@ class TestOCCIJSONRendering(RenderingContract, unittest.TestCase):
         })
         self.assertIn('occi.core.id', document['attributes'])
 
-    def test_entity_kind_has_no_location(self):
+    def test_entity_kind_is_located_at_the_root(self):
+        # rOCCI-core 5 requires a location on every kind; the root lists
+        # (and deletes) every entity, so nothing new is bound
         document = self.document(m.ENTITY)
-        self.assertNotIn('location', document)
+        self.assertEqual(document['location'], '/okeanos/')
         self.assertNotIn('parent', document)
 
     def test_mixin(self):
@@ -541,7 +575,6 @@ class TestOCCIJSONRendering(RenderingContract, unittest.TestCase):
             'location': '/okeanos/mixin/resource_tpl/c2r2048d20/',
             'depends': [s.INFRA + 'resource_tpl'],
             'applies': [s.INFRA + 'compute'],
-            'actions': [],
             'attributes': {
                 'occi.compute.cores': {'mutable': False, 'required': False,
                                        'type': 'number', 'default': 2},
@@ -550,12 +583,16 @@ class TestOCCIJSONRendering(RenderingContract, unittest.TestCase):
             },
         })
 
-    def test_pattern_is_a_json_schema_object(self):
+    def test_no_pattern_no_empty_arrays(self):
+        # GFD.226 wants a JSON-Schema object, rOCCI-core 5 a string: none
         action = m.Action('http://x.example/a#', 'rename', attributes={
             'name': m.AttributeDef('name', pattern='^[a-z]+$')})
-        self.assertEqual(
-            self.document(action)['attributes']['name']['pattern'],
-            {'type': 'string', 'pattern': '^[a-z]+$'})
+        self.assertEqual(self.document(action)['attributes']['name'], {
+            'mutable': True, 'required': False, 'type': 'string'})
+        tag = m.Mixin('http://x.example/t#', 'tag', location='/t/')
+        self.assertEqual(self.document(tag), {
+            'term': 'tag', 'scheme': 'http://x.example/t#',
+            'location': '/okeanos/t/', 'attributes': {}})
 
     def test_action(self):
         self.assertEqual(self.document(m.STOP), {
@@ -565,8 +602,6 @@ class TestOCCIJSONRendering(RenderingContract, unittest.TestCase):
             'attributes': {'method': {
                 'mutable': True, 'required': False, 'type': 'string',
                 'default': 'graceful',
-                'pattern': {'type': 'string', 'enum': [
-                    'graceful', 'acpioff', 'poweroff']},
                 'description': 'How to stop the compute resource',
             }},
         })
@@ -580,13 +615,14 @@ class TestOCCIJSONRendering(RenderingContract, unittest.TestCase):
 
     def test_collection(self):
         document = self.document(m.Collection(
-            [s.storage(), s.storagelink()], ['/storage/s2']))
-        self.assertEqual(document['resources'][0], self.document(s.storage()))
-        self.assertEqual(document['resources'][1], {
-            'location': 'http://occi.example/okeanos/storage/s2'})
+            [s.storage(), s.storagelink()]))
+        self.assertEqual(document['resources'], [self.document(s.storage())])
         self.assertEqual(document['links'], [self.document(s.storagelink())])
-        self.assertEqual(self.document(m.Collection()),
-                         {'resources': [], 'links': []})
+        self.assertEqual(self.document(m.Collection([s.storage()])),
+                         {'resources': [self.document(s.storage())]})
+        self.assertEqual(self.document(m.Collection()), {})
+        with self.assertRaises(TypeError):
+            self.document(m.Collection(locations=['/storage/s2']))
 
     def test_location_list_is_an_array(self):
         self.assertEqual(self.document(['/compute/c1']),
@@ -597,11 +633,13 @@ class TestOCCIJSONRendering(RenderingContract, unittest.TestCase):
         self.assertEqual(self.document(m.ActionResult()), {})
 
     def test_action_result(self):
-        document = self.document(m.ActionResult(
+        rendered = self._makeOne().render(m.ActionResult(
             category=s.os_tpl(), failures={'/compute/c2': 'busy'}))
-        self.assertEqual(document['term'], 'debian_12')
-        self.assertEqual(document['failures'], {
-            'http://occi.example/okeanos/compute/c2': 'busy'})
+        document = json.loads(rendered.body)
+        validate(document)
+        self.assertEqual(document['mixins'][0]['term'], 'debian_12')
+        self.assertEqual(rendered.headers, [(
+            'X-OCCI-Error', 'http://occi.example/okeanos/compute/c2: busy')])
         self.assertEqual(self.document(m.ActionResult(s.storage())),
                          self.document(s.storage()))
 

@@ -43,7 +43,7 @@ class TestTemplates:
         assert defaults == {'occi.compute.cores': 2,
                             'occi.compute.memory': 2.0,
                             'occi.compute.ephemeral_storage.size': 40.0}
-        assert '2 cores, 2 GiB memory, 40 GB disk' in mixin.title
+        assert '2 cores with 2 GiB memory and 40 GB disk' in mixin.title
 
     def test_os_template_title_from_the_image(self):
         mixin = translate.os_template(IMAGE_ID, {

@@ -76,7 +76,9 @@ def resource_template(flavor_id, flavor=None):
     attributes = {}
     title = 'Flavor %s' % flavor_id
     if flavor is not None:
-        title = 'Flavor %s: %d core%s, %s GiB memory, %d GB disk' % (
+        # NB: no commas in generated text: rOCCI 4 splits text/occi
+        # header values on every comma, quoted or not
+        title = 'Flavor %s: %d core%s with %s GiB memory and %d GB disk' % (
             flavor.get('name', flavor_id), flavor['vcpus'],
             '' if flavor['vcpus'] == 1 else 's',
             _number(gib(flavor['ram'])), flavor['disk'])
@@ -163,7 +165,7 @@ def compute_state(server):
     else:
         message = status.capitalize()
     if task and status != 'BUILD':
-        message = '%s, %s' % (message, task.lower().replace('_', ' '))
+        message = '%s (%s)' % (message, task.lower().replace('_', ' '))
     return state, message
 
 
