@@ -123,7 +123,8 @@ class HTMLRendering(Rendering):
         values.setdefault('title', '')
         values.update(
             urls=self.urls, shown=shown, state_of=state_of,
-            path=request.path, answer=self.answer(),
+            # NB: app-relative, as model locations (urls.path mounts it)
+            path=request.path_info, answer=self.answer(),
             css=request.static_path('occi_pyramid:static/occi.css'),
             kinds=self.kinds(),
         )
@@ -177,7 +178,7 @@ class HTMLRendering(Rendering):
         kind = getattr(context, 'kind', None)
         mixin = getattr(context, 'mixin', None)
         values = {
-            'title': self.request.path,
+            'title': self.urls.path(self.request.path_info),
             'collection': collection,
             'mixin': mixin,
             'user_mixin': mixin is not None and mixin.owner is not None,
@@ -259,7 +260,7 @@ class HTMLRendering(Rendering):
                 and c.term not in ('entity', 'resource', 'link')]
 
     def parent_path(self):
-        path = self.request.path.rstrip('/')
+        path = self.request.path_info.rstrip('/')
         return path.rpartition('/')[0] + '/'
 
     def attribute_rows(self, entity):

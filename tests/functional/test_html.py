@@ -256,3 +256,45 @@ def test_tag_and_untag_with_a_user_mixin(cloud):
                                        '_method': 'DELETE', 'location': vm})
     assert res.html.find('a', href=vm) is None
     assert 'tag with vip' in page(cloud, vm).text
+
+
+def test_pages_behind_a_mount_prefix_link_below_it(cloud):
+    from tests.conftest import make_testapp
+
+    mounted = make_testapp(cloud.settings, SCRIPT_NAME='/okeanos')
+    vm = new_compute(cloud)
+    headers = dict(basic('alice', ALICE), Accept=BROWSER)
+    res = mounted.get('/compute/', headers=headers)
+    assert res.html.find('a', href='/okeanos' + vm) is not None
+    assert res.html.find(id='filters')['action'] == '/okeanos/compute/'
+    assert res.html.find(id='create')['action'] == '/okeanos/compute/'
+    css = res.html.find('link', rel='stylesheet')['href']
+    assert css.startswith('/okeanos/-/static/')
+    res = mounted.get(vm, headers=headers)
+    form = res.html.find(id='actions').find('form')
+    assert form['action'].startswith('/okeanos%s?action=' % vm)
+    res = mounted.get(vm + '?confirm=delete', headers=headers)
+    token = csrf_of(res)
+    res = mounted.post(vm, {'_csrf': token, '_method': 'DELETE'},
+                       headers=dict(headers, Origin='http://occi.example.org'))
+    assert res.html.find(id='done').find_next('a')['href'] == \
+        '/okeanos/compute/'
+
+
+def test_every_page_of_the_namespace_renders(cloud):
+    """From / through every collection, entity and link target: pages."""
+    new_compute(cloud)
+    seen, todo = set(), ['/', '/-/']
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.startswith('/') or '?' in path:
+            continue
+        seen.add(path)
+        res = page(cloud, path)
+        assert res.content_type == 'text/html', path
+        main = res.html.find('main')
+        todo.extend(a['href'] for a in main('a', href=True))
+    kinds = {'/compute/', '/network/', '/storage/', '/networkinterface/'}
+    assert kinds <= seen
+    # a compute's boot volume: its link and the link's target
+    assert {'/compute/1', '/storagelink/1_1', '/storage/1'} <= seen
