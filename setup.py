@@ -12,6 +12,8 @@ requires = [
     'plaster_pastedeploy>=1.0,<2',
     'zope.interface>=6,<9',
     'colander>=2.0,<3',
+    # the text/html rendering's templates (autoescaped Jinja2)
+    'pyramid_jinja2>=2.10,<3',
     'SQLAlchemy>=2.0,<3',
     'alembic>=1.12,<2',
     # the user-mixin store on PostgreSQL (occi.store.url = postgresql://...),
@@ -32,6 +34,8 @@ tests_require = [
     'psycopg2-binary>=2.9,<3',
     'cryptography>=41',
     'jsonschema>=4.18,<5',
+    # tests/browser drive Debian's chromium through its chromedriver
+    'selenium>=4.20,<5',
 ]
 
 setup(

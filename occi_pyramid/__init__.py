@@ -15,6 +15,7 @@ def main(global_config, **settings):
         config.include('.negotiation')
         config.include('.subscribers')
         config.include('.renderers.pyramid')
+        config.include('.browser')
         config.include('.backends')
         config.include('.backends.synnefo.occi')
         config.include('.store')

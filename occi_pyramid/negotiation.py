@@ -26,10 +26,13 @@ OCCI = 'text/occi'
 URI_LIST = 'text/uri-list'
 OCCI_JSON = 'application/occi+json'
 JSON = 'application/json'
+#: pages for people (renderers.html); OCCI clients never ask for it, and
+#: being offered last it is chosen only when Accept prefers it
+HTML = 'text/html'
 
 #: offered for everything; text/plain first: it is the OCCI default for a
 #: request with no Accept or */*
-ENTITY_OFFERS = (PLAIN, OCCI, OCCI_JSON, OCCI_PLAIN, JSON)
+ENTITY_OFFERS = (PLAIN, OCCI, OCCI_JSON, OCCI_PLAIN, JSON, HTML)
 #: offered where the answer is a list of locations
 LISTING_OFFERS = ENTITY_OFFERS + (URI_LIST,)
 
@@ -120,6 +123,7 @@ def occi_version(request):
 
 def occi_body(request):
     """The request parsed into a plain cstruct (reified); see parsers."""
+    from .forms import browser_cstruct
     from .parsers import parse_request
 
     limit = request.registry.settings.get('occi.max_body_size')
@@ -133,6 +137,9 @@ def occi_body(request):
         raise OCCIRequestTooLarge(
             'The request body is larger than the %d bytes this server '
             'accepts.' % limit)
+    browser = browser_cstruct(request, occi_format_or_default(request) == HTML)
+    if browser is not None:
+        return browser
     content_type = request.headers.get('Content-Type', '')
     return parse_request(content_type, body, request.headers)
 
@@ -159,8 +166,10 @@ def auth_token(request):
 
 
 def negotiate_early(event):
-    """ContextFound: fail with 406 before the view has any side effect."""
-    event.request.occi_format
+    """ContextFound: fail with 406 before the view has any side effect
+    (a route, such as the static files', serves no OCCI rendering)."""
+    if event.request.matched_route is None:
+        event.request.occi_format
 
 
 def includeme(config):

@@ -15,10 +15,12 @@ def check_version(event):
 def require_token(event):
     """ContextFound: every OCCI operation acts for a cloud user, so a
     request without a token gets 401 and the WWW-Authenticate header that
-    tells Keystone-style clients where to get one."""
+    tells Keystone-style clients where to get one.  (A route, such as
+    the static files', is no OCCI operation: a login page needs its
+    stylesheet before the login.)"""
     if event.request.method == 'OPTIONS':
         return  # a CORS preflight carries no credentials (options.py)
-    if not event.request.auth_token:
+    if event.request.matched_route is None and not event.request.auth_token:
         raise BackendAuthError(
             'Authentication required: send the cloud token in X-Auth-Token '
             '(or as the password of HTTP Basic credentials).')

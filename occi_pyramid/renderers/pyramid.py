@@ -1,7 +1,7 @@
 """The ``occi`` Pyramid renderer: views return model objects and this
 renderer turns them into bytes and headers in the negotiated format."""
 from . import RENDERINGS, URLs, rendering_for
-from ..negotiation import JSON, OCCI_JSON, PLAIN
+from ..negotiation import HTML, JSON, OCCI_JSON, PLAIN
 
 
 def rendering(request, media_type):
@@ -12,6 +12,9 @@ def rendering(request, media_type):
     """
     urls = URLs.from_request(request)
     version = client_version(request)
+    if media_type == HTML:
+        from .html import HTMLRendering
+        return HTMLRendering(urls, request=request)
     if media_type == JSON:
         result = rendering_for(OCCI_JSON, urls, version)
         result.media_type = JSON
@@ -38,7 +41,7 @@ def _apply(response, rendered):
 
 def render_error(request, response, media_type, code, message):
     """Write an error rendering of ``message`` into ``response``."""
-    if media_type not in RENDERINGS and media_type != JSON:
+    if media_type not in RENDERINGS and media_type not in (JSON, HTML):
         media_type = PLAIN
     _apply(response, rendering(request, media_type).render_error(
         code, message))

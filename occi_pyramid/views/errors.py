@@ -17,7 +17,7 @@ from ..exceptions import (
     BackendAuthError, InvalidAction, OCCIError, OCCIMethodNotAllowed,
 )
 from ..interfaces import IBackend
-from ..negotiation import occi_format_or_default
+from ..negotiation import HTML, occi_format_or_default
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,18 @@ def occi_error(exc, request):
     if exc.code >= 500 and exc.code != 501:
         log.warning('%s %s -> %d %s (%s)', request.method, request.path_qs,
                     exc.code, exc.message, getattr(exc, 'details', ''))
-    return error_response(request, exc.code, exc.message, headers)
+    response = error_response(request, exc.code, exc.message, headers)
+    if isinstance(exc, BackendAuthError) and \
+            occi_format_or_default(request) == HTML:
+        # a browser asks for a password only when offered Basic (the
+        # token is the password); OCCI clients keep the one challenge
+        response.headers.add('WWW-Authenticate', BASIC_CHALLENGE)
+    return response
+
+
+#: the second challenge of a 401 answered in HTML
+BASIC_CHALLENGE = 'Basic realm="OCCI: your cloud token as the password", ' \
+    'charset="UTF-8"'
 
 
 def www_authenticate(request):
