@@ -35,7 +35,7 @@ def create_compute(app):
     return '/compute/' + res.location.rsplit('/', 1)[1]
 
 
-# -- 1. the token first, then bounded parsing ----------------------------------
+# -- 1. the token first, then bounded parsing ---------------------------------
 
 @pytest.mark.parametrize('path', ['/compute/', '/', '/compute/?action=stop',
                                   '/-/'])
@@ -114,7 +114,7 @@ def test_a_request_within_the_limits_still_parses():
         parsers.parse_request(JSON, b'{"links": [1]}')
 
 
-# -- 2. bytes Pyramid cannot decode: 400, one log line --------------------------
+# -- 2. bytes Pyramid cannot decode: 400, one log line ------------------------
 
 @pytest.mark.parametrize('path', ['/%ff', '/compute/%ff', '/%c3%28/',
                                   '/compute/?action=%ff', '/?%ff=1',
@@ -133,7 +133,7 @@ def test_undecodable_bytes_are_400_with_one_log_line(cloud, caplog, path,
     assert ' 400 ' in lines[0].getMessage()
 
 
-# -- 3. dot segments never climb -----------------------------------------------
+# -- 3. dot segments never climb ----------------------------------------------
 
 @pytest.mark.parametrize('path', [
     '/compute/%2e%2e/', '/compute/%2E%2E', '/compute/../', '/compute/.%2e/',
