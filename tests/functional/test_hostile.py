@@ -8,16 +8,12 @@ import pytest
 
 from occi_pyramid import parsers
 from occi_pyramid.exceptions import OCCIParseError, OCCIRequestTooLarge
+from tests.e2e.conftest import CREATE_BODY
 from tests.functional.conftest import ALICE
 
 MADE_UP = 'made-up-token-0123456789'
 JSON = 'application/occi+json'
-COMPUTE = ('Category: compute; scheme="http://schemas.ogf.org/occi/'
-           'infrastructure#"; class="kind"\n'
-           'Category: image-d3b1a000-0000-4000-8000-000000000001; scheme='
-           '"http://schemas.synnefo.org/occi/templates/os#"; class="mixin"\n'
-           'Category: flavor-1; scheme="http://schemas.synnefo.org/occi/'
-           'templates/resource#"; class="mixin"')
+
 
 
 def send(app, method, path, body=b'', token=ALICE, content_type=JSON):
@@ -29,7 +25,7 @@ def send(app, method, path, body=b'', token=ALICE, content_type=JSON):
 
 
 def create_compute(app):
-    res = send(app, 'POST', '/compute/', COMPUTE.encode(),
+    res = send(app, 'POST', '/compute/', CREATE_BODY.encode(),
                content_type='text/plain')
     assert res.status_int == 201, res.text
     return '/compute/' + res.location.rsplit('/', 1)[1]

@@ -12,6 +12,7 @@ import threading
 import pytest
 
 from occi_pyramid.exceptions import OCCIConflict, OCCINotFound
+from tests.e2e.conftest import CREATE_BODY
 from tests.functional import stores
 from tests.functional.conftest import ALICE, Cloud
 
@@ -100,14 +101,16 @@ def outcome(operation, store):
     return 'ok'
 
 
-def run_threads(store, operation, count, barrier):
-    """``count`` threads run ``operation`` at once (after ``barrier``);
-    their outcomes."""
+def at_once(count, work, barrier=None):
+    """``count`` threads (``racer-<i>``) run ``work()`` at once, after
+    ``barrier`` (a fresh one when ``None``); their results."""
+    if barrier is None:
+        barrier = threading.Barrier(count)
     results = [None] * count
 
     def run(index):
         barrier.wait(WAIT)
-        results[index] = outcome(operation, store)
+        results[index] = work()
 
     threads = [threading.Thread(target=run, args=(i,), name='racer-%d' % i)
                for i in range(count)]
@@ -116,6 +119,11 @@ def run_threads(store, operation, count, barrier):
     for thread in threads:
         thread.join(WAIT)
     return results
+
+
+def run_threads(store, operation, count, barrier=None):
+    """The outcomes of ``count`` threads running ``operation`` at once."""
+    return at_once(count, lambda: outcome(operation, store), barrier)
 
 
 def check(store, name, results):
@@ -144,8 +152,7 @@ def check(store, name, results):
 def test_threads_of_one_process(store, name):
     for _ in range(ROUNDS):
         reset(store)
-        results = run_threads(store, OPERATIONS[name], CALLERS,
-                              threading.Barrier(CALLERS))
+        results = run_threads(store, OPERATIONS[name], CALLERS)
         check(store, name, results)
 
 
@@ -190,12 +197,6 @@ def test_threads_of_two_processes(store, store_url):
 
 # -- over HTTP: what the views answer in a race ------------------------------
 
-COMPUTE = ('Category: compute; scheme="http://schemas.ogf.org/occi/'
-           'infrastructure#"; class="kind"\n'
-           'Category: image-d3b1a000-0000-4000-8000-000000000001; scheme='
-           '"http://schemas.synnefo.org/occi/templates/os#"; class="mixin"\n'
-           'Category: flavor-1; scheme="http://schemas.synnefo.org/occi/'
-           'templates/resource#"; class="mixin"')
 DEFINITION = 'Category: hot; scheme="%s"; class="mixin"; location="/hot/"' % (
     TAGS)
 
@@ -215,22 +216,9 @@ def http_race(server, method, path, body):
     """``CALLERS`` requests at once; their statuses."""
     from tests.e2e.conftest import call
 
-    barrier = threading.Barrier(CALLERS)
-    statuses = [None] * CALLERS
     headers = {'X-Auth-Token': ALICE, 'Content-Type': 'text/plain'}
-
-    def run(index):
-        barrier.wait(WAIT)
-        statuses[index] = call(server.port, method, path, headers,
-                               body).status
-
-    threads = [threading.Thread(target=run, args=(i,))
-               for i in range(CALLERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(WAIT)
-    return statuses
+    return at_once(CALLERS, lambda: call(server.port, method, path, headers,
+                                         body).status)
 
 
 def test_http_association_and_removal_races(http_cloud):
@@ -240,7 +228,7 @@ def test_http_association_and_removal_races(http_cloud):
     cloud.control.reset()
     stores.clear(cloud.app.app.registry.occi_store)
     headers = {'X-Auth-Token': ALICE, 'Content-Type': 'text/plain'}
-    created = call(server.port, 'POST', '/compute/', headers, COMPUTE)
+    created = call(server.port, 'POST', '/compute/', headers, CREATE_BODY)
     assert created.status == 201, created
     path = '/compute/' + created.headers['Location'].rsplit('/', 1)[1]
     assert call(server.port, 'POST', '/-/', headers,
