@@ -11,6 +11,7 @@ def main(global_config, **settings):
     ) as config:
         config.include('.settings')
         config.include('.tweens')
+        config.include('.guards')
         config.include('.categories')
         config.include('.negotiation')
         config.include('.subscribers')

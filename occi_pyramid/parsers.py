@@ -17,7 +17,9 @@ import json
 import re
 from collections.abc import Mapping
 
-from .exceptions import OCCIParseError, OCCIUnsupportedMediaType
+from .exceptions import (
+    OCCIParseError, OCCIRequestTooLarge, OCCIUnsupportedMediaType,
+)
 from .model.core import CORE_SCHEME, SCHEME_RE, TERM_RE_12
 
 CATEGORY = 'Category'
@@ -315,12 +317,14 @@ class _Structures:
 
     def __init__(self):
         self.cstruct = empty_cstruct()
+        self.counts = Counts()
 
     def add(self, structure, value, where):
         items = split_outside_quotes(value, ',', where, structure == LINK)
         for item in items:
             if not item.strip():
                 continue
+            self.counts.add(TEXT_LIMITED[structure], 1, where)
             if structure == CATEGORY:
                 parsed = parse_category(item, where)
                 # NB: clients that send structures both in the body and as
@@ -434,10 +438,12 @@ class URIListParser:
 
     def parse(self, body, headers=None, charset='utf-8'):
         cstruct = empty_cstruct()
+        counts = Counts()
         lines = decode(body, charset).replace('\r', '\n').split('\n')
         for number, line in enumerate(lines, 1):
             line = line.strip()
             if line and not line.startswith('#'):
+                counts.add('locations', 1, 'line %d' % number)
                 cstruct['locations'].append(
                     parse_location(line, 'line %d' % number))
         return cstruct
@@ -524,8 +530,11 @@ class OCCIJSONParser:
             return empty_cstruct()
         try:
             document = json.loads(text)
+        except RecursionError:
+            raise too_deep()
         except ValueError as error:
             raise OCCIParseError('the JSON body is not valid: %s' % error)
+        check_json_limits(document)
         return self.document(document)
 
     def document(self, document):
@@ -708,6 +717,88 @@ class OCCIJSONParser:
                 c['scheme'] + c['term'] for c in entity['categories']],
             'attributes': attributes,
         }
+
+
+# -- limits on parse work ----------------------------------------------------
+# A body within occi.max_body_size can still name far more structures than
+# any OCCI request needs (a megabyte of empty link objects is half a million
+# links); these bound the work spent on one request (docs/decisions.md,
+# "Hostile input").
+
+#: deepest JSON nesting accepted (an entity with links with attributes
+#: holding an object value is 6 levels)
+MAX_JSON_DEPTH = 32
+#: most JSON values (object members and array items) in one body
+MAX_JSON_VALUES = 20000
+#: most structures of each sort in one request
+LIMITS = {
+    'categories': 100,
+    'links': 100,
+    'attributes': 500,
+    'locations': 1000,
+    'entities': 1000,
+}
+#: the text structure -> the limit it counts against
+TEXT_LIMITED = {
+    CATEGORY: 'categories', LINK: 'links', ATTRIBUTE: 'attributes',
+    LOCATION: 'locations',
+}
+#: JSON members -> the limit their items count against
+JSON_LIMITED = {
+    'kinds': 'categories', 'mixins': 'categories', 'actions': 'categories',
+    'links': 'links', 'attributes': 'attributes', 'resources': 'entities',
+}
+
+
+class Counts:
+    """What one request has named so far, against :data:`LIMITS`."""
+
+    def __init__(self):
+        self.counts = dict.fromkeys(LIMITS, 0)
+
+    def add(self, what, number, where):
+        """:raises OCCIRequestTooLarge: past the limit of ``what``"""
+        self.counts[what] += number
+        if self.counts[what] > LIMITS[what]:
+            raise OCCIRequestTooLarge(
+                '%s: the request names more than %d %s, the most this '
+                'server accepts in one request.' % (where, LIMITS[what], what))
+
+
+def too_deep():
+    return OCCIParseError('JSON body: nested deeper than %d levels, the most '
+                          'this server accepts.' % MAX_JSON_DEPTH)
+
+
+def check_json_limits(document):
+    """Walk a decoded JSON document (without recursion) and raise before
+    any per-item work when it is deeper, or names more, than the limits
+    allow; every container's size is checked before its items are seen.
+    """
+    counts = Counts()
+    values = 0
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if not isinstance(value, (dict, list)) or not value:
+            continue
+        values += len(value)
+        if values > MAX_JSON_VALUES:
+            raise OCCIRequestTooLarge(
+                'JSON body: more than %d values, the most this server '
+                'accepts in one request.' % MAX_JSON_VALUES)
+        if depth >= MAX_JSON_DEPTH:
+            raise too_deep()
+        if isinstance(value, list):
+            if depth == 1:
+                counts.add('locations', len(value), 'JSON array')
+            stack.extend((child, depth + 1) for child in value)
+            continue
+        for member, child in value.items():
+            if member in JSON_LIMITED and isinstance(child, (list, dict)):
+                counts.add(JSON_LIMITED[member], len(child),
+                           'JSON member %r' % member)
+            stack.append((child, depth + 1))
 
 
 # -- choosing a parser -----------------------------------------------------

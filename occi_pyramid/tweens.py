@@ -208,11 +208,33 @@ def request_log_tween_factory(handler, registry):
     return request_log_tween
 
 
+#: characters left as they are in a logged path (WebOb's ``path_qs``)
+PATH_SAFE = "/~!$&'()*+,;=:@"
+#: ... and in a logged query string (its ``%`` escapes stay as sent)
+QUERY_SAFE = PATH_SAFE + '%?'
+
+
+def logged_path(environ):
+    """``request.path_qs`` from the raw WSGI strings: the same text for
+    any request, and no exception for bytes that are not UTF-8 (``/%ff``);
+    control characters and blanks stay percent-encoded, so a path cannot
+    forge a log line."""
+    from urllib.parse import quote
+
+    def raw(name):
+        return (environ.get(name) or '').encode('latin-1', 'replace')
+
+    path = quote(raw('SCRIPT_NAME') + raw('PATH_INFO'), safe=PATH_SAFE)
+    query = quote(raw('QUERY_STRING'), safe=QUERY_SAFE)
+    return path + ('?' + query if query else '')
+
+
 def log_request(request, status, started, token):
     """The one INFO line of a request (``started``: a perf_counter())."""
     log.info(
         '%s %s %d %.1fms token=%s client=%s', request.method,
-        request.path_qs, status, (time.perf_counter() - started) * 1000.0,
+        logged_path(request.environ), status,
+        (time.perf_counter() - started) * 1000.0,
         token_hash(token), request.remote_addr or '-')
 
 

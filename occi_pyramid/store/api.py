@@ -4,10 +4,17 @@
 its own short session and transaction, so a method either happens whole
 or not at all.  It speaks plain values (:class:`MixinRecord`, type ids,
 locations), never ORM objects, and knows nothing of Pyramid.
+
+Concurrent callers (threads, or processes sharing one database) get the
+answers of some serial order: an association made twice at once is made
+once (``INSERT … ON CONFLICT DO NOTHING``), a mixin removed twice at once
+is removed by one caller and not found by the other (the ``DELETE``'s row
+count decides, under the database's row or file lock), and an
+association to a mixin removed meanwhile is a clean not-found.
 """
 import dataclasses
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
@@ -35,6 +42,27 @@ class MixinRecord:
     @property
     def type_id(self):
         return self.scheme + self.term
+
+
+#: times set_entity_mixins starts over when a mixin vanishes under it
+RETRIES = 3
+
+
+def _insert_ignoring_duplicates(session, table, rows):
+    """Insert ``rows`` (dicts) into ``table``, skipping those whose
+    primary key is there already (one made meanwhile by another caller).
+    """
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == 'postgresql':
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    elif dialect == 'sqlite':
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    else:  # no portable spelling: a plain insert (a race is then a 409)
+        session.execute(insert(table), rows)
+        return
+    session.execute(upsert(table).on_conflict_do_nothing(), rows)
 
 
 def _record(row):
@@ -87,21 +115,45 @@ class MixinStore:
                 'was added meanwhile.')
 
     def remove(self, owner, type_ids):
-        """Remove definitions (their associations go with them)."""
-        with self._session.begin() as session:
-            for row in self._rows(session, owner, type_ids):
-                session.execute(delete(Association).where(
-                    Association.mixin_id == row.id))
-                session.delete(row)
+        """Remove definitions (their associations go with them), all or
+        none.
 
-    def _rows(self, session, owner, type_ids):
+        :raises OCCINotFound: one is not there (any more: removed by a
+            concurrent caller, who gets the success)
+        """
+        with self._session.begin() as session:
+            rows = self._rows(session, owner, type_ids, lock=True)
+            found = {row.scheme + row.term for row in rows}
+            for type_id in type_ids:
+                if type_id not in found:
+                    raise OCCINotFound('You have no mixin %s.' % type_id)
+            ids = [row.id for row in rows]
+            session.execute(delete(Association).where(
+                Association.mixin_id.in_(ids)))
+            removed = session.execute(delete(UserMixin).where(
+                UserMixin.id.in_(ids))).rowcount
+            if removed != len(ids):
+                # SQLite takes no row locks: another caller was first
+                raise OCCINotFound('You have no mixin %s.'
+                                   % ', '.join(sorted(type_ids)))
+
+    def _rows(self, session, owner, type_ids=None, lock=False):
+        """The owner's rows (of ``type_ids`` only, unless ``None``), by
+        id.  ``lock`` takes their row locks (PostgreSQL; SQLite writers
+        queue on the file lock instead), always in id order, so that two
+        writers never wait for each other in a circle."""
+        query = select(UserMixin).where(
+            UserMixin.owner == owner).order_by(UserMixin.id)
+        if lock:
+            query = query.with_for_update()
+        rows = session.scalars(query).all()
+        if type_ids is None:
+            return rows
         wanted = set(type_ids)
-        rows = session.scalars(
-            select(UserMixin).where(UserMixin.owner == owner))
         return [row for row in rows if row.scheme + row.term in wanted]
 
-    def _row(self, session, owner, type_id):
-        rows = self._rows(session, owner, [type_id])
+    def _row(self, session, owner, type_id, lock=False):
+        rows = self._rows(session, owner, [type_id], lock)
         if not rows:
             raise OCCINotFound('There is no mixin %s.' % type_id)
         return rows[0]
@@ -133,25 +185,29 @@ class MixinStore:
     def associate(self, owner, type_id, locations, replace=False):
         """Associate entities with a mixin; with ``replace``, exactly
         those (the others are dissociated)."""
-        with self._session.begin() as session:
-            row = self._row(session, owner, type_id)
-            current = set(session.scalars(
-                select(Association.entity)
-                .where(Association.mixin_id == row.id)))
-            wanted = set(locations)
-            if replace and current - wanted:
-                session.execute(delete(Association).where(
-                    Association.mixin_id == row.id,
-                    Association.entity.in_(current - wanted)))
-            session.add_all([
-                Association(mixin_id=row.id, entity=location)
-                for location in sorted(wanted - current)
-            ])
+        try:
+            with self._session.begin() as session:
+                row = self._row(session, owner, type_id, lock=True)
+                current = set(session.scalars(
+                    select(Association.entity)
+                    .where(Association.mixin_id == row.id)))
+                wanted = set(locations)
+                if replace and current - wanted:
+                    session.execute(delete(Association).where(
+                        Association.mixin_id == row.id,
+                        Association.entity.in_(current - wanted)))
+                _insert_ignoring_duplicates(session, Association.__table__, [
+                    {'mixin_id': row.id, 'entity': location}
+                    for location in sorted(wanted - current)])
+        except IntegrityError:
+            # the only constraint left to break: the mixin's row went away
+            raise OCCINotFound('There is no mixin %s (it was removed '
+                               'meanwhile).' % type_id)
 
     def dissociate(self, owner, type_id, locations=None):
         """Dissociate the given entities (every one when ``None``)."""
         with self._session.begin() as session:
-            row = self._row(session, owner, type_id)
+            row = self._row(session, owner, type_id, lock=True)
             query = delete(Association).where(
                 Association.mixin_id == row.id)
             if locations is not None:
@@ -160,10 +216,19 @@ class MixinStore:
 
     def set_entity_mixins(self, owner, location, type_ids, replace=False):
         """The user mixins of one entity: add ``type_ids``; with
-        ``replace``, exactly those."""
+        ``replace``, exactly those.  A mixin removed meanwhile is left
+        out (as if it had been removed just after)."""
+        for attempt in range(1, RETRIES + 1):
+            try:
+                return self._set_entity_mixins(owner, location, type_ids,
+                                               replace)
+            except IntegrityError:
+                if attempt == RETRIES:
+                    raise
+
+    def _set_entity_mixins(self, owner, location, type_ids, replace):
         with self._session.begin() as session:
-            rows = session.scalars(
-                select(UserMixin).where(UserMixin.owner == owner)).all()
+            rows = self._rows(session, owner, lock=True)
             ids = {row.id for row in rows
                    if row.scheme + row.term in set(type_ids)}
             owned = [row.id for row in rows]
@@ -175,10 +240,9 @@ class MixinStore:
                 session.execute(delete(Association).where(
                     Association.entity == location,
                     Association.mixin_id.in_(current - ids)))
-            session.add_all([
-                Association(mixin_id=mixin_id, entity=location)
-                for mixin_id in sorted(ids - current)
-            ])
+            _insert_ignoring_duplicates(session, Association.__table__, [
+                {'mixin_id': mixin_id, 'entity': location}
+                for mixin_id in sorted(ids - current)])
 
     def forget_entities(self, owner, locations):
         """Drop every association of ``owner`` with these entities (they
@@ -187,7 +251,7 @@ class MixinStore:
         if not locations:
             return
         with self._session.begin() as session:
-            owned = select(UserMixin.id).where(UserMixin.owner == owner)
+            owned = [row.id for row in self._rows(session, owner, lock=True)]
             session.execute(delete(Association).where(
                 Association.entity.in_(locations),
                 Association.mixin_id.in_(owned)))
