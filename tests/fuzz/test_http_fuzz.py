@@ -27,14 +27,6 @@ from hypothesis import strategies as st
 from tests.e2e.conftest import Server
 from tests.functional.conftest import ALICE, Cloud
 
-#: Issue 11 (entity locations, restructured there) still answers 500/502
-#: for these two shapes: ``/compute/0`` and ids past 2**63 of any kind,
-#: in the path or named in the body.  Requests of that shape are left out
-#: of the 5xx check ONLY; remove this filter once issue 11 is merged.
-ISSUE_11_LOCATIONS = re.compile(
-    rb'/(?:compute|network|storage|networkinterface|storagelink)/'
-    rb'(?:0+|\d{19,})(?![\w.-])')
-
 METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']
 RENDERINGS = ['text/plain', 'text/occi', 'application/occi+json',
               'application/json', 'text/uri-list', 'text/occi+plain']
@@ -194,10 +186,6 @@ class Target:
         del self.errors.records[:]
         self.sent += 1
         sent = send(self.port, method, target, headers, body)
-        issue_11 = ISSUE_11_LOCATIONS.search(target) or (
-            ISSUE_11_LOCATIONS.search(body))
-        if issue_11:
-            return sent
         request = (method, target[:200], headers, body[:200])
         assert sent.status, ('no answer', request)
         assert sent.status < 500, (sent.raw[:400], request)
