@@ -1,4 +1,4 @@
-"""Request bodies and headers → one plain cstruct (occi.md §3.8, §3.9).
+"""Request bodies and headers → one plain cstruct (GFD.185/GFD.229 text, GFD.226 JSON).
 
 Three parsers, one output shape, values never coerced (text values stay
 strings, JSON values keep their JSON types; colander coerces later)::
@@ -26,7 +26,7 @@ ATTRIBUTE = 'X-OCCI-Attribute'
 LOCATION = 'X-OCCI-Location'
 
 #: header and line names (lower case) → the structure they carry; rOCCI 5
-#: spells them X-OCCI-Category, X-OCCI-Link and Location (occi.md §3.8.7)
+#: spells them X-OCCI-Category, X-OCCI-Link and Location (docs/specs.md, ambiguity 24)
 STRUCTURE_NAMES = {
     'category': CATEGORY,
     'x-occi-category': CATEGORY,
@@ -255,7 +255,7 @@ def parse_link(text, where):
     """One Link value → a link cstruct.
 
     The target comes from ``<…>``; an ``occi.core.target`` parameter
-    (ooi, occi.md §6 #1) takes precedence over it.
+    (ooi, docs/specs.md ambiguity 1) takes precedence over it.
     """
     head, params = parameters(text, where, brackets=True)
     if not (head.startswith('<') and head.endswith('>')):
@@ -446,7 +446,7 @@ class URIListParser:
 #: members that make a JSON object an entity (or a partial entity)
 ENTITY_MEMBERS = frozenset(
     ['kind', 'id', 'attributes', 'title', 'summary', 'source', 'target'])
-#: top-level entity members → attribute names (occi.md §6 #11)
+#: top-level entity members → attribute names (docs/specs.md, ambiguity 11)
 CORE_MEMBERS = (
     ('id', 'occi.core.id'),
     ('title', 'occi.core.title'),

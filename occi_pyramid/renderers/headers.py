@@ -1,11 +1,11 @@
-"""The model as the four OCCI text structures (occi.md §3.8).
+"""The model as the four OCCI text structures (GFD.185, GFD.229).
 
 ``HeaderPairs(urls).pairs(obj)`` turns a model object into a list of
 ``(name, value)`` pairs over ``Category``, ``Link``, ``X-OCCI-Attribute``
 and ``X-OCCI-Location``.  text/occi sends them as HTTP headers, text/plain
 as body lines ``Name: value`` (ooi's shared header path).
 
-Where locations go (occi.md §3.8.5, §6 #2): Category ``location``, Link
+Where locations go (GFD.185 locations; docs/specs.md, ambiguity 2): Category ``location``, Link
 targets, ``self``, action links and the ``occi.core.source`` /
 ``occi.core.target`` values are absolute *paths*; ``X-OCCI-Location`` values
 are absolute *URLs*.
@@ -62,7 +62,7 @@ def format_float(value):
 
 
 def format_value(value):
-    """One attribute value in the text grammar (occi.md §3.8.4, §6 #25).
+    """One attribute value in the text grammar (GFD.229 attribute values; docs/specs.md, ambiguity 25).
 
     Booleans and numbers are bare, strings and enums quoted; lists and
     dicts have no text form and go as a quoted JSON string (rOCCI).
@@ -102,7 +102,7 @@ def attribute_definition(definition):
 
 def category_rel(category):
     """The ``rel`` of a Category: a Kind's parent, a Mixin's first depends
-    (occi.md §6 #9); ``None`` when there is none."""
+    (docs/specs.md, ambiguity 9); ``None`` when there is none."""
     if isinstance(category, Kind) and category.parent is not None:
         return category.parent.type_id
     if isinstance(category, Mixin) and category.depends:
@@ -166,7 +166,7 @@ class HeaderPairs:
         return '; '.join(parts)
 
     def link(self, link):
-        """The Link value for a link owned by a Resource (occi.md §3.7.1):
+        """The Link value for a link owned by a Resource (GFD.185, GFD.229: Link rendering):
         the *target* in angle brackets, ``self`` = the link."""
         target_kind = link.target_kind or RESOURCE
         parts = [

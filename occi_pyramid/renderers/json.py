@@ -1,11 +1,10 @@
-"""``application/occi+json``: the OCCI 1.2 JSON rendering (GFD.225,
-occi.md §3.9).
+"""``application/occi+json``: the OCCI 1.2 JSON rendering (GFD.226).
 
 Choices:
 
 * core attributes (``id``, ``title``, ``summary``, ``source``,
   ``target``) are top-level members and are not repeated in
-  ``attributes`` (occi.md §6 #11, ooi);
+  ``attributes`` (docs/specs.md ambiguity 11, ooi);
 * every location string is an absolute URL (ooi), entities carry their
   own ``location`` member so a client can find them;
 * an attribute ``pattern`` is a JSON-Schema object: ``{"type": "string",
@@ -197,7 +196,7 @@ class OCCIJSONRendering(Rendering):
         document['actions'] = _ids(category.actions)
         if category.location:
             # NB: a path, as in the text renderings and the 1.2 JSON
-            # examples (occi.md 6.2: pOCCI joins it to the base URL)
+            # examples (docs/specs.md ambiguity 2: pOCCI joins it to the base URL)
             document['location'] = self.urls.path(category.location)
         return document
 

@@ -1,7 +1,7 @@
 """The two text renderings: text/plain (and text/occi+plain) and text/occi.
 
 Both render the same ``(name, value)`` pairs (:mod:`.headers`); they
-differ only in the carrier (occi.md §3.8.1).
+differ only in the carrier (GFD.185, GFD.229; docs/specs.md).
 """
 import abc
 

@@ -1,4 +1,4 @@
-"""``text/uri-list``: location listings only (occi.md §3.8.1, RFC 2483)."""
+"""``text/uri-list``: location listings only (GFD.185, RFC 2483)."""
 from functools import singledispatchmethod
 
 from ..exceptions import OCCINotAcceptable

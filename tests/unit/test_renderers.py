@@ -1,5 +1,5 @@
 """The four renderings, checked against lines and documents written by hand
-from the spec digest (occi.md §3.7.1, §3.8, §3.9)."""
+from the specs (GFD.185 and GFD.229 text, GFD.226 JSON)."""
 import json
 import unittest
 
@@ -8,7 +8,7 @@ from tests.fixtures import samples as s
 
 STORAGE_ACTION = 'http://schemas.ogf.org/occi/infrastructure/storage/action#'
 
-#: occi.md §3.8.2, with our mount prefix and the state.message attribute
+#: a GFD.185 query-interface Category line, with our mount prefix and the state.message attribute
 STORAGE_CATEGORY = (
     'storage; scheme="http://schemas.ogf.org/occi/infrastructure#"; '
     'class="kind"; title="Storage Resource"; '
@@ -38,7 +38,7 @@ OS_TPL_SHORT = (
     'rel="http://schemas.ogf.org/occi/infrastructure#os_tpl"; '
     'location="/okeanos/mixin/os_tpl/debian_12/"'
 )
-#: occi.md §3.7.1: <target>, rel = target kind, self = the link
+#: GFD.185 Link rendering: <target>, rel = target kind, self = the link
 NETWORKINTERFACE_LINK = (
     '</okeanos/network/n1>; '
     'rel="http://schemas.ogf.org/occi/infrastructure#network"; '
