@@ -45,8 +45,9 @@ $(BIN)/.installed: setup.py
 
 install: $(BIN)/.installed
 
+# PORT=7000 serves on another port than development.ini's 6543
 run: install
-	$(BIN)/pserve development.ini
+	$(BIN)/pserve development.ini $(if $(PORT),http_port=$(PORT))
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
