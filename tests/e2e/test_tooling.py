@@ -85,14 +85,18 @@ def test_the_store_command_runs_on_each_endpoint_store(tmp_path, store_cli):
     result = store_cli(elsewhere, ini, 'current')
     assert result.returncode == 0, result
     folder = tmp_path / 'var'
-    assert result.stdout.splitlines() == [
+    # NB: alembic's own "0001 (head)" lines follow each header (where they
+    # go depends on what earlier tests did to sys.stdout)
+    assert [line for line in result.stdout.splitlines()
+            if line.startswith('[')] == [
         '[okeanos] sqlite:///%s' % (folder / 'okeanos-store.sqlite'),
-        '0001 (head)',
-        '[demo] sqlite:///%s' % (folder / 'demo-store.sqlite'),
-        '0001 (head)']
+        '[demo] sqlite:///%s' % (folder / 'demo-store.sqlite')]
+    assert (folder / 'okeanos-store.sqlite').exists()
+    assert (folder / 'demo-store.sqlite').exists()
     result = store_cli(elsewhere, ini + '#demo', 'current')
-    assert result.stdout.splitlines()[0].startswith('[demo] ')
-    assert len(result.stdout.splitlines()) == 2
+    assert [line for line in result.stdout.splitlines()
+            if line.startswith('[')] == [
+        '[demo] sqlite:///%s' % (folder / 'demo-store.sqlite')]
     assert list(elsewhere.iterdir()) == []
 
 
