@@ -8,6 +8,10 @@ import re
 import socket
 import subprocess
 
+# NB: alembic's Config binds sys.stdout as a default argument when it is
+# first imported: import it now, not under a test's capsys (whose stream
+# is closed after the test, which broke later tests' alembic output)
+import alembic.config  # noqa: F401
 import pytest
 
 from tests.e2e.conftest import (
