@@ -8,6 +8,9 @@ with open(os.path.join(here, 'README.md'), encoding='utf-8') as f:
 
 requires = [
     'pyramid>=2.0,<3',
+    # pyramid 2 imports pkg_resources: from setuptools 80.9 that prints a
+    # UserWarning at every start, and setuptools announces its removal
+    'setuptools>=68,<80.9',
     'waitress>=2.1,<4',
     'plaster_pastedeploy>=1.0,<2',
     'zope.interface>=6,<9',
@@ -46,8 +49,9 @@ setup(
     long_description_content_type='text/markdown',
     classifiers=[
         'Programming Language :: Python :: 3.11',
+        'Programming Language :: Python :: 3.12',
+        'Programming Language :: Python :: 3.13',
         'Framework :: Pyramid',
-        'License :: OSI Approved :: GNU General Public License v3 (GPLv3)',
     ],
     license='GPL-3.0-or-later',
     packages=find_packages(exclude=['tests', 'tests.*']),
@@ -64,6 +68,9 @@ setup(
         ],
         'paste.composite_factory': [
             'urlmap = occi_pyramid.urlmap:urlmap_factory',
+        ],
+        'paste.server_factory': [
+            'waitress = occi_pyramid.server:server_factory',
         ],
     },
 )

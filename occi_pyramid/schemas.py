@@ -186,7 +186,7 @@ def check_attribute_names(values, definitions, where):
 
 
 def check_immutable(values, definitions, current=None, ignore=()):
-    """Refuse client values for immutable attributes (occi.md §6.8).
+    """Refuse client values for immutable attributes (docs/specs.md, ambiguity 8).
 
     Values equal to the ``current`` ones (what a client echoes from its
     last GET) are accepted and dropped; ``ignore`` names are dropped

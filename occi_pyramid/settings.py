@@ -41,6 +41,9 @@ DEFAULTS = {
     'occi.keystone_uri': ('', str),
     # largest request body accepted, in bytes
     'occi.max_body_size': (1048576, int),
+    # largest header block of a text/occi answer, in bytes: above it the
+    # client's next acceptable type, else 406 (proxies limit headers)
+    'occi.max_header_size': (65536, int),
     # most entities one page of a collection holds (?page=&number=)
     'occi.max_page_size': (1000, int),
     # pooled connections kept per cloud host (kamaki/objpool pools)

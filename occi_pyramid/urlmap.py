@@ -14,14 +14,17 @@ In an ini file::
 Each key is a path prefix, each value the name of an app section.  A
 request goes to the longest matching prefix; the prefix moves from
 ``PATH_INFO`` to ``SCRIPT_NAME`` so the app builds every URL under its
-mount point.  A request under no prefix gets an OCCI-style 404.  This is
-the small subset of Paste's ``urlmap`` we need, without depending on Paste.
+mount point.  ``GET /`` (when no app is mounted at the root) lists the
+mounted endpoints, as a collection lists its members (X-OCCI-Location
+lines, text/uri-list, a JSON array); any other request under no prefix
+gets an OCCI-style 404.  This is the small subset of Paste's ``urlmap`` we
+need, without depending on Paste.
 """
 import time
 
 from webob import Request, Response
 
-from .negotiation import ENTITY_OFFERS, PLAIN, negotiate
+from .negotiation import ENTITY_OFFERS, LISTING_OFFERS, PLAIN, negotiate
 from .settings import DEFAULTS
 
 #: the Server header of the composite's own answers
@@ -63,16 +66,40 @@ class URLMap(object):
         path_info = environ.get('PATH_INFO', '')
         prefix, app = self.match(path_info)
         if app is None:
+            if path_info in ('', '/'):
+                return self.endpoints(environ, start_response)
             return not_found(environ, start_response)
         environ = dict(environ)
         environ['SCRIPT_NAME'] = environ.get('SCRIPT_NAME', '') + prefix
         environ['PATH_INFO'] = path_info[len(prefix):]
         return app(environ, start_response)
 
+    def endpoints(self, environ, start_response):
+        """``/``: the mounted endpoints' roots, rendered as a location
+        listing in the negotiated type (GET and HEAD; else 405)."""
+        from .exceptions import OCCIError
+        from .renderers.pyramid import _apply, rendering
 
-def not_found(environ, start_response):
-    """A 404 rendered like the apps' own (text/plain, text/occi or
-    JSON, as the Accept header asks)."""
+        def answer(request, response):
+            if request.method not in ('GET', 'HEAD'):
+                response.headers['Allow'] = 'GET, HEAD'
+                return 405, 'Only GET lists the endpoints mounted here.'
+            try:
+                media_type = negotiate(request.accept, LISTING_OFFERS)
+            except OCCIError as exc:
+                return exc.code, exc.message
+            _apply(response, rendering(request, media_type).render(
+                [prefix + '/' for prefix, _ in sorted(self.apps)]))
+            return 200, None
+
+        return respond(environ, start_response, answer)
+
+
+def respond(environ, start_response, answer):
+    """Answer a request no app serves: ``answer(request, response)``
+    fills the response and returns ``(status, error message or None)``;
+    errors are rendered like the apps' own (text/plain, text/occi or JSON,
+    as the Accept header asks), and the request gets its log line."""
     from .renderers.pyramid import render_error
     from .tweens import (
         RequestInfo, current, log_request, request_id_of, token_of,
@@ -80,23 +107,31 @@ def not_found(environ, start_response):
 
     started = time.perf_counter()
     request = Request(environ)
-    try:
-        media_type = negotiate(request.accept, ENTITY_OFFERS)
-    except Exception:
-        media_type = PLAIN
-    response = Response(status=404)
-    render_error(request, response, media_type, 404,
-                 'Nothing is found at %s.' % request.path)
+    response = Response()
+    status, message = answer(request, response)
+    response.status = status
+    if message is not None:
+        try:
+            media_type = negotiate(request.accept, ENTITY_OFFERS)
+        except Exception:
+            media_type = PLAIN
+        render_error(request, response, media_type, status, message)
     response.headers['Server'] = SERVER
     request_id = request_id_of(request)
     response.headers['X-Request-Id'] = request_id
     token = token_of(request)
     reset = current.set(RequestInfo(request_id, token))
     try:
-        log_request(request, 404, started, token)
+        log_request(request, status, started, token)
     finally:
         current.reset(reset)
     return response(environ, start_response)
+
+
+def not_found(environ, start_response):
+    """A 404 for a path under no prefix."""
+    return respond(environ, start_response, lambda request, response: (
+        404, 'Nothing is found at %s.' % request.path))
 
 
 def urlmap_factory(loader, global_conf, **local_conf):

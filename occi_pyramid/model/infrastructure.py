@@ -260,7 +260,7 @@ OPENSTACK_PUBLIC_KEY = Mixin(
     ),
 )
 
-#: Attribute spellings accepted on input for the same values (occi.md §6.14)
+#: Attribute spellings accepted on input for the same values (docs/specs.md, ambiguity 14)
 USER_DATA_ALIASES = (
     'occi.compute.userdata', 'occi.compute.user_data',
     'org.openstack.compute.user_data',

@@ -1,7 +1,8 @@
 """The ``occi`` Pyramid renderer: views return model objects and this
 renderer turns them into bytes and headers in the negotiated format."""
 from . import RENDERINGS, URLs, rendering_for
-from ..negotiation import HTML, JSON, OCCI_JSON, PLAIN
+from ..exceptions import OCCINotAcceptable
+from ..negotiation import HTML, JSON, OCCI, OCCI_JSON, PLAIN, offers_for
 
 
 def rendering(request, media_type):
@@ -57,9 +58,41 @@ class OCCIRenderer:
     def __call__(self, value, system):
         request = system['request']
         response = request.response
-        _apply(response, rendering(request, request.occi_format).render(
-            value))
+        rendered = rendering(request, request.occi_format).render(value)
+        if request.occi_format == OCCI:
+            rendered = fit_in_headers(request, value, rendered)
+        _apply(response, rendered)
         return response.body
+
+
+def header_size(rendered):
+    """Bytes of the header lines a rendering adds (``Name: value``)."""
+    return sum(len(name) + len(value) + 4 for name, value in rendered.headers)
+
+
+def fit_in_headers(request, value, rendered):
+    """A text/occi rendering, or what replaces it when its headers would
+    exceed ``occi.max_header_size`` (proxies refuse such answers: nginx
+    answers 502 above its proxy_buffer_size): the client's next
+    acceptable type, else 406 (docs/decisions.md, "text/occi answers too
+    large for headers")."""
+    limit = request.registry.settings.get('occi.max_header_size')
+    size = header_size(rendered)
+    if not limit or size <= limit:
+        return rendered
+    offers = [offer for offer in offers_for(request.context)
+              if offer != OCCI]
+    acceptable = []
+    if str(request.accept or '').strip():
+        acceptable = request.accept.acceptable_offers(offers)
+    if acceptable:
+        request.occi_format = acceptable[0][0]
+        return rendering(request, request.occi_format).render(value)
+    raise OCCINotAcceptable(
+        'The text/occi rendering of this answer needs %d bytes of headers, '
+        'more than the %d this server sends (occi.max_header_size); ask '
+        'for text/plain or application/occi+json, which carry it in the '
+        'body.' % (size, limit))
 
 
 def includeme(config):

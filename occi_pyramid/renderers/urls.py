@@ -3,7 +3,7 @@
 The model holds locations relative to the application root (``/compute/``,
 ``/compute/42``).  Behind a mount prefix (``SCRIPT_NAME = /okeanos``) the
 client must see ``/okeanos/compute/42``; some structures want the absolute
-URL ``http://host/okeanos/compute/42`` (occi.md §3.8.5, §6 #2).
+URL ``http://host/okeanos/compute/42`` (GFD.185 locations; docs/specs.md, ambiguity 2).
 """
 import re
 

@@ -1,5 +1,5 @@
 """Transport: TLS through an SSLContext, threads, pooled connections, and a
-connection dropped or stalled mid-response (kamaki-py3.md #14, #16)."""
+connection dropped or stalled mid-response (docs/kamaki.md #14, #16)."""
 import threading
 import time
 

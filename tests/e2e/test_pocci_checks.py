@@ -146,7 +146,7 @@ def category(text):
     assert term, text
     found = {'term': term}
     for param in params:
-        key, value = re.split(r'\s*=\s*', param, 1)
+        key, value = re.split(r'\s*=\s*', param, maxsplit=1)
         assert key in CATEGORY_KEYS, text
         quoted = re.match(r'^"(.*)"$', value)
         assert quoted or key == 'class', text

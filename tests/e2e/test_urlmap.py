@@ -38,7 +38,7 @@ def test_a_mount_under_an_outer_script_name_keeps_it():
     assert res.text == 'okeanos|/occi/okeanos|/-/'
 
 
-@pytest.mark.parametrize('path', ['/okeanosx/-/', '/', '/other'])
+@pytest.mark.parametrize('path', ['/okeanosx/-/', '/other', '/other/'])
 def test_no_prefix_is_an_occi_404_with_a_request_id(path):
     app = make({'/okeanos': echo('okeanos')})
     res = app.get(path, status=404)
@@ -74,3 +74,31 @@ def test_the_factory_loads_the_named_apps():
     assert app.get('/b/c').text == 'second|/b|/c'
     with pytest.raises(ValueError):
         urlmap_factory(Loader(), {}, other='x')
+
+
+@pytest.mark.parametrize('accept, expected', [
+    ('text/plain', 'X-OCCI-Location: http://localhost/demo/\n'
+                   'X-OCCI-Location: http://localhost/okeanos/\n'),
+    ('text/uri-list', 'http://localhost/demo/\r\n'
+                      'http://localhost/okeanos/\r\n'),
+])
+def test_the_root_lists_the_mounted_endpoints(accept, expected):
+    app = make({'/okeanos': echo('okeanos'), '/demo': echo('demo')})
+    res = app.get('/', headers={'Accept': accept})
+    assert res.content_type == accept
+    assert res.text == expected
+    assert res.headers['X-Request-Id']
+    res = app.get('', headers={'Accept': 'application/occi+json'})
+    assert res.json == ['http://localhost/demo/', 'http://localhost/okeanos/']
+    res = app.get('/', headers={'Accept': 'text/occi'})
+    assert res.headers['X-OCCI-Location'] == (
+        'http://localhost/demo/, http://localhost/okeanos/')
+
+
+def test_the_root_listing_refuses_other_methods_and_types():
+    app = make({'/okeanos': echo('okeanos')})
+    res = app.post('/', status=405)
+    assert res.headers['Allow'] == 'GET, HEAD'
+    assert res.text.strip() == 'Only GET lists the endpoints mounted here.'
+    res = app.get('/', headers={'Accept': 'image/png'}, status=406)
+    assert 'image/png' in res.text

@@ -81,7 +81,7 @@ def definitions(fmt, *items):
 
 def locations(fmt, paths):
     """``(headers, body)`` listing entity locations in ``fmt``; JSON uses
-    entity objects (kind and id) as OCCI 1.2 asks (occi.md §6.20)."""
+    entity objects (kind and id) as OCCI 1.2 asks (docs/specs.md, ambiguity 20)."""
     urls = [HOST + p for p in paths]
     if fmt == 'application/occi+json':
         return {'Content-Type': fmt}, json.dumps({'resources': [

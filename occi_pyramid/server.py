@@ -1,0 +1,90 @@
+"""``egg:occi_pyramid#waitress``: waitress for ``pserve``, with one-line
+errors instead of tracebacks for the two mistakes a deployment makes
+first: no port to listen on, and a port already in use.
+
+In an ini file::
+
+    [server:main]
+    use = egg:occi_pyramid#waitress
+    # the port comes from the command line: pserve app.ini http_port=6543
+    host = 127.0.0.1
+    threads = 16
+
+Every other key is a waitress setting, as with ``egg:waitress#main``.
+The port is ``http_port`` from the command line when given (PasteDeploy
+passes command-line variables as the global configuration), else the
+section's ``port`` or ``listen``.  The port is checked when pserve loads
+the server, before it loads the application, so a busy port is reported
+before any store migration or cloud call.
+"""
+import errno
+
+#: the message's hint, per missing piece
+_USAGE = 'run one process per port: pserve %s http_port=6543'
+
+
+class ServerError(SystemExit):
+    """A one-line error: pserve (and Python) print it and exit with 1."""
+
+    def __init__(self, message):
+        super().__init__('occi-pyramid: ' + message)
+
+
+def server_factory(global_conf, **settings):
+    """The ``paste.server_factory``: bind now, serve the app later."""
+    from waitress.server import create_server
+
+    ini = global_conf.get('__file__', 'the ini file')
+    port = global_conf.get('http_port')
+    if port is not None:
+        if not str(port).strip().isdigit():
+            raise ServerError('http_port=%s is not a port number; %s' % (
+                port, _USAGE % ini))
+        port = str(port).strip()
+        if 'listen' in settings:
+            # keep the section's hosts (loopback), change their port
+            settings['listen'] = ' '.join(
+                '%s:%s' % (entry.rsplit(':', 1)[0], port)
+                for entry in settings['listen'].split())
+        else:
+            settings['port'] = port
+    elif 'port' not in settings and 'listen' not in settings:
+        raise ServerError('no port to listen on (%s has no port or listen '
+                          'in [server:main]); %s' % (ini, _USAGE % ini))
+    where = settings.get('listen') or '%s:%s' % (
+        settings.get('host', '0.0.0.0'), settings.get('port', 8080))
+    try:
+        check_free(settings)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ServerError(
+                '%s is already in use (another server runs there?); stop it '
+                'or choose another port' % where) from None
+        raise ServerError('cannot listen on %s: %s' % (
+            where, exc.strerror or exc)) from None
+
+    def serve(app):
+        from waitress import serve as waitress_serve
+
+        waitress_serve(app, **settings)
+
+    return serve
+
+
+def check_free(settings):
+    """Bind each address waitress would listen on, and let it go again.
+
+    NB: waitress binds only when it serves, after pserve has loaded the
+    app, so that a restarting process refuses connections (nginx tries
+    another) instead of queueing them while it loads; this trial bind
+    reports a busy port at once, before the app loads.
+    """
+    import socket
+
+    from waitress.adjustments import Adjustments
+
+    for family, kind, proto, address in Adjustments(**settings).listen:
+        with socket.socket(family, kind, proto) as sock:
+            # as waitress does, so a port in TIME_WAIT counts as free
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
