@@ -1,4 +1,4 @@
-"""Pluggable backends (style.md §3.5).
+"""Pluggable backends (docs/architecture.md §3).
 
 ``config.include('occi_pyramid.backends')`` resolves the ``occi.backend``
 setting (a dotted module name), calls its ``load_from_config(config)``,

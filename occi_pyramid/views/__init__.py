@@ -1,4 +1,4 @@
-"""Views: one class per context type (style.md §3.4)."""
+"""Views: one class per context type (docs/architecture.md §2)."""
 from .. import model
 
 

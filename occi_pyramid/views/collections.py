@@ -32,7 +32,7 @@ def create(request, kind):
 
 
 def filtered(request, entities):
-    """Apply the request's Category and attribute filters (occi.md 3.6):
+    """Apply the request's Category and attribute filters (GFD.185):
     keep entities associated with every category named and whose
     attributes equal every value given (compared as text)."""
     body = request.occi_body
@@ -208,7 +208,7 @@ class MixinCollectionViews(_CollectionViews):
 
 @view_defaults(context=IPathCollection, renderer='occi')
 class PathCollectionViews(_CollectionViews):
-    """An unbound path: the entities located below it (occi.md 3.5; the
+    """An unbound path: the entities located below it (GFD.185; the
     decision is in docs/decisions.md)."""
 
     def members(self):

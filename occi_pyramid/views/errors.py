@@ -1,4 +1,4 @@
-"""Every exception becomes an OCCI error rendering (style.md §3.6).
+"""Every exception becomes an OCCI error rendering (docs/architecture.md §4).
 
 The status and message come from the exception; the body follows the
 negotiated format when negotiation succeeded (text/plain otherwise):

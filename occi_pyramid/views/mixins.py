@@ -1,5 +1,5 @@
 """User mixins: define them at the query interface, (dis)associate
-entities at their collections (occi.md §1.5, §3.4, §3.6).
+entities at their collections (GFD.183 Mixin, GFD.185).
 
 * ``POST /-/`` adds one or more mixin definitions of the caller, all or
   none; ``DELETE /-/`` removes them (and their associations).
@@ -27,7 +27,7 @@ from ..store import MixinRecord, forget, user_mixins
 from .collections import MixinCollectionViews, run_on_all
 from .requests import action_parameters, locations_to_entities
 
-#: schemes a user may not define mixins in (OGF's, occi.md §1.1)
+#: schemes a user may not define mixins in (OGF's, GFD.183)
 RESERVED_SCHEME = 'http://schemas.ogf.org/occi/'
 #: one segment of a user mixin location
 SEGMENT_RE = re.compile(r'^[A-Za-z0-9._~-]+$')
@@ -238,7 +238,7 @@ class UserMixinCollectionViews:
     def locations(self):
         """The entity locations of the body: X-OCCI-Location lines, a URI
         list, JSON location arrays or entity objects with ``location`` or
-        ``kind`` and ``id`` (occi.md §6.20)."""
+        ``kind`` and ``id`` (docs/specs.md, ambiguity 20)."""
         body = self.request.occi_body
         locations = list(body.get('locations') or [])
         for entity in body.get('entities') or []:
@@ -259,8 +259,7 @@ class UserMixinCollectionViews:
     def entities(self):
         """The entities named by the body, every one checked before any
         change: it exists and is the caller's (404 otherwise), and the
-        mixin applies to its kind (403 otherwise, as on create: occi.md
-        3.11)."""
+        mixin applies to its kind (403 otherwise, as on create)."""
         entities = []
         locations = self.locations()
         for location, (kind, id) in zip(

@@ -8,7 +8,7 @@ from ..model import CategoryCollection
 def category_filter(categories, wanted):
     """Keep the categories named by the parsed filter ``wanted``.
 
-    OCCI 1.1 semantics: only the named categories come back (occi.md §6.17);
+    OCCI 1.1 semantics: only the named categories come back (specs.md #17);
     a filter entry matches by scheme+term, and by class when it gives one.
     """
     keys = {

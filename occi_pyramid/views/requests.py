@@ -12,7 +12,7 @@ from ..exceptions import (
 )
 from ..schemas import check_immutable, definitions_for, deserialize
 
-#: contextualization spellings accepted on input (occi.md 6.14) -> the
+#: contextualization spellings accepted on input (docs/specs.md #14) -> the
 #: attribute and mixin they stand for
 ALIASES = {
     'occi.compute.user_data': ('occi.compute.userdata', model.USER_DATA),

@@ -315,7 +315,7 @@ class ComputeHandler(_ResourceHandler):
         self._update_summary(entity, data, replace)
         self._resize(entity, data)
         if data.links and not replace:
-            # NB: Link lines in a PUT are ignored (occi.md 6.7)
+            # NB: Link lines in a PUT are ignored (docs/specs.md, ambiguity 7)
             InlineLinks(self.occi, data.links).add_to(server)
         self.occi.changed()
         return self.get(server_id)

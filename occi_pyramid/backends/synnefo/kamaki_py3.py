@@ -2,7 +2,7 @@
 
 These three packages are Python 2 code installed unchanged from the package
 index.  Their client code compiles under Python 3; what breaks is at import
-time and at run time.  ``docs/kamaki-py3.md`` (shared docs) measured 19
+time and at run time.  ``docs/kamaki.md`` lists the 19
 points; each patch below names the point (``#n``) it fixes and the Python 2
 behaviour it restores.  Nothing outside these three packages is touched.
 
@@ -272,7 +272,7 @@ def _patch_kamaki_clients(kc, utils):
     def _connection_info(self, url, path, params={}):
         """#6: as upstream, but query values are quoted once.  Python 2
         quoted byte-string values once and double-quoted unicode ones (a
-        bug kamaki-py3.md says not to reproduce); on Python 3 every value
+        bug docs/kamaki.md says not to reproduce); on Python 3 every value
         is text, so ``_encode`` + ``quote`` would double-quote them all."""
         url = url or 'http://127.0.0.1/'
         url += '' if url.endswith('/') else '/'

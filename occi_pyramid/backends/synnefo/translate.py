@@ -140,7 +140,7 @@ def flavor_for(flavors, cores=None, memory=None):
 
 # -- compute -------------------------------------------------------------------
 
-#: Synnefo server status -> OCCI compute state (occi.md 7.1, plus 1.2's
+#: Synnefo server status -> OCCI compute state (GFD.184 states, plus 1.2's
 #: error state)
 COMPUTE_STATES = {
     'ACTIVE': 'active',
@@ -315,7 +315,7 @@ def image_users(image):
 
 # -- networks ------------------------------------------------------------------
 
-#: EGI FedCloud's network mixins (occi.md 2.9): how clients tell a public
+#: EGI FedCloud's network mixins: how clients tell a public
 #: network from a private one
 EGI_NETWORK = 'http://schemas.fedcloud.egi.eu/occi/infrastructure/network#'
 PUBLIC_NET = Mixin(
