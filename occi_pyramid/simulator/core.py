@@ -255,6 +255,13 @@ class Context:
             self._user = user
         return self._user
 
+    def caller_uuid(self):
+        """The uuid of the token's owner, or None (request log)."""
+        if self._user is not None:
+            return self._user.uuid
+        user = self.find_user(self.token())
+        return user.uuid if user is not None else None
+
     @property
     def uid(self):
         return self.user.uuid

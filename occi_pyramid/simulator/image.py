@@ -154,7 +154,9 @@ def _list(ctx, detail):
         keys = ('id', 'name', 'status', 'disk_format', 'container_format',
                 'size')
         records = [{k: r[k] for k in keys} for r in records]
-    return Reply({'images': records})
+    # NB: released Plankton (0.19, 0.20) answers a bare list, which is
+    # what kamaki 0.16's image list reads
+    return Reply(records)
 
 
 @service.route(r'/images/?', 'GET')
