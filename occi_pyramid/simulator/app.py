@@ -9,6 +9,7 @@ on a file, or a database server), waiting only when a backend job has
 come due and must be applied first. Faults are rendered here.
 """
 import collections
+import http
 import json
 import logging
 import os
@@ -20,7 +21,7 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
-from webob import Request, Response
+from webob import Request
 
 from . import (
     account,
@@ -72,6 +73,9 @@ SERVICES = {
 
 #: request headers kept in the request log (never the token)
 LOGGED_HEADER_PREFIXES = ('content-type', 'x-image-meta', 'accept')
+
+STATUS_LINES = {s.value: '%d %s' % (s.value, s.phrase)
+                for s in http.HTTPStatus}
 
 #: methods that only read, served without the write lock
 READS = ('GET', 'HEAD')
@@ -191,6 +195,8 @@ class Simulator:
         frozen, delays = parse_delays(conf['simulator.delays'])
         self.engine = Engine(frozen, delays)
         self.lock = threading.RLock()
+        #: token -> the user's row, for reads; emptied after every write
+        self.users = {}
         #: the request log: only with the control API, which serves it
         self.requests = None
         if self.control_api:
@@ -243,9 +249,13 @@ class Simulator:
     # -- request handling -----------------------------------------------------
     def wsgi(self, environ, start_response):
         """The WSGI entry point."""
-        return self(Request(environ))(environ, start_response)
+        status, headers, body = self(Request(environ))
+        start_response(STATUS_LINES.get(status) or '%d Unknown' % status,
+                       headers)
+        return [body]
 
     def __call__(self, request):
+        """``(status, [(header, value)], body bytes)`` of ``request``."""
         segments = request.path_info.split('/', 2)
         name = segments[1] if len(segments) > 1 else ''
         subpath = '/' + segments[2] if len(segments) > 2 else ''
@@ -269,9 +279,11 @@ class Simulator:
             with self.lock:
                 self._run_due()
                 reply, user = self._serve(request, service, subpath)
+                # NB: a write may have changed a user or a membership
+                self.users.clear()
         response = self._render(reply)
         if logged and self.requests is not None:
-            self._log(request, response, user)
+            self._log(request, response[0], user)
         return response
 
     def _run_due(self):
@@ -324,18 +336,21 @@ class Simulator:
             status, body, headers = reply.code, reply.body(), reply.headers
         else:
             status, body, headers = reply.status, reply.body, reply.headers
-        response = Response(status=status)
-        response.headers['Content-Type'] = JSON_TYPE
-        response.body = b'' if body is None else json.dumps(body).encode()
-        response.headers['Vary'] = 'X-Auth-Token'
-        response.headers['Cache-Control'] = (
-            'no-cache, no-store, must-revalidate, max-age=0'
-        )
-        for key, value in headers.items():
-            response.headers[key] = value
-        return response
+        body = b'' if body is None else json.dumps(body).encode()
+        fixed = [
+            ('Content-Type', JSON_TYPE),
+            ('Content-Length', str(len(body))),
+            ('Vary', 'X-Auth-Token'),
+            ('Cache-Control', 'no-cache, no-store, must-revalidate, '
+             'max-age=0'),
+        ]
+        if headers:
+            names = {key.lower() for key in headers}
+            fixed = [(k, v) for k, v in fixed if k.lower() not in names]
+            fixed += [(key, str(value)) for key, value in headers.items()]
+        return status, fixed, body
 
-    def _log(self, request, response, user):
+    def _log(self, request, status, user):
         headers = {
             key: value
             for key, value in request.headers.items()
@@ -349,6 +364,6 @@ class Simulator:
                 'body': request.body.decode('utf-8', 'replace'),
                 'user': user,
                 'headers': headers,
-                'status': response.status_int,
+                'status': status,
             }
         )

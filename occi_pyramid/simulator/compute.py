@@ -171,8 +171,7 @@ def list_servers_detail(ctx):
 
 
 def _list_servers(ctx, detail):
-    query = ctx.visible(ctx.db.query(models.Server), models.Server)
-    servers = ctx.listing(query, models.Server)
+    servers = ctx.rows(models.Server.__table__)
     facts = logic.ServerFacts(ctx.db, [s.id for s in servers]) if detail \
         else None
     return Reply({'servers': [server_dict(ctx, s, detail, facts)
@@ -181,7 +180,7 @@ def _list_servers(ctx, detail):
 
 @service.route(SERVER, 'GET')
 def get_server(ctx, server_id):
-    server = logic.get_server(ctx, server_id)
+    server = logic.server_row(ctx, server_id)
     return Reply({'server': server_dict(ctx, server)})
 
 

@@ -82,6 +82,8 @@ class Engine:
         #: the earliest due time of a pending job (None: no job); may be
         #: early (a job since cancelled), never late
         self.next_due = None
+        #: job kinds whose next job fails (None: not read yet)
+        self.failures = None
 
     # -- clock -----------------------------------------------------------
     def load(self, db):
@@ -90,6 +92,7 @@ class Engine:
         state = dict(row.value) if row is not None else {}
         self.offset = float(state.get('offset', 0.0))
         self.frozen_at = state.get('frozen_at') or time.time()
+        self.failures = None
         self._save(db)
         self._find_next_due(db)
 
@@ -120,18 +123,21 @@ class Engine:
 
     # -- failure injection --------------------------------------------------
     def fail_next(self, db, kind):
-        row = db.get(models.Meta, 'fail_next')
-        kinds = list(row.value) if row is not None else []
-        kinds.append(kind)
-        db.merge(models.Meta(key='fail_next', value=kinds))
+        self._failures(db).append(kind)
+        db.merge(models.Meta(key='fail_next', value=list(self.failures)))
+
+    def _failures(self, db):
+        """The kinds whose next job fails (read once, then kept)."""
+        if self.failures is None:
+            row = db.get(models.Meta, 'fail_next')
+            self.failures = list(row.value) if row is not None else []
+        return self.failures
 
     def _take_failure(self, db, kind):
-        row = db.get(models.Meta, 'fail_next')
-        if row is None or kind not in row.value:
+        if kind not in self._failures(db):
             return False
-        kinds = list(row.value)
-        kinds.remove(kind)
-        row.value = kinds
+        self.failures.remove(kind)
+        db.merge(models.Meta(key='fail_next', value=list(self.failures)))
         return True
 
     # -- jobs ----------------------------------------------------------------

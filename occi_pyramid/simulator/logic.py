@@ -6,7 +6,7 @@ creation with its address rules (§4.3) and the NIC views of a port.
 """
 import ipaddress
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from . import models, netaddr
 from .core import (
@@ -17,6 +17,11 @@ from .core import (
     not_found,
     parse_int,
 )
+
+SERVER_BY_ID = select(models.Server).where(
+    models.Server.id == bindparam('id'))
+SERVERS = models.Server.__table__
+SERVER_ROW_BY_ID = select(SERVERS).where(SERVERS.c.id == bindparam('id'))
 
 OPERSTATE_TO_STATUS = {
     'BUILD': 'BUILD',
@@ -69,11 +74,19 @@ def task_state(server):
     return TASK_STATE.get(server.task, 'UNKNOWN')
 
 
+def server_row(ctx, server_id):
+    """A server the caller may see, as a plain row (read only), or 404."""
+    server = ctx.execute(SERVER_ROW_BY_ID, id=int(server_id)).first()
+    if server is None or not ctx.can_see(server):
+        raise not_found('Server not found.')
+    return server
+
+
 def get_server(ctx, server_id, non_deleted=False, non_suspended=False):
     """A server the caller may see, or 404 "Server not found."."""
-    query = ctx.visible(ctx.db.query(models.Server), models.Server)
-    server = query.filter(models.Server.id == int(server_id)).one_or_none()
-    if server is None:
+    server = ctx.db.execute(SERVER_BY_ID,
+                            {'id': int(server_id)}).scalar_one_or_none()
+    if server is None or not ctx.can_see(server):
         raise not_found('Server not found.')
     if non_deleted and server.deleted:
         raise bad_request('Server has been deleted.')
@@ -188,8 +201,44 @@ def server_ports(db, server, status=None):
 FEW = 200
 
 
-def _ids_filter(column, ids):
-    return column.in_(ids) if len(ids) <= FEW else column.isnot(None)
+def _batch(columns, key, *where):
+    """``(statement for one id, for a few ids, for every row)`` of
+    ``columns`` keyed by ``key``, ordered by the first column."""
+    def ordered(condition):
+        return select(*columns).where(condition, *where).order_by(columns[0])
+
+    return (ordered(key == bindparam('id')),
+            ordered(key.in_(bindparam('ids', expanding=True))),
+            ordered(key.isnot(None)))
+
+
+_PORT = models.Port.__table__.c
+_IP = models.IPAddress.__table__.c
+_SUBNET = models.Subnet.__table__.c
+_VOLUME = models.Volume.__table__.c
+_JOB = models.Job.__table__.c
+PORTS_OF = _batch((_PORT.id, _PORT.server_id, _PORT.network_id,
+                   _PORT.firewall_profile), _PORT.server_id,
+                  _PORT.status == 'ACTIVE')
+IPS_OF = _batch((_IP.id, _IP.port_id, _IP.address, _IP.floating),
+                _IP.port_id)
+IPV6_SUBNETS_OF = _batch((_SUBNET.id, _SUBNET.network_id, _SUBNET.cidr),
+                         _SUBNET.network_id, _SUBNET.ip_version == 6,
+                         _SUBNET.deleted.is_(False))
+VOLUMES_OF = _batch((_VOLUME.id, _VOLUME.server_id), _VOLUME.server_id,
+                    _VOLUME.deleted.is_(False))
+BUILDS_OF = _batch((_JOB.id, _JOB.target_id, _JOB.started, _JOB.due),
+                   _JOB.target_id, _JOB.kind == 'build')
+
+
+def _fetch(db, statements, ids):
+    one, few, every = statements
+    connection = db.connection()
+    if len(ids) == 1:
+        return connection.execute(one, {'id': next(iter(ids))}).all()
+    if len(ids) <= FEW:
+        return connection.execute(few, {'ids': list(ids)}).all()
+    return connection.execute(every).all()
 
 
 class ServerFacts:
@@ -209,33 +258,16 @@ class ServerFacts:
         self.builds = {}
         if not ids:
             return
-        port_rows = [
-            row for row in db.execute(
-                select(models.Port.id, models.Port.server_id,
-                       models.Port.network_id, models.Port.firewall_profile)
-                .where(_ids_filter(models.Port.server_id, ids),
-                       models.Port.status == 'ACTIVE')
-                .order_by(models.Port.id))
-            if row.server_id in wanted
-        ]
-        port_ids = [row.id for row in port_rows]
+        port_rows = [row for row in _fetch(db, PORTS_OF, ids)
+                     if row.server_id in wanted]
         ipv4 = {}
-        if port_ids:
-            for row in db.execute(
-                    select(models.IPAddress.port_id, models.IPAddress.address,
-                           models.IPAddress.floating)
-                    .where(_ids_filter(models.IPAddress.port_id, port_ids))
-                    .order_by(models.IPAddress.id)):
+        if port_rows:
+            for row in _fetch(db, IPS_OF, [row.id for row in port_rows]):
                 ipv4.setdefault(row.port_id, row)
-        networks = {row.network_id for row in port_rows}
         ipv6_cidr = {}
+        networks = {row.network_id for row in port_rows}
         if networks:
-            for row in db.execute(
-                    select(models.Subnet.network_id, models.Subnet.cidr)
-                    .where(models.Subnet.network_id.in_(networks),
-                           models.Subnet.ip_version == 6,
-                           models.Subnet.deleted.is_(False))
-                    .order_by(models.Subnet.id)):
+            for row in _fetch(db, IPV6_SUBNETS_OF, networks):
                 ipv6_cidr.setdefault(row.network_id, row.cidr)
         for server_id in ids:
             self.nics[server_id] = ([], {})
@@ -245,19 +277,10 @@ class ServerFacts:
             mac = netaddr.mac_address(row.id)
             ipv6 = netaddr.eui64(cidr, mac) if cidr else None
             _nic(self.nics[row.server_id], row, mac, address, ipv6)
-        for row in db.execute(
-                select(models.Volume.server_id, models.Volume.id)
-                .where(_ids_filter(models.Volume.server_id, ids),
-                       models.Volume.deleted.is_(False))
-                .order_by(models.Volume.id)):
+        for row in _fetch(db, VOLUMES_OF, ids):
             if row.server_id in wanted:
                 self.volumes.setdefault(row.server_id, []).append(row.id)
-        for row in db.execute(
-                select(models.Job.target_id, models.Job.started,
-                       models.Job.due)
-                .where(models.Job.kind == 'build',
-                       _ids_filter(models.Job.target_id, ids))
-                .order_by(models.Job.id)):
+        for row in _fetch(db, BUILDS_OF, ids):
             if row.target_id in wanted:
                 self.builds.setdefault(row.target_id, (row.started, row.due))
 

@@ -163,7 +163,8 @@ class Server(Base):
     meta = Column(JSON, default=dict)
     tags = Column(JSON, default=list)
     key_names = Column(JSON, default=list)
-    flavor = relationship(Flavor, lazy='joined')
+    # NB: loaded when used (actions, quotas): listings need only flavor_id
+    flavor = relationship(Flavor)
 
 
 class Network(Base):

@@ -124,10 +124,15 @@ def book(db, _flush_context=None, _instances=None):
                 add(record, 1, False)
         for record in db.deleted:
             add(record, -1, True)
+        deltas = {key: amount for key, amount in deltas.items() if amount}
+        holdings = {}
+        for user, project in {(u, p) for u, p, _ in deltas}:
+            # NB: one query per user and project, not one per resource
+            for row in db.query(models.Holding).filter_by(
+                    user_uuid=user, project_uuid=project):
+                holdings[user, project, row.resource] = row
         for key, amount in deltas.items():
-            if not amount:
-                continue
-            holding = db.get(models.Holding, key)
+            holding = holdings.get(key)
             if holding is None:
                 user, project, resource = key
                 db.add(models.Holding(user_uuid=user, project_uuid=project,
