@@ -176,10 +176,11 @@ def test_volumes_snapshots(cli):
     server = cli('server', 'create', '--name', 'disk-vm', '--flavor-id', 1,
                  '--image-id', DEBIAN_IMAGE, '--wait', json_out=True)
     sid = str(server['id'])
-    volume = cli('volume', 'create', '--size', 2, '--name', 'data',
-                 '--server-id', sid, '--volume-type', 2, '--wait',
-                 json_out=True)
-    vid = volume['id']
+    # NB: with --wait, volume create prints its progress, not the volume
+    cli('volume', 'create', '--size', 2, '--name', 'data', '--server-id',
+        sid, '--volume-type', 2, '--wait')
+    vid, = [v['id'] for v in cli('volume', 'list', json_out=True)
+            if v['name'] == 'data']
     cli('volume', 'wait', vid, '--until', 'in_use')
     assert cli('volume', 'info', vid, json_out=True)['status'] == 'in_use'
     assert vid in {v['id'] for v in cli('volume', 'list', json_out=True)}
