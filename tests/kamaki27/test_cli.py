@@ -179,8 +179,9 @@ def test_volumes_snapshots(cli):
     # NB: with --wait, volume create prints its progress, not the volume
     cli('volume', 'create', '--size', 2, '--name', 'data', '--server-id',
         sid, '--volume-type', 2, '--wait')
-    vid, = [v['id'] for v in cli('volume', 'list', json_out=True)
-            if v['name'] == 'data']
+    vid, = [v['id'] for v in cli('volume', 'list', '--details',
+                                 json_out=True)
+            if v['display_name'] == 'data']
     cli('volume', 'wait', vid, '--until', 'in_use')
     assert cli('volume', 'info', vid, json_out=True)['status'] == 'in_use'
     assert vid in {v['id'] for v in cli('volume', 'list', json_out=True)}
@@ -196,7 +197,7 @@ def test_volumes_snapshots(cli):
     cli('server', 'detach', sid, '--volume-id', vid)
     cli('volume', 'wait', vid, '--until', 'available')
     cli('volume', 'reassign', vid, '--project-id', ALICE_PROJECT)
-    cli('volume', 'delete', vid, '--wait')
+    cli('volume', 'delete', vid)
     cli('volume', 'create', '--size', 10 ** 6, '--name', 'huge',
         '--server-id', sid, '--volume-type', 2, ok=False)
     cli('server', 'delete', sid, '--wait')
