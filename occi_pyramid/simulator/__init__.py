@@ -6,20 +6,24 @@ compute, network, volume and Plankton image services).
 offers a context manager and a control client for tests. See
 docs/simulator.md.
 """
-from pyramid.config import Configurator
+import types
+
+
+class SimulatorApp:
+    """The simulator's WSGI callable; ``app.registry.simulator`` is the
+    :class:`~occi_pyramid.simulator.app.Simulator` (the attribute path a
+    Pyramid app would offer)."""
+
+    def __init__(self, simulator):
+        self.simulator = simulator
+        self.registry = types.SimpleNamespace(simulator=simulator)
+
+    def __call__(self, environ, start_response):
+        return self.simulator.wsgi(environ, start_response)
 
 
 def main(global_config, **settings):
     """Build the simulator WSGI app from ``simulator.*`` settings."""
     from .app import Simulator
 
-    simulator = Simulator(settings)
-    with Configurator(settings=settings) as config:
-        config.registry.simulator = simulator
-        config.add_route('simulator', '/*subpath')
-        config.add_view(_view, route_name='simulator')
-        return config.make_wsgi_app()
-
-
-def _view(request):
-    return request.registry.simulator(request)
+    return SimulatorApp(Simulator(settings))

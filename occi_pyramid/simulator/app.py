@@ -1,23 +1,27 @@
 """The simulator object: settings, database, state engine, request loop.
 
-One :class:`Simulator` serves every service of the simulated cloud. It
-serialises request handling with one lock (simple, and safe under a
-threaded server such as waitress), applies due backend jobs before each
-request, dispatches to the service modules and renders faults.
+One :class:`Simulator` serves every service of the simulated cloud as a
+plain WSGI app (WebOb requests, no framework on the hot path). Calls
+that change state are serialised with one lock (simple, and safe under
+a threaded server such as waitress); reads (GET, HEAD) run side by side
+on their own connections when the store allows it (SQLite in WAL mode
+on a file, or a database server), waiting only when a backend job has
+come due and must be applied first. Faults are rendered here.
 """
 import collections
+import http
 import json
 import logging
 import os
 import threading
 import time
 
-from pyramid.response import Response
 from pyramid.settings import asbool, aslist
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
+from webob import Request
 
 from . import (
     account,
@@ -25,8 +29,10 @@ from . import (
     control,
     identity,
     image,
+    keypairs,  # noqa: F401 - registers os-keypairs on compute
     models,
     network,
+    quotas,
     volume,
 )
 from .core import JSON_TYPE, Context, Fault
@@ -48,6 +54,7 @@ DEFAULTS = {
     'simulator.servers_fqdn': 'snf-%(id)s.vm.example.synnefo.org',
     'simulator.enabled_network_flavors': 'MAC_FILTERED',
     'simulator.request_log_size': '500',
+    'simulator.request_log_bytes': '4194304',
     'simulator.poll_limit': '3600',
     # seconds each Synnefo call waits before it is served, outside the
     # simulator's lock: a model of a cloud across a WAN (benchmarks)
@@ -64,32 +71,105 @@ SERVICES = {
     'image': (image, '/image', '/image/v1.0'),
 }
 
-#: request headers kept in the request log (besides the token)
+#: request headers kept in the request log (never the token)
 LOGGED_HEADER_PREFIXES = ('content-type', 'x-image-meta', 'accept')
+
+STATUS_LINES = {s.value: '%d %s' % (s.value, s.phrase)
+                for s in http.HTTPStatus}
+
+#: methods that only read, served without the write lock
+READS = ('GET', 'HEAD')
 
 
 def _engine_for(url):
+    """``(engine, concurrent)``: whether reads may run side by side."""
     parsed = make_url(url)
     if parsed.get_backend_name() != 'sqlite':
-        return create_engine(url)
+        return create_engine(url), True
     database = parsed.database
     if not database or database == ':memory:':
+        # NB: one connection shared by every thread: everything locked
         return create_engine(
             url,
             connect_args={'check_same_thread': False},
             poolclass=StaticPool,
-        )
+        ), False
     folder = os.path.dirname(os.path.abspath(database))
     os.makedirs(folder, exist_ok=True)
-    engine = create_engine(url, connect_args={'check_same_thread': False})
+    engine = create_engine(url, connect_args={'check_same_thread': False},
+                           pool_size=16, max_overflow=16)
 
     @event.listens_for(engine, 'connect')
-    def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover
+    def _sqlite_pragmas(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
+        # NB: WAL lets readers run beside the one writer; NORMAL syncs
+        # at checkpoints only (a crashed process loses nothing, a lost
+        # machine the last transactions): fine for a test cloud
         cursor.execute('PRAGMA journal_mode=WAL')
+        cursor.execute('PRAGMA synchronous=NORMAL')
         cursor.close()
 
-    return engine
+    return engine, True
+
+
+def _add_missing_columns(engine):
+    """Columns added since a database file was created (SQLite keeps
+    the file across versions): ``ALTER TABLE ... ADD COLUMN``."""
+    inspector = inspect(engine)
+    present = set(inspector.get_table_names())
+    with engine.begin() as connection:
+        for table in models.Base.metadata.sorted_tables:
+            if table.name not in present:
+                continue
+            have = {c['name'] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in have:
+                    continue
+                kind = column.type.compile(dialect=engine.dialect)
+                log.info('adding column %s.%s', table.name, column.name)
+                connection.execute(text(
+                    'ALTER TABLE %s ADD COLUMN %s %s'
+                    % (table.name, column.name, kind)))
+
+
+class RequestLog:
+    """The last requests the Synnefo services received (control API).
+
+    Bounded in entries and in bytes of body kept; keeps the caller as a
+    user uuid, never the token. ``entries()`` parses bodies on demand.
+    """
+
+    def __init__(self, size, max_bytes):
+        self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._entries = collections.deque()
+        self._lock = threading.Lock()
+
+    def add(self, entry):
+        body = entry['body']
+        if len(body) > self.max_bytes:
+            entry['body'] = body = body[:self.max_bytes]
+            entry['truncated'] = True
+        with self._lock:
+            self._entries.append(entry)
+            self.bytes += len(body)
+            while self._entries and (len(self._entries) > self.size
+                                     or self.bytes > self.max_bytes):
+                self.bytes -= len(self._entries.popleft()['body'])
+
+    def entries(self):
+        with self._lock:
+            entries = list(self._entries)
+        return entries
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+            self.bytes = 0
+
+    def __len__(self):
+        return len(self._entries)
 
 
 class Simulator:
@@ -115,17 +195,27 @@ class Simulator:
         frozen, delays = parse_delays(conf['simulator.delays'])
         self.engine = Engine(frozen, delays)
         self.lock = threading.RLock()
-        self.requests = collections.deque(
-            maxlen=int(conf['simulator.request_log_size'])
-        )
-        self.db_engine = _engine_for(conf['simulator.database_url'])
+        #: token -> the user's row, for reads; emptied after every write
+        self.users = {}
+        #: the request log: only with the control API, which serves it
+        self.requests = None
+        if self.control_api:
+            self.requests = RequestLog(
+                int(conf['simulator.request_log_size']),
+                int(conf['simulator.request_log_bytes']))
+        self.db_engine, self.concurrent_reads = _engine_for(
+            conf['simulator.database_url'])
         self.sessionmaker = sessionmaker(bind=self.db_engine,
                                          expire_on_commit=False)
+        event.listen(self.sessionmaker, 'before_flush', quotas.book)
+        _add_missing_columns(self.db_engine)
         models.Base.metadata.create_all(self.db_engine)
         with self.session() as db:
             self.engine.load(db)
             if is_empty(db):
                 load_seed(db, self.seed_file, self.engine.now())
+            elif db.query(models.Holding).first() is None:
+                quotas.rebuild(db)  # a file written before holdings
             db.commit()
 
     def session(self):
@@ -136,7 +226,8 @@ class Simulator:
         db.close()
         models.Base.metadata.drop_all(self.db_engine)
         models.Base.metadata.create_all(self.db_engine)
-        self.requests.clear()
+        if self.requests is not None:
+            self.requests.clear()
         with self.session() as fresh:
             self.engine.offset = 0.0
             self.engine.frozen_at = None
@@ -156,7 +247,15 @@ class Simulator:
         return base + SERVICES[name][2]
 
     # -- request handling -----------------------------------------------------
+    def wsgi(self, environ, start_response):
+        """The WSGI entry point."""
+        status, headers, body = self(Request(environ))
+        start_response(STATUS_LINES.get(status) or '%d Unknown' % status,
+                       headers)
+        return [body]
+
     def __call__(self, request):
+        """``(status, [(header, value)], body bytes)`` of ``request``."""
         segments = request.path_info.split('/', 2)
         name = segments[1] if len(segments) > 1 else ''
         subpath = '/' + segments[2] if len(segments) > 2 else ''
@@ -171,31 +270,54 @@ class Simulator:
         return self._render(Fault('itemNotFound', 404, 'Not Found'))
 
     def _handle(self, request, service, subpath, logged):
-        with self.lock:
-            db = self.session()
+        if (logged and self.concurrent_reads and request.method in READS):
+            if self.engine.due():
+                with self.lock:
+                    self._run_due()
+            reply, user = self._serve(request, service, subpath)
+        else:
+            with self.lock:
+                self._run_due()
+                reply, user = self._serve(request, service, subpath)
+                # NB: a write may have changed a user or a membership
+                self.users.clear()
+        response = self._render(reply)
+        if logged and self.requests is not None:
+            self._log(request, response[0], user)
+        return response
+
+    def _run_due(self):
+        if not self.engine.due():
+            return
+        with self.session() as db:
+            self.engine.run_due(db)
+            db.commit()
+
+    def _serve(self, request, service, subpath):
+        """``(reply or fault, caller uuid or None)`` of one call."""
+        db = self.session()
+        ctx = None
+        try:
+            ctx = Context(request, self, db, self.engine.now(),
+                          self.base_url(request))
             try:
-                self.engine.run_due(db)
+                reply = self._dispatch(ctx, service, subpath)
                 db.commit()
-                ctx = Context(request, self, db, self.engine.now(),
-                              self.base_url(request))
-                try:
-                    reply = self._dispatch(ctx, service, subpath)
-                    db.commit()
-                except Fault as fault:
-                    db.rollback()
-                    reply = fault
-                except Exception:
-                    db.rollback()
-                    log.exception('simulator error on %s %s',
-                                  request.method, request.path_qs)
-                    reply = Fault('internalServerError', 500,
-                                  'Unexpected error')
-            finally:
-                db.close()
-            response = self._render(reply)
-            if logged:
-                self._log(request, response)
-            return response
+            except Fault as fault:
+                db.rollback()
+                reply = fault
+            except Exception:
+                db.rollback()
+                log.exception('simulator error on %s %s',
+                              request.method, request.path_qs)
+                reply = Fault('internalServerError', 500,
+                              'Unexpected error')
+            user = None
+            if self.requests is not None:
+                user = ctx.caller_uuid()
+        finally:
+            db.close()
+        return reply, user
 
     def _dispatch(self, ctx, service, subpath):
         path = service.split_version(subpath)
@@ -214,37 +336,34 @@ class Simulator:
             status, body, headers = reply.code, reply.body(), reply.headers
         else:
             status, body, headers = reply.status, reply.body, reply.headers
-        response = Response(status=status)
-        response.headers['Content-Type'] = JSON_TYPE
-        response.body = b'' if body is None else json.dumps(body).encode()
-        response.headers['Vary'] = 'X-Auth-Token'
-        response.headers['Cache-Control'] = (
-            'no-cache, no-store, must-revalidate, max-age=0'
-        )
-        for key, value in headers.items():
-            response.headers[key] = value
-        return response
+        body = b'' if body is None else json.dumps(body).encode()
+        fixed = [
+            ('Content-Type', JSON_TYPE),
+            ('Content-Length', str(len(body))),
+            ('Vary', 'X-Auth-Token'),
+            ('Cache-Control', 'no-cache, no-store, must-revalidate, '
+             'max-age=0'),
+        ]
+        if headers:
+            names = {key.lower() for key in headers}
+            fixed = [(k, v) for k, v in fixed if k.lower() not in names]
+            fixed += [(key, str(value)) for key, value in headers.items()]
+        return status, fixed, body
 
-    def _log(self, request, response):
-        body = request.body.decode('utf-8', 'replace')
-        try:
-            parsed = json.loads(body) if body else None
-        except ValueError:
-            parsed = None
+    def _log(self, request, status, user):
         headers = {
             key: value
             for key, value in request.headers.items()
             if key.lower().startswith(LOGGED_HEADER_PREFIXES)
         }
-        self.requests.append(
+        self.requests.add(
             {
                 'method': request.method,
                 'path': request.path_info,
                 'query': request.query_string,
-                'body': body,
-                'json': parsed,
-                'token': request.headers.get('X-Auth-Token'),
+                'body': request.body.decode('utf-8', 'replace'),
+                'user': user,
                 'headers': headers,
-                'status': response.status_int,
+                'status': status,
             }
         )

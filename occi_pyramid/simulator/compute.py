@@ -2,7 +2,7 @@
 
 Servers (list, detail, create, rename, delete, actions, metadata, NICs,
 volume attachments), flavors and images through compute, with the
-status codes, fault names and messages of synnefo-api.md §3.
+status codes, fault names and messages of Synnefo's Compute API.
 """
 import base64
 import binascii
@@ -42,23 +42,22 @@ MIB = quotas.MIB
 # -- representations ----------------------------------------------------------
 
 
-def server_dict(ctx, server, detail=True):
+def server_dict(ctx, server, detail=True, facts=None):
+    """The JSON of ``server``; ``facts`` (a :class:`~.logic.ServerFacts`
+    holding it) saves the per-server queries of a detail listing."""
     href = ctx.versioned_url('compute', '/servers/%d' % server.id)
     result = {'id': server.id, 'name': server.name, 'links': links(href)}
     if not detail:
         return result
-    db = ctx.db
-    attachments, addresses = logic.nic_views(db, server)
+    if facts is None:
+        facts = logic.ServerFacts(ctx.db, [server.id])
+    attachments, addresses = facts.nics[server.id]
     status = logic.server_status(server)
     if server.task == 'BUILD':
-        progress = ctx.sim.engine.build_progress(db, server)
+        progress = ctx.sim.engine.build_progress(
+            facts.builds.get(server.id))
     else:
         progress = 100 if status in ('ACTIVE', 'STOPPED', 'REBOOT') else 0
-    volumes = (
-        db.query(models.Volume.id)
-        .filter_by(server_id=server.id, deleted=False)
-        .order_by(models.Volume.id)
-    )
     flavor_href = ctx.versioned_url('compute',
                                     '/flavors/%d' % server.flavor_id)
     image_href = ctx.versioned_url('compute', '/images/%s' % server.image_id)
@@ -87,7 +86,7 @@ def server_dict(ctx, server, detail=True):
             'tags': list(server.tags or []),
             'attachments': attachments,
             'addresses': addresses,
-            'volumes': [row[0] for row in volumes],
+            'volumes': facts.volumes.get(server.id, []),
             'diagnostics': [],
             'security_groups': [{'name': 'default'}],
             'key_name': (server.key_names or [None])[0],
@@ -172,14 +171,16 @@ def list_servers_detail(ctx):
 
 
 def _list_servers(ctx, detail):
-    query = ctx.visible(ctx.db.query(models.Server), models.Server)
-    servers = ctx.listing(query, models.Server)
-    return Reply({'servers': [server_dict(ctx, s, detail) for s in servers]})
+    servers = ctx.rows(models.Server.__table__)
+    facts = logic.ServerFacts(ctx.db, [s.id for s in servers]) if detail \
+        else None
+    return Reply({'servers': [server_dict(ctx, s, detail, facts)
+                              for s in servers]})
 
 
 @service.route(SERVER, 'GET')
 def get_server(ctx, server_id):
-    server = logic.get_server(ctx, server_id)
+    server = logic.server_row(ctx, server_id)
     return Reply({'server': server_dict(ctx, server)})
 
 
@@ -256,6 +257,12 @@ def _check_password(password):
             'characters long and contain upper case and lower case '
             'letters and digits.'
         )
+
+
+def keypair_of(ctx, name):
+    """The caller's key pair called ``name``, or None."""
+    return ctx.db.query(models.KeyPair).filter_by(
+        user_id=ctx.uid, name=name).one_or_none()
 
 
 def random_password():
@@ -358,9 +365,9 @@ def create_server(ctx):
     key_names = server.get('SNF:key_names') or (
         [server['key_name']] if server.get('key_name') else []
     )
-    if key_names:
-        # NB: the simulator keeps no key pairs (os-keypairs is optional)
-        raise not_found('Keypair %s not found.' % key_names[0])
+    for key_name in key_names:
+        if not isinstance(key_name, str) or keypair_of(ctx, key_name) is None:
+            raise not_found('Keypair %s not found.' % key_name)
     password = server.get('adminPass')
     if password is not None:
         _check_password(password)

@@ -105,8 +105,23 @@ def set_quotas(ctx):
 
 @service.route(r'/requests', 'GET')
 def list_requests(ctx):
-    """``GET /_sim/requests``: the recent requests, oldest first."""
-    return Reply({'requests': list(ctx.sim.requests)})
+    """``GET /_sim/requests``: the recent requests, oldest first.
+
+    Each has method, path, query, body, json (the body parsed), user
+    (the caller's uuid), token (that user's token, read back from the
+    users: the log itself keeps none), headers and status.
+    """
+    tokens = dict(ctx.db.query(models.User.uuid, models.User.token))
+    result = []
+    for entry in ctx.sim.requests.entries():
+        entry = dict(entry)
+        try:
+            entry['json'] = json.loads(entry['body']) if entry['body'] else None
+        except ValueError:
+            entry['json'] = None
+        entry['token'] = tokens.get(entry['user'])
+        result.append(entry)
+    return Reply({'requests': result})
 
 
 @service.route(r'/requests', 'DELETE')

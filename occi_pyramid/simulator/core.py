@@ -9,6 +9,8 @@ import datetime
 import json
 import re
 
+from sqlalchemy import and_, bindparam, or_, select
+
 from . import models
 
 JSON_TYPE = 'application/json; charset=UTF-8'
@@ -196,6 +198,19 @@ class Service:
         raise bad_request('API endpoint not found')
 
 
+#: statements of every request, built once (building costs more than
+#: running them on SQLite)
+USER_BY_TOKEN = select(models.User).where(
+    models.User.token == bindparam('token'))
+USERS = models.User.__table__
+USER_ROW_BY_TOKEN = select(USERS).where(USERS.c.token == bindparam('token'))
+PROJECTS_OF = (
+    select(models.Membership.project_uuid)
+    .where(models.Membership.user_uuid == bindparam('uuid'))
+    .order_by(models.Membership.project_uuid)
+)
+
+
 class Context:
     """Everything a handler needs for one request.
 
@@ -213,6 +228,7 @@ class Context:
         self.now = now
         self.base = base
         self._user = None
+        self._projects = None
 
     # -- authentication -------------------------------------------------
     def token(self):
@@ -223,9 +239,8 @@ class Context:
     def find_user(self, token):
         if not token:
             return None
-        return (
-            self.db.query(models.User).filter_by(token=token).one_or_none()
-        )
+        return self.db.execute(USER_BY_TOKEN,
+                               {'token': token}).scalar_one_or_none()
 
     @property
     def user(self):
@@ -239,7 +254,13 @@ class Context:
             token = self.token()
             if not token:
                 raise unauthorized('Access denied. No authentication token')
-            user = self.find_user(token)
+            # NB: a plain row (cheaper than an ORM object), which
+            # handlers only read, kept until the next write
+            user = self.sim.users.get(token)
+            if user is None:
+                user = self.execute(USER_ROW_BY_TOKEN, token=token).first()
+                if user is not None:
+                    self.sim.users[token] = user
             if user is None or not user.active:
                 inner = {
                     'unauthorized': {
@@ -255,22 +276,62 @@ class Context:
             self._user = user
         return self._user
 
+    def caller_uuid(self):
+        """The uuid of the token's owner, or None (request log)."""
+        if self._user is not None:
+            return self._user.uuid
+        user = self.find_user(self.token())
+        return user.uuid if user is not None else None
+
     @property
     def uid(self):
         return self.user.uuid
 
     def projects(self, user=None):
-        user = user or self.user
-        rows = self.db.query(models.Membership.project_uuid).filter_by(
-            user_uuid=user.uuid
-        )
-        rows = rows.order_by(models.Membership.project_uuid)
-        return [row[0] for row in rows]
+        """Uuids of the projects ``user`` (default: the caller) is in."""
+        if user is None or user is self._user:
+            if self._projects is None:
+                self._projects = self._projects_of(self.user.uuid)
+            return self._projects
+        return self._projects_of(user.uuid)
+
+    def _projects_of(self, uuid):
+        return list(self.execute(PROJECTS_OF, uuid=uuid).scalars())
+
+    def execute(self, statement, **params):
+        """Run a Core ``statement`` on the session's connection, without
+        the ORM's per-call cost."""
+        return self.db.connection().execute(statement, params)
+
+    def rows(self, table):
+        """Rows of ``table`` the caller may see, as :meth:`listing` picks
+        them (by id; live ones, or those changed since
+        ``changes-since``), read without the ORM."""
+        columns = table.c
+        statement = select(table).where(or_(
+            columns.user_id == self.uid,
+            and_(columns.shared_to_project.is_(True),
+                 columns.project.in_(self.projects())),
+        ))
+        since = self.changes_since()
+        if since is None:
+            statement = statement.where(columns.deleted.is_(False))
+        else:
+            statement = statement.where(columns.updated >= since)
+        rows = self.execute(statement.order_by(columns.id)).all()
+        if since is not None and not rows:
+            raise not_modified()
+        return rows
+
+    def can_see(self, record):
+        """Is ``record`` the caller's own or shared to one of the caller's
+        projects (what :meth:`visible` filters in SQL)?"""
+        return record.user_id == self.uid or (
+            bool(record.shared_to_project)
+            and record.project in self.projects())
 
     def visible(self, query, model):
         """Filter ``query`` to the caller's own or project-shared rows."""
-        from sqlalchemy import and_, or_
-
         return query.filter(
             or_(
                 model.user_id == self.uid,

@@ -79,6 +79,11 @@ class Engine:
         self.delays = delays
         self.offset = 0.0
         self.frozen_at = None
+        #: the earliest due time of a pending job (None: no job); may be
+        #: early (a job since cancelled), never late
+        self.next_due = None
+        #: job kinds whose next job fails (None: not read yet)
+        self.failures = None
 
     # -- clock -----------------------------------------------------------
     def load(self, db):
@@ -87,7 +92,18 @@ class Engine:
         state = dict(row.value) if row is not None else {}
         self.offset = float(state.get('offset', 0.0))
         self.frozen_at = state.get('frozen_at') or time.time()
+        self.failures = None
         self._save(db)
+        self._find_next_due(db)
+
+    def _find_next_due(self, db):
+        row = db.query(models.Job.due).order_by(models.Job.due).first()
+        self.next_due = row[0] if row is not None else None
+
+    def due(self):
+        """Is a job due (so a request must apply it first)?"""
+        next_due = self.next_due
+        return next_due is not None and next_due <= self.now()
 
     def _save(self, db):
         db.merge(
@@ -107,18 +123,21 @@ class Engine:
 
     # -- failure injection --------------------------------------------------
     def fail_next(self, db, kind):
-        row = db.get(models.Meta, 'fail_next')
-        kinds = list(row.value) if row is not None else []
-        kinds.append(kind)
-        db.merge(models.Meta(key='fail_next', value=kinds))
+        self._failures(db).append(kind)
+        db.merge(models.Meta(key='fail_next', value=list(self.failures)))
+
+    def _failures(self, db):
+        """The kinds whose next job fails (read once, then kept)."""
+        if self.failures is None:
+            row = db.get(models.Meta, 'fail_next')
+            self.failures = list(row.value) if row is not None else []
+        return self.failures
 
     def _take_failure(self, db, kind):
-        row = db.get(models.Meta, 'fail_next')
-        if row is None or kind not in row.value:
+        if kind not in self._failures(db):
             return False
-        kinds = list(row.value)
-        kinds.remove(kind)
-        row.value = kinds
+        self.failures.remove(kind)
+        db.merge(models.Meta(key='fail_next', value=list(self.failures)))
         return True
 
     # -- jobs ----------------------------------------------------------------
@@ -136,6 +155,8 @@ class Engine:
         )
         db.add(job)
         db.flush()
+        if self.next_due is None or job.due < self.next_due:
+            self.next_due = job.due
         return job
 
     def run_due(self, db):
@@ -154,6 +175,7 @@ class Engine:
                 query = query.filter(models.Job.due <= until)
             job = query.order_by(models.Job.due, models.Job.id).first()
             if job is None:
+                self._find_next_due(db)
                 return done
             handler = getattr(self, '_apply_' + job.kind)
             log.debug('job %s %s on %s (fail=%s)', job.id, job.kind,
@@ -175,12 +197,15 @@ class Engine:
             .first()
         )
 
-    def build_progress(self, db, server):
-        """Percentage of the BUILD job elapsed on the virtual clock."""
-        job = self.pending(db, 'build', server.id)
-        if job is None or job.due <= job.started:
+    def build_progress(self, build):
+        """Percentage of a BUILD job (``(started, due)`` or None) elapsed
+        on the virtual clock."""
+        if build is None:
             return 0
-        fraction = (self.now() - job.started) / (job.due - job.started)
+        started, due = build
+        if due <= started:
+            return 0
+        fraction = (self.now() - started) / (due - started)
         return max(0, min(99, int(fraction * 100)))
 
     def cancel_server_jobs(self, db, server_id):

@@ -2,7 +2,7 @@
 
 ``POST /identity/v2.0/tokens`` answers in public mode (no body: the
 service catalog only), token mode and Keystone password mode, with the
-error names and messages of Astakos (synnefo-api.md §2.1).
+error names and messages of Astakos (Synnefo's Identity API).
 """
 import json
 

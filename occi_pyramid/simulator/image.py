@@ -2,7 +2,7 @@
 
 Lists with Plankton's filter and sort validation, ``HEAD`` with the
 ``x-image-meta-*`` headers (values URL-quoted), registration, updates,
-unregistration and members (synnefo-api.md §6). Wrong methods get an
+unregistration and members (Synnefo's Image API). Wrong methods get an
 empty-bodied 405, as Django's ``HttpResponseNotAllowed`` gives.
 """
 import re
@@ -154,7 +154,9 @@ def _list(ctx, detail):
         keys = ('id', 'name', 'status', 'disk_format', 'container_format',
                 'size')
         records = [{k: r[k] for k in keys} for r in records]
-    return Reply({'images': records})
+    # NB: released Plankton (0.19, 0.20) answers a bare list, which is
+    # what kamaki 0.16's image list reads
+    return Reply(records)
 
 
 @service.route(r'/images/?', 'GET')

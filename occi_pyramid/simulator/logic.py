@@ -1,12 +1,12 @@
 """Rules shared by the compute, network and volume services.
 
 Server look-up and the precondition checks of Synnefo's
-``validate_server_action`` (synnefo-api.md §3.4), network look-up, port
-creation with its address rules (§4.3) and the NIC views of a port.
+``validate_server_action`` (Synnefo's Compute API), network look-up, port
+creation with its address rules (its Network API) and the NIC views of a port.
 """
 import ipaddress
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_, select
 
 from . import models, netaddr
 from .core import (
@@ -17,6 +17,11 @@ from .core import (
     not_found,
     parse_int,
 )
+
+SERVER_BY_ID = select(models.Server).where(
+    models.Server.id == bindparam('id'))
+SERVERS = models.Server.__table__
+SERVER_ROW_BY_ID = select(SERVERS).where(SERVERS.c.id == bindparam('id'))
 
 OPERSTATE_TO_STATUS = {
     'BUILD': 'BUILD',
@@ -69,11 +74,19 @@ def task_state(server):
     return TASK_STATE.get(server.task, 'UNKNOWN')
 
 
+def server_row(ctx, server_id):
+    """A server the caller may see, as a plain row (read only), or 404."""
+    server = ctx.execute(SERVER_ROW_BY_ID, id=int(server_id)).first()
+    if server is None or not ctx.can_see(server):
+        raise not_found('Server not found.')
+    return server
+
+
 def get_server(ctx, server_id, non_deleted=False, non_suspended=False):
     """A server the caller may see, or 404 "Server not found."."""
-    query = ctx.visible(ctx.db.query(models.Server), models.Server)
-    server = query.filter(models.Server.id == int(server_id)).one_or_none()
-    if server is None:
+    server = ctx.db.execute(SERVER_BY_ID,
+                            {'id': int(server_id)}).scalar_one_or_none()
+    if server is None or not ctx.can_see(server):
         raise not_found('Server not found.')
     if non_deleted and server.deleted:
         raise bad_request('Server has been deleted.')
@@ -183,37 +196,126 @@ def server_ports(db, server, status=None):
     return query.order_by(models.Port.id).all()
 
 
+#: up to this many ids a batch query names them; beyond, it reads the
+#: whole table once (an IN list of 10,000 ids is slower than a scan)
+FEW = 200
+
+
+def _batch(columns, key, *where):
+    """``(statement for one id, for a few ids, for every row)`` of
+    ``columns`` keyed by ``key``, ordered by the first column."""
+    def ordered(condition):
+        return select(*columns).where(condition, *where).order_by(columns[0])
+
+    return (ordered(key == bindparam('id')),
+            ordered(key.in_(bindparam('ids', expanding=True))),
+            ordered(key.isnot(None)))
+
+
+_PORT = models.Port.__table__.c
+_IP = models.IPAddress.__table__.c
+_SUBNET = models.Subnet.__table__.c
+_VOLUME = models.Volume.__table__.c
+_JOB = models.Job.__table__.c
+PORTS_OF = _batch((_PORT.id, _PORT.server_id, _PORT.network_id,
+                   _PORT.firewall_profile), _PORT.server_id,
+                  _PORT.status == 'ACTIVE')
+IPS_OF = _batch((_IP.id, _IP.port_id, _IP.address, _IP.floating),
+                _IP.port_id)
+IPV6_SUBNETS_OF = _batch((_SUBNET.id, _SUBNET.network_id, _SUBNET.cidr),
+                         _SUBNET.network_id, _SUBNET.ip_version == 6,
+                         _SUBNET.deleted.is_(False))
+VOLUMES_OF = _batch((_VOLUME.id, _VOLUME.server_id), _VOLUME.server_id,
+                    _VOLUME.deleted.is_(False))
+BUILDS_OF = _batch((_JOB.id, _JOB.target_id, _JOB.started, _JOB.due),
+                   _JOB.target_id, _JOB.kind == 'build')
+
+
+def _fetch(db, statements, ids):
+    one, few, every = statements
+    connection = db.connection()
+    if len(ids) == 1:
+        return connection.execute(one, {'id': next(iter(ids))}).all()
+    if len(ids) <= FEW:
+        return connection.execute(few, {'ids': list(ids)}).all()
+    return connection.execute(every).all()
+
+
+class ServerFacts:
+    """What the detail form of servers needs beyond their own rows, read
+    in a fixed number of queries whatever the number of servers.
+
+    :ivar nics: ``{server id: (attachments, addresses)}``.
+    :ivar volumes: ``{server id: [volume ids]}``.
+    :ivar builds: ``{server id: (started, due)}`` of pending BUILD jobs.
+    """
+
+    def __init__(self, db, server_ids):
+        ids = list(server_ids)
+        wanted = set(ids)
+        self.nics = {}
+        self.volumes = {}
+        self.builds = {}
+        if not ids:
+            return
+        port_rows = [row for row in _fetch(db, PORTS_OF, ids)
+                     if row.server_id in wanted]
+        ipv4 = {}
+        if port_rows:
+            for row in _fetch(db, IPS_OF, [row.id for row in port_rows]):
+                ipv4.setdefault(row.port_id, row)
+        ipv6_cidr = {}
+        networks = {row.network_id for row in port_rows}
+        if networks:
+            for row in _fetch(db, IPV6_SUBNETS_OF, networks):
+                ipv6_cidr.setdefault(row.network_id, row.cidr)
+        for server_id in ids:
+            self.nics[server_id] = ([], {})
+        for row in port_rows:
+            address = ipv4.get(row.id)
+            cidr = ipv6_cidr.get(row.network_id)
+            mac = netaddr.mac_address(row.id)
+            ipv6 = netaddr.eui64(cidr, mac) if cidr else None
+            _nic(self.nics[row.server_id], row, mac, address, ipv6)
+        for row in _fetch(db, VOLUMES_OF, ids):
+            if row.server_id in wanted:
+                self.volumes.setdefault(row.server_id, []).append(row.id)
+        for row in _fetch(db, BUILDS_OF, ids):
+            if row.target_id in wanted:
+                self.builds.setdefault(row.target_id, (row.started, row.due))
+
+
+def _nic(views, port, mac, ipv4, ipv6):
+    """Add one ACTIVE port to ``(attachments, addresses)``."""
+    attachments, addresses = views
+    kind = 'floating' if ipv4 is not None and ipv4.floating else 'fixed'
+    network_id = str(port.network_id)
+    nic = {
+        'id': port.id,
+        'network_id': network_id,
+        'mac_address': mac,
+        'ipv4': ipv4.address if ipv4 is not None else '',
+        'ipv6': ipv6 or '',
+    }
+    if ipv4 is not None or ipv6:
+        nic['OS-EXT-IPS:type'] = kind
+    if port.firewall_profile:
+        nic['firewallProfile'] = port.firewall_profile
+    attachments.append(nic)
+    entries = addresses.setdefault(network_id, [])
+    if ipv4 is not None:
+        entries.append(
+            {'version': 4, 'addr': ipv4.address, 'OS-EXT-IPS:type': kind}
+        )
+    if ipv6:
+        entries.append(
+            {'version': 6, 'addr': ipv6, 'OS-EXT-IPS:type': kind}
+        )
+
+
 def nic_views(db, server):
     """``(attachments, addresses)`` of a server: ACTIVE ports only."""
-    attachments = []
-    addresses = {}
-    for port in server_ports(db, server, 'ACTIVE'):
-        ipv4 = port_ipv4(db, port)
-        ipv6 = port_ipv6(db, port)
-        kind = 'floating' if ipv4 is not None and ipv4.floating else 'fixed'
-        network_id = str(port.network_id)
-        nic = {
-            'id': port.id,
-            'network_id': network_id,
-            'mac_address': netaddr.mac_address(port.id),
-            'ipv4': ipv4.address if ipv4 is not None else '',
-            'ipv6': ipv6 or '',
-        }
-        if ipv4 is not None or ipv6:
-            nic['OS-EXT-IPS:type'] = kind
-        if port.firewall_profile:
-            nic['firewallProfile'] = port.firewall_profile
-        attachments.append(nic)
-        entries = addresses.setdefault(network_id, [])
-        if ipv4 is not None:
-            entries.append(
-                {'version': 4, 'addr': ipv4.address, 'OS-EXT-IPS:type': kind}
-            )
-        if ipv6:
-            entries.append(
-                {'version': 6, 'addr': ipv6, 'OS-EXT-IPS:type': kind}
-            )
-    return attachments, addresses
+    return ServerFacts(db, [server.id]).nics[server.id]
 
 
 def check_ipv4(address):

@@ -23,6 +23,11 @@ class Base(DeclarativeBase):
     """Declarative base of the simulator's tables (prefix ``sim_``)."""
 
 
+#: Synnefo's ids come from database sequences and never repeat; SQLite
+#: reuses the highest rowid after a delete unless told AUTOINCREMENT
+NEVER_REUSED = {'sqlite_autoincrement': True}
+
+
 class Meta(Base):
     """Key/value store for the clock offset and other engine state."""
 
@@ -34,7 +39,9 @@ class Meta(Base):
 class User(Base):
     __tablename__ = 'sim_users'
     uuid = Column(String(64), primary_key=True)
-    name = Column(String(255), nullable=False)
+    name = Column(String(255), nullable=False)  # the display name
+    #: Astakos' username: the lower-cased e-mail, what user catalogs map
+    email = Column(String(255), nullable=False, default='', index=True)
     token = Column(String(255), unique=True, nullable=False)
     active = Column(Boolean, default=True, nullable=False)
     default_project = Column(String(64), nullable=False)
@@ -46,6 +53,34 @@ class Project(Base):
     __tablename__ = 'sim_projects'
     uuid = Column(String(64), primary_key=True)
     name = Column(String(255), nullable=False)
+    #: the owner's uuid; null for system projects (Astakos' base projects)
+    owner = Column(String(64))
+    created = Column(Float)
+
+
+class KeyPair(Base):
+    """A user's SSH key pair (the os-keypairs extension)."""
+
+    __tablename__ = 'sim_keypairs'
+    __table_args__ = NEVER_REUSED
+    id = Column(Integer, primary_key=True)
+    user_id = Column(String(64), nullable=False, index=True)
+    name = Column(String(255), nullable=False)
+    public_key = Column(Text, nullable=False)
+    fingerprint = Column(String(64), nullable=False)
+    created = Column(Float, nullable=False)
+    updated = Column(Float, nullable=False)
+
+
+class Holding(Base):
+    """Usage of one resource by one user in one project, kept up to date
+    on every change of a record that holds it (Astakos' holdings)."""
+
+    __tablename__ = 'sim_holdings'
+    user_uuid = Column(String(64), primary_key=True)
+    project_uuid = Column(String(64), primary_key=True)
+    resource = Column(String(64), primary_key=True)
+    usage = Column(BigInteger, nullable=False, default=0)
 
 
 class Membership(Base):
@@ -111,6 +146,7 @@ class Image(Base):
 
 class Server(Base):
     __tablename__ = 'sim_servers'
+    __table_args__ = NEVER_REUSED
     id = Column(Integer, primary_key=True)
     name = Column(String(255), nullable=False)
     user_id = Column(String(64), nullable=False, index=True)
@@ -127,11 +163,13 @@ class Server(Base):
     meta = Column(JSON, default=dict)
     tags = Column(JSON, default=list)
     key_names = Column(JSON, default=list)
-    flavor = relationship(Flavor, lazy='joined')
+    # NB: loaded when used (actions, quotas): listings need only flavor_id
+    flavor = relationship(Flavor)
 
 
 class Network(Base):
     __tablename__ = 'sim_networks'
+    __table_args__ = NEVER_REUSED
     id = Column(Integer, primary_key=True)
     name = Column(String(255), default='', nullable=False)
     user_id = Column(String(64))  # null for public networks
@@ -148,6 +186,7 @@ class Network(Base):
 
 class Subnet(Base):
     __tablename__ = 'sim_subnets'
+    __table_args__ = NEVER_REUSED
     id = Column(Integer, primary_key=True)
     network_id = Column(Integer, ForeignKey('sim_networks.id'), index=True)
     name = Column(String(255), default='', nullable=False)
@@ -165,6 +204,7 @@ class Subnet(Base):
 
 class Port(Base):
     __tablename__ = 'sim_ports'
+    __table_args__ = NEVER_REUSED
     id = Column(Integer, primary_key=True)
     network_id = Column(Integer, ForeignKey('sim_networks.id'), index=True)
     server_id = Column(Integer, index=True)
@@ -183,6 +223,7 @@ class IPAddress(Base):
     """An allocated IPv4 address: a port's private IP or a floating IP."""
 
     __tablename__ = 'sim_ips'
+    __table_args__ = NEVER_REUSED
     id = Column(Integer, primary_key=True)
     network_id = Column(Integer, ForeignKey('sim_networks.id'), index=True)
     subnet_id = Column(Integer, ForeignKey('sim_subnets.id'))
@@ -197,6 +238,7 @@ class IPAddress(Base):
 
 class Volume(Base):
     __tablename__ = 'sim_volumes'
+    __table_args__ = NEVER_REUSED
     id = Column(Integer, primary_key=True)
     name = Column(String(255), default='', nullable=False)
     description = Column(Text)
@@ -223,6 +265,7 @@ class Job(Base):
     """A pending backend job, applied when the virtual clock reaches it."""
 
     __tablename__ = 'sim_jobs'
+    __table_args__ = NEVER_REUSED
     id = Column(Integer, primary_key=True)
     kind = Column(String(32), nullable=False)
     target_id = Column(Integer, nullable=False)

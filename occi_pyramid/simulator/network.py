@@ -1,7 +1,7 @@
 """Network service (Cyclades network v2.0, Neutron-like): ``/network``.
 
 Networks, subnets, ports and floating IPs with the rules of
-synnefo-api.md §4. The catalog publishes ``/network`` without a
+Synnefo's Network API. The catalog publishes ``/network`` without a
 version; kamaki appends ``/v2.0``.
 """
 import ipaddress

@@ -1,10 +1,14 @@
 """Per-user, per-project quotas (Astakos resources) and commissions.
 
-Usage is computed from the live records rather than booked, so it can
-never drift from what the services hold. A commission that would go
+Usage is booked in holdings as records change (a ``before_flush`` hook
+compares what each record holds before and after), so a commission
+costs a few rows whatever the number of VMs; :func:`recount` sums the
+live records, and the test suite checks that both agree. A commission that would go
 over a limit raises Synnefo's 413 ``overLimit``.
 """
-from sqlalchemy import func
+import collections
+
+from sqlalchemy import inspect
 
 from . import models
 from .core import bad_request, over_limit
@@ -33,8 +37,12 @@ RESOURCES = {
                             'project applications', None),
 }
 
-#: resources hidden from listings (``ui_visible``/``api_visible`` false)
-HIDDEN = ('cyclades.total_cpu', 'cyclades.total_ram')
+#: resources Astakos registers with ``api_visible`` false: enforced, but
+#: left out of ``/account/v1.0/quotas`` and ``/account/v1.0/resources``
+HIDDEN = ('cyclades.total_cpu', 'cyclades.total_ram', 'astakos.pending_app')
+
+#: what users see of the resources, in registration order
+VISIBLE = tuple(r for r in RESOURCES if r not in HIDDEN)
 
 
 def _online(server):
@@ -44,37 +52,136 @@ def _online(server):
     return server.operstate != 'STOPPED' and server.task != 'STOP'
 
 
+# -- holdings: usage booked on every change --------------------------------
+
+
+class _State:
+    """Attribute reader of a record as it is now or as it was loaded."""
+
+    def __init__(self, record, old):
+        self.record = record
+        self.old = old
+        self.state = inspect(record)
+
+    def __getattr__(self, name):
+        if self.old:
+            history = self.state.attrs[name].history
+            if history.deleted:
+                return history.deleted[0]
+        return getattr(self.record, name)
+
+
+def _holds(db, record, old):
+    """``((user, project), {resource: amount})`` that ``record`` holds in
+    its current (or loaded, ``old``) state, or None."""
+    row = _State(record, old)
+    if isinstance(record, models.Server):
+        if row.deleted:
+            return None
+        flavor = db.get(models.Flavor, row.flavor_id)
+        amounts = {'cyclades.vm': 1,
+                   'cyclades.total_cpu': flavor.vcpus,
+                   'cyclades.total_ram': flavor.ram * MIB}
+        if _online(row):
+            amounts['cyclades.cpu'] = flavor.vcpus
+            amounts['cyclades.ram'] = flavor.ram * MIB
+    elif isinstance(record, models.Volume):
+        if row.deleted:
+            return None
+        amounts = {'cyclades.disk': (row.size or 0) * GIB}
+    elif isinstance(record, models.IPAddress):
+        if not row.floating:
+            return None
+        amounts = {'cyclades.floating_ip': 1}
+    elif isinstance(record, models.Network):
+        if row.deleted or row.public or row.user_id is None:
+            return None
+        amounts = {'cyclades.network.private': 1}
+    else:
+        return None
+    return (row.user_id, row.project), amounts
+
+
+def book(db, _flush_context=None, _instances=None):
+    """``before_flush`` hook: move the holdings by what the records about
+    to be written take or give back, so a commission reads a few rows
+    instead of summing every live record (Astakos keeps holdings too)."""
+    deltas = collections.Counter()
+
+    def add(record, sign, old):
+        held = _holds(db, record, old)
+        if held is not None:
+            (user, project), amounts = held
+            for resource, amount in amounts.items():
+                deltas[user, project, resource] += sign * amount
+
+    with db.no_autoflush:
+        for record in db.new:
+            add(record, 1, False)
+        for record in db.dirty:
+            if isinstance(record, TRACKED) and db.is_modified(record):
+                add(record, -1, True)
+                add(record, 1, False)
+        for record in db.deleted:
+            add(record, -1, True)
+        deltas = {key: amount for key, amount in deltas.items() if amount}
+        holdings = {}
+        for user, project in {(u, p) for u, p, _ in deltas}:
+            # NB: one query per user and project, not one per resource
+            for row in db.query(models.Holding).filter_by(
+                    user_uuid=user, project_uuid=project):
+                holdings[user, project, row.resource] = row
+        for key, amount in deltas.items():
+            holding = holdings.get(key)
+            if holding is None:
+                user, project, resource = key
+                db.add(models.Holding(user_uuid=user, project_uuid=project,
+                                      resource=resource, usage=amount))
+            else:
+                holding.usage += amount
+
+
+TRACKED = (models.Server, models.Volume, models.IPAddress, models.Network)
+
+
+def recount(db, user_uuid, project):
+    """Usage of ``user_uuid`` in ``project`` summed from the live records
+    (what the holdings must always equal)."""
+    result = dict.fromkeys(RESOURCES, 0)
+    records = []
+    for model in TRACKED:
+        records += db.query(model).filter_by(user_id=user_uuid,
+                                             project=project)
+    for record in records:
+        held = _holds(db, record, False)
+        if held is not None:
+            for resource, amount in held[1].items():
+                result[resource] += amount
+    return result
+
+
+def rebuild(db):
+    """Recount every holding from the records (a database written before
+    holdings were kept)."""
+    db.query(models.Holding).delete()
+    pairs = set()
+    for model in TRACKED:
+        pairs.update(db.query(model.user_id, model.project).distinct())
+    for user, project in pairs:
+        if user is None:
+            continue
+        for resource, amount in recount(db, user, project).items():
+            if amount:
+                db.add(models.Holding(user_uuid=user, project_uuid=project,
+                                      resource=resource, usage=amount))
+
+
 def usage(db, user_uuid, project):
     """Current usage of every resource by ``user_uuid`` in ``project``."""
     result = dict.fromkeys(RESOURCES, 0)
-    servers = db.query(models.Server).filter_by(
-        user_id=user_uuid, project=project, deleted=False
-    )
-    for server in servers:
-        flavor = server.flavor
-        result['cyclades.vm'] += 1
-        result['cyclades.total_cpu'] += flavor.vcpus
-        result['cyclades.total_ram'] += flavor.ram * MIB
-        if _online(server):
-            result['cyclades.cpu'] += flavor.vcpus
-            result['cyclades.ram'] += flavor.ram * MIB
-    disk = (
-        db.query(func.coalesce(func.sum(models.Volume.size), 0))
-        .filter_by(user_id=user_uuid, project=project, deleted=False)
-        .scalar()
-    )
-    result['cyclades.disk'] = int(disk) * GIB
-    result['cyclades.floating_ip'] = (
-        db.query(models.IPAddress)
-        .filter_by(user_id=user_uuid, project=project, floating=True)
-        .count()
-    )
-    result['cyclades.network.private'] = (
-        db.query(models.Network)
-        .filter_by(user_id=user_uuid, project=project, deleted=False,
-                   public=False)
-        .count()
-    )
+    rows = db.query(models.Holding.resource, models.Holding.usage).filter_by(
+        user_uuid=user_uuid, project_uuid=project)
+    result.update(rows)
     return result
 
 

@@ -29,10 +29,11 @@ def load_seed(db, path, now):
     default_quotas = data.get('default_quotas', {})
     seen_projects = set()
 
-    def add_project(uuid, name):
+    def add_project(uuid, name, owner):
         if uuid not in seen_projects:
             seen_projects.add(uuid)
-            db.add(models.Project(uuid=uuid, name=name))
+            db.add(models.Project(uuid=uuid, name=name, owner=owner,
+                                  created=now))
 
     for user in data.get('users', []):
         uuid = user['uuid']
@@ -40,6 +41,7 @@ def load_seed(db, path, now):
             models.User(
                 uuid=uuid,
                 name=user['name'],
+                email=user.get('email', '').lower(),
                 token=user['token'],
                 active=user.get('active', True),
                 default_project=user.get('default_project', uuid),
@@ -47,11 +49,12 @@ def load_seed(db, path, now):
                 roles=user.get('roles', [{'id': '1', 'name': 'default'}]),
             )
         )
-        projects = [{'uuid': uuid, 'name': 'system:' + uuid}]
+        projects = [{'uuid': uuid, 'name': 'system:' + uuid, 'system': True}]
         projects += user.get('projects', [])
         user_quotas = user.get('quotas', {})
         for project in projects:
-            add_project(project['uuid'], project['name'])
+            add_project(project['uuid'], project['name'],
+                        None if project.get('system') else uuid)
             db.add(models.Membership(user_uuid=uuid,
                                      project_uuid=project['uuid']))
             limits = dict(default_quotas)

@@ -1,7 +1,7 @@
 """Volume service (Cyclades block storage v2.0, Cinder-like): ``/volume``.
 
-Volumes, volume types and snapshots with the rules of synnefo-api.md
-§5. The catalog publishes ``/volume`` without a version; kamaki
+Volumes, volume types and snapshots with the rules of Synnefo's
+Block Storage API. The catalog publishes ``/volume`` without a version; kamaki
 appends ``/v2.0`` (``/v2`` is accepted too). Wrong methods get an
 empty-bodied 405.
 """
