@@ -174,6 +174,10 @@ class HTMLRendering(Rendering):
 
     @page.register
     def _(self, collection: Collection):
+        if self.status() == 201:
+            # a create answers what it made (docs/decisions.md): its
+            # locations, as a create answered with a location list
+            return self.page(collection.locations)
         context = getattr(self.request, 'context', None)
         kind = getattr(context, 'kind', None)
         mixin = getattr(context, 'mixin', None)

@@ -79,8 +79,8 @@ def test_the_factory_loads_the_named_apps():
 @pytest.mark.parametrize('accept, expected', [
     ('text/plain', 'X-OCCI-Location: http://localhost/demo/\n'
                    'X-OCCI-Location: http://localhost/okeanos/\n'),
-    ('text/uri-list', 'http://localhost/demo/\r\n'
-                      'http://localhost/okeanos/\r\n'),
+    ('text/uri-list', 'http://localhost/demo/\n'
+                      'http://localhost/okeanos/\n'),
 ])
 def test_the_root_lists_the_mounted_endpoints(accept, expected):
     app = make({'/okeanos': echo('okeanos'), '/demo': echo('demo')})
