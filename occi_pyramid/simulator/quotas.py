@@ -7,8 +7,9 @@ live records, and the test suite checks that both agree. A commission that would
 over a limit raises Synnefo's 413 ``overLimit``.
 """
 import collections
+import types
 
-from sqlalchemy import inspect
+from sqlalchemy import bindparam, insert, inspect, select, update
 
 from . import models
 from .core import bad_request, over_limit
@@ -45,7 +46,7 @@ HIDDEN = ('cyclades.total_cpu', 'cyclades.total_ram', 'astakos.pending_app')
 VISIBLE = tuple(r for r in RESOURCES if r not in HIDDEN)
 
 
-def _online(server):
+def online(server):
     """Does ``server`` hold cpu/ram (i.e. is it, or about to be, up)?"""
     if server.task in ('START', 'REBOOT'):
         return True
@@ -53,6 +54,28 @@ def _online(server):
 
 
 # -- holdings: usage booked on every change --------------------------------
+
+_HOLDINGS = models.Holding.__table__.c
+_LIMITS = models.QuotaLimit.__table__.c
+_MEMBERS = models.Membership.__table__.c
+#: statements of every commission, built once
+HOLDINGS_OF = select(_HOLDINGS.resource, _HOLDINGS.usage).where(
+    _HOLDINGS.user_uuid == bindparam('user'),
+    _HOLDINGS.project_uuid == bindparam('project'))
+LIMITS_OF = select(_LIMITS.resource, _LIMITS.limit).where(
+    _LIMITS.user_uuid == bindparam('user'),
+    _LIMITS.project_uuid == bindparam('project'))
+MEMBER = select(_MEMBERS.user_uuid).where(
+    _MEMBERS.user_uuid == bindparam('user'),
+    _MEMBERS.project_uuid == bindparam('project'))
+MOVE_HOLDING = update(models.Holding.__table__).where(
+    _HOLDINGS.user_uuid == bindparam('user'),
+    _HOLDINGS.project_uuid == bindparam('project'),
+    _HOLDINGS.resource == bindparam('name'),
+).values(usage=_HOLDINGS.usage + bindparam('amount'))
+NEW_HOLDING = insert(models.Holding.__table__).values(
+    user_uuid=bindparam('user'), project_uuid=bindparam('project'),
+    resource=bindparam('name'), usage=bindparam('amount'))
 
 
 class _State:
@@ -71,29 +94,31 @@ class _State:
         return getattr(self.record, name)
 
 
-def _holds(db, record, old):
+def _holds(db, record, old, model=None):
     """``((user, project), {resource: amount})`` that ``record`` holds in
-    its current (or loaded, ``old``) state, or None."""
-    row = _State(record, old)
-    if isinstance(record, models.Server):
+    its current (or loaded, ``old``) state, or None. ``record`` may be a
+    plain object with the columns of ``model`` as attributes."""
+    row = _State(record, True) if old else record
+    model = model or type(record)
+    if model is models.Server:
         if row.deleted:
             return None
         flavor = db.get(models.Flavor, row.flavor_id)
         amounts = {'cyclades.vm': 1,
                    'cyclades.total_cpu': flavor.vcpus,
                    'cyclades.total_ram': flavor.ram * MIB}
-        if _online(row):
+        if online(row):
             amounts['cyclades.cpu'] = flavor.vcpus
             amounts['cyclades.ram'] = flavor.ram * MIB
-    elif isinstance(record, models.Volume):
+    elif model is models.Volume:
         if row.deleted:
             return None
         amounts = {'cyclades.disk': (row.size or 0) * GIB}
-    elif isinstance(record, models.IPAddress):
+    elif model is models.IPAddress:
         if not row.floating:
             return None
         amounts = {'cyclades.floating_ip': 1}
-    elif isinstance(record, models.Network):
+    elif model is models.Network:
         if row.deleted or row.public or row.user_id is None:
             return None
         amounts = {'cyclades.network.private': 1}
@@ -124,21 +149,57 @@ def book(db, _flush_context=None, _instances=None):
                 add(record, 1, False)
         for record in db.deleted:
             add(record, -1, True)
-        deltas = {key: amount for key, amount in deltas.items() if amount}
-        holdings = {}
-        for user, project in {(u, p) for u, p, _ in deltas}:
-            # NB: one query per user and project, not one per resource
-            for row in db.query(models.Holding).filter_by(
-                    user_uuid=user, project_uuid=project):
-                holdings[user, project, row.resource] = row
-        for key, amount in deltas.items():
-            holding = holdings.get(key)
-            if holding is None:
-                user, project, resource = key
-                db.add(models.Holding(user_uuid=user, project_uuid=project,
-                                      resource=resource, usage=amount))
+    _move(db, deltas)
+
+
+def _move(db, deltas):
+    """Add ``{(user, project, resource): amount}`` to the holdings."""
+    deltas = {key: amount for key, amount in deltas.items() if amount}
+    if not deltas:
+        return
+    connection = db.connection()
+    moves, news = [], []
+    for user, project in {(u, p) for u, p, _ in deltas}:
+        # NB: one query per user and project, not one per resource
+        held = {row.resource for row in connection.execute(
+            HOLDINGS_OF, {'user': user, 'project': project})}
+        for (u, p, resource), amount in deltas.items():
+            if (u, p) == (user, project):
+                params = {'user': user, 'project': project,
+                          'name': resource, 'amount': amount}
+                (moves if resource in held else news).append(params)
+    # NB: one executemany per statement, not one call per resource
+    if moves:
+        connection.execute(MOVE_HOLDING, moves)
+    if news:
+        connection.execute(NEW_HOLDING, news)
+
+
+def insert(db, model, **values):
+    """INSERT one ``model`` row with Core (no unit of work: the hot path
+    of server creation) and book what it holds, as :func:`book` would.
+
+    :returns: the row as a plain object: every column, ``id`` included.
+    """
+    db.flush()  # the session's pending changes go first
+    table = model.__table__
+    for column in table.columns:
+        if column.name not in values and column.name != 'id':
+            default = column.default
+            if default is None:
+                values[column.name] = None
+            elif default.is_callable:
+                values[column.name] = default.arg(None)  # list, dict
             else:
-                holding.usage += amount
+                values[column.name] = default.arg
+    result = db.connection().execute(table.insert(), values)
+    row = types.SimpleNamespace(id=result.inserted_primary_key[0], **values)
+    held = _holds(db, row, False, model)
+    if held is not None:
+        (user, project), amounts = held
+        _move(db, {(user, project, resource): amount
+                   for resource, amount in amounts.items()})
+    return row
 
 
 TRACKED = (models.Server, models.Volume, models.IPAddress, models.Network)
@@ -176,30 +237,29 @@ def rebuild(db):
                                       resource=resource, usage=amount))
 
 
+def _read(db, statement, user_uuid, project):
+    """Run a prebuilt ``statement`` for ``user_uuid`` in ``project``
+    after the session's pending changes (as an ORM query would)."""
+    db.flush()
+    return db.connection().execute(
+        statement, {'user': user_uuid, 'project': project})
+
+
 def usage(db, user_uuid, project):
     """Current usage of every resource by ``user_uuid`` in ``project``."""
     result = dict.fromkeys(RESOURCES, 0)
-    rows = db.query(models.Holding.resource, models.Holding.usage).filter_by(
-        user_uuid=user_uuid, project_uuid=project)
-    result.update(rows)
+    result.update(_read(db, HOLDINGS_OF, user_uuid, project).all())
     return result
 
 
 def limits(db, user_uuid, project):
-    rows = db.query(models.QuotaLimit).filter_by(
-        user_uuid=user_uuid, project_uuid=project
-    )
     result = dict.fromkeys(RESOURCES, 0)
-    result.update({row.resource: row.limit for row in rows})
+    result.update(_read(db, LIMITS_OF, user_uuid, project).all())
     return result
 
 
 def is_member(db, user_uuid, project):
-    return (
-        db.get(models.Membership, {'user_uuid': user_uuid,
-                                   'project_uuid': project})
-        is not None
-    )
+    return _read(db, MEMBER, user_uuid, project).first() is not None
 
 
 def commission(db, user_uuid, project, **amounts):
