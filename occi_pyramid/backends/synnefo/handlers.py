@@ -838,6 +838,8 @@ class InlineLinks:
         (within the cloud timeout); the error saying what exists now."""
         try:
             self.occi.delete_server(server_id)
+        except OCCINotFound:
+            pass  # gone already: its floating IPs are free
         except OCCIError as failure:
             log.warning('compute %s of a failed create not removed: %s',
                         server_id, failure)
