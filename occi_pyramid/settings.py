@@ -26,8 +26,9 @@ DEFAULTS = {
     # seconds that a user's images and flavors stay cached
     'occi.synnefo.cache_ttl': (60.0, float),
     # seconds to wait for the cloud where a link needs it (a new compute
-    # built before its storage attaches, a floating IP detached before it
-    # is released)
+    # built before its storage attaches, a link's floating IP detached
+    # before it is released; a deleted compute's floating IPs wait at
+    # most occi.synnefo.timeout)
     'occi.synnefo.link_wait': (120.0, float),
     # cloud list calls a collection makes at once (1: one after another)
     'occi.synnefo.parallel_calls': (8, int),

@@ -222,6 +222,26 @@ def test_identity_timeout_is_unavailable(http_sim):
     assert backend.session(ALICE).authenticate()['user_id']
 
 
+def test_a_session_makes_no_call_after_a_timeout(http_sim):
+    """One timeout per request: the calls after it fail at once (the
+    proxy would answer them), so a request ends within the timeout."""
+    backend = _backend(http_sim.proxy_auth_url, timeout=1)
+    session = backend.session(ALICE)
+    assert isinstance(session.list_servers(), list)      # pool warmed
+    http_sim.proxy.fault = 'stall'
+    with pytest.raises(BackendUnavailable, match='timed out'):
+        session.list_servers()
+    accepted, started = http_sim.proxy.accepted, time.monotonic()
+    for call in (session.list_servers, session.list_ports):
+        with pytest.raises(BackendUnavailable, match='Not tried'):
+            call()
+    assert time.monotonic() - started < 0.5
+    assert http_sim.proxy.accepted == accepted
+    # a new request's session calls the cloud again
+    assert isinstance(backend.session(ALICE).list_servers(), list)
+    backend.close()
+
+
 def test_connections_are_reused(http_sim):
     backend = _backend(http_sim.proxy_auth_url)
     session = backend.session(ALICE)

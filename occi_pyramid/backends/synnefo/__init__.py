@@ -20,7 +20,9 @@ import time
 
 from zope.interface import implementer
 
-from occi_pyramid.exceptions import BackendAuthError, BackendError
+from occi_pyramid.exceptions import (
+    BackendAuthError, BackendError, BackendUnavailable,
+)
 from occi_pyramid.interfaces import IBackend, IBackendSession
 from occi_pyramid.settings import coerce_settings, prefixed
 
@@ -207,11 +209,26 @@ class SynnefoBackend(object):
 
 
 def _operation(func):
-    """Run a session operation with kamaki errors translated."""
+    """Run a session operation with kamaki errors translated.
+
+    Once a call of the session has timed out, the others fail at once:
+    a request whose cloud stopped answering ends within the configured
+    timeout, not a multiple of it (docs/decisions.md).
+    """
     @functools.wraps(func)
     def wrapper(self, *args, **kwargs):
-        with translated():
-            return func(self, *args, **kwargs)
+        if self.gave_up is not None:
+            raise BackendUnavailable(
+                'Not tried: the cloud did not answer within %s s a moment '
+                'ago; try again later.' % self.backend.timeout,
+                details=self.gave_up.details)
+        try:
+            with translated():
+                return func(self, *args, **kwargs)
+        except BackendUnavailable as exc:
+            if getattr(exc, 'timed_out', False):
+                self.gave_up = exc
+            raise
     return wrapper
 
 
@@ -225,6 +242,8 @@ class SynnefoSession(object):
         self._clients = {}
         self._astakos = None
         self._access = None
+        #: the timeout that ended this session's calls to the cloud
+        self.gave_up = None
 
     # -- clients (built lazily, per session) --------------------------------
 
@@ -351,6 +370,11 @@ class SynnefoSession(object):
     def delete_server(self, server_id):
         self.compute.delete_server(server_id)
         self.backend.deleted_servers.set(str(server_id), True)
+
+    def undeleted_server(self, server_id):
+        """Forget that ``server_id`` was deleted: the cloud's delete
+        failed and it is listed again (no I/O)."""
+        self.backend.deleted_servers.discard(str(server_id))
 
     def deleted_server(self, server_id):
         """Whether this process deleted ``server_id`` lately (no I/O)."""

@@ -179,8 +179,12 @@ def translate(exc):
             what = 'refused the connection'
         else:
             what = 'dropped the connection (%s)' % cause
-        return BackendUnavailable(
+        error = BackendUnavailable(
             'The cloud %s; try again later.' % what, details=repr(cause))
+        # NB: a timeout has cost the whole configured wait already: the
+        # session makes no further call in this request (docs/decisions.md)
+        error.timed_out = what == 'timed out'
+        return error
     names = {cls.__name__ for cls in type(exc).__mro__}
     if 'ClientError' in names or 'AstakosClientException' in names:
         status = getattr(exc, 'status', 0) or 0

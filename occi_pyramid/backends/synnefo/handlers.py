@@ -8,14 +8,15 @@ per entity) and translate with :mod:`.translate`.
 """
 import base64
 import binascii
+import copy
 import logging
 import math
 
 from ... import model
 from ...exceptions import (
     BackendBadRequest, BackendConflict, BackendError, BackendNotFound,
-    OCCIBadRequest, OCCIConflict, OCCIError, OCCIForbidden, OCCINotFound,
-    OCCINotImplemented,
+    BackendUnavailable, OCCIBadRequest, OCCIConflict, OCCIError,
+    OCCIForbidden, OCCINotFound, OCCINotImplemented,
 )
 from ...model import ActionResult
 from . import DEFAULT_GATEWAY, translate
@@ -289,9 +290,12 @@ class ComputeHandler(_ResourceHandler):
             server = self.cloud.create_server(
                 name, flavor_id, image_id, networks=networks,
                 personality=personality, metadata=metadata or None)
-        except BackendError:
-            links.release()
-            raise
+        except BackendError as exc:
+            left, unsure = links.release(), isinstance(exc,
+                                                       BackendUnavailable)
+            if not (left or unsure):
+                raise
+            raise links.failed(exc, left, unsure)
         self.occi.changed()
         if links.attach_storage(server['id']):
             return self.get(server['id'])
@@ -382,19 +386,18 @@ class ComputeHandler(_ResourceHandler):
                         if str(f.get('port_id')) in ports
                         or (f.get('instance_id') is not None and str(
                             f.get('instance_id')) == str(server_id))]
-        try:
-            self.cloud.delete_server(server_id)
-        except BackendNotFound:
-            raise self.not_found(entity.id)
+        self.occi.delete_server(server_id)
         if floating:
             # NB: its links go with the compute, so do their floating IPs
-            # (released once the cloud has detached them)
-            self.occi.wait(
-                lambda: translate.is_deleted(
-                    self.cloud.get_server(server_id)),
-                'compute %s to be deleted' % server_id, fail=False)
-            for fip in floating:
-                self.occi.release_floating_ip(fip['id'])
+            # (released once the cloud has detached them); the delete
+            # took, so it succeeds even when one stays allocated: a free
+            # floating IP of the caller, which the next public link takes
+            # (docs/decisions.md)
+            left = self.occi.release_after_delete(server_id, floating)
+            if left:
+                log.warning('compute %s deleted; floating IPs %s stay '
+                            'allocated', server_id,
+                            ', '.join(str(f['id']) for f in left))
         self.occi.changed()
 
     def run_action(self, entity, action, params):
@@ -748,9 +751,11 @@ class InlineLinks:
     """The links of a compute create or update request.
 
     A create must be atomic as far as the user can tell: every target is
-    checked before the server is created; floating IPs allocated for the
-    public network are released and the server deleted when a later step
-    fails, and the error says nothing was created.
+    checked before the server is created; when a later step fails the
+    server is deleted and the floating IPs allocated for the public
+    network released (once the cloud has detached them), and the error
+    says nothing was created, or exactly what could not be removed (the
+    cloud stopped answering).  Within the configured cloud timeout.
     """
 
     def __init__(self, occi, links):
@@ -777,9 +782,14 @@ class InlineLinks:
         result = []
         for link in nets:
             if translate.is_public(link['record']):
-                fip = self.occi.floating_ip(link['id'], link['address'])
+                try:
+                    fip = self.occi.floating_ip(link['id'], link['address'])
+                except OCCIError as exc:
+                    if not self.allocated:
+                        raise
+                    raise self.failed(exc, self.release())
                 if fip.get('_new'):
-                    self.allocated.append(fip['id'])
+                    self.allocated.append(fip)
                 result.append({'uuid': str(link['id']),
                                'fixed_ip': fip['floating_ip_address']})
             elif link['address']:
@@ -790,13 +800,63 @@ class InlineLinks:
         return result
 
     def release(self):
-        for fip_id in self.allocated:
-            self.occi.release_floating_ip(fip_id)
+        """Release the floating IPs allocated so far; return the ones
+        that stay (the cloud did not answer)."""
+        return [fip for fip in self.allocated
+                if not self.occi.release_floating_ip(fip['id'])]
+
+    @staticmethod
+    def failed(exc, left, unsure=False):
+        """The error of a failed create: ``exc`` retold, saying that
+        nothing was created, or exactly what exists now (``left``: the
+        compute location and floating IP records the undo could not
+        remove); ``unsure`` when the cloud may have made the compute
+        without answering."""
+        what = ['compute %s' % item if isinstance(item, str)
+                else 'floating IP %s' % item.get('floating_ip_address')
+                for item in left]
+        if unsure:
+            message = ('The cloud stopped answering (%s): the compute may '
+                       'have been created all the same; GET /compute/ '
+                       'shows it once the cloud answers again.' % (
+                           exc.message.rstrip('.')))
+            if what:
+                message += ' Also left: %s.' % ', '.join(what)
+        elif what:
+            message = ('The compute was not created (%s), and what was made '
+                       'could not be removed: %s exist now; delete them '
+                       'once the cloud answers again.' % (
+                           exc.message.rstrip('.'), ', '.join(what)))
+        else:
+            message = 'The compute was not created: %s' % exc.message
+        error = copy.copy(exc)
+        error.message, error.args = message, (message,)
+        return error
+
+    def undo(self, server_id, exc):
+        """Remove the new server and the floating IPs allocated for it
+        (within the cloud timeout); the error saying what exists now."""
+        try:
+            self.occi.delete_server(server_id)
+        except OCCINotFound:
+            pass  # gone already: its floating IPs are free
+        except OCCIError as failure:
+            log.warning('compute %s of a failed create not removed: %s',
+                        server_id, failure)
+            return self.failed(exc, [translate.compute_location(server_id)]
+                               + self.allocated)
+        try:
+            left = self.occi.release_after_delete(server_id, self.allocated)
+        except BackendError:
+            # the cloud's delete failed: everything is still there
+            left = [translate.compute_location(server_id)] + self.allocated
+        return self.failed(exc, left)
 
     def attach_storage(self, server_id):
         """Attach the storage links once the new server is built (return
         whether there were any); on any failure delete the server and
-        answer that nothing was created."""
+        release its new floating IPs, and say that nothing was created
+        (or exactly what could not be removed)."""
         volumes = [link for link in self.links
                    if link['kind'] == model.STORAGE]
         if not volumes:
@@ -808,9 +868,7 @@ class InlineLinks:
             for link in volumes:
                 self.occi.attach_storage(server_id, link['id'])
         except OCCIError as exc:
-            self.occi.cloud.delete_server(server_id)
-            self.release()
-            raise type(exc)('The compute was not created: %s' % exc.message)
+            raise self.undo(server_id, exc)
         return True
 
     def add_to(self, server):

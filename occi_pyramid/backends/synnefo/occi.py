@@ -20,8 +20,8 @@ from ... import model
 from ...locations import entity_location
 from ...exceptions import (
     BackendBadRequest, BackendConflict, BackendError, BackendNotFound,
-    OCCIBadRequest, OCCIConflict, OCCIError, OCCINotFound,
-    OCCINotImplemented,
+    BackendUnavailable, OCCIBadRequest, OCCIConflict, OCCIError,
+    OCCINotFound, OCCINotImplemented,
 )
 from ...interfaces import IOCCISession
 from . import translate
@@ -108,10 +108,12 @@ class SynnefoOCCI:
         """Forget the listings: the cloud changed."""
         self._listings.clear()
 
-    def wait(self, done, what, fail=True):
-        """Poll ``done()`` until true, at most ``occi.synnefo.link_wait``
-        seconds; then raise 409 (or return False when ``fail`` is off)."""
-        limit = self.settings.get('occi.synnefo.link_wait', 120.0)
+    def wait(self, done, what, fail=True, limit=None):
+        """Poll ``done()`` until true, at most ``limit`` seconds (default
+        ``occi.synnefo.link_wait``); then raise 409 (or return False when
+        ``fail`` is off)."""
+        if limit is None:
+            limit = self.settings.get('occi.synnefo.link_wait', 120.0)
         deadline = time.monotonic() + limit
         delay = 0.05
         while True:
@@ -163,10 +165,98 @@ class SynnefoOCCI:
         return fip
 
     def release_floating_ip(self, fip_id):
+        """Release a floating IP; return whether it is released."""
         try:
             self.cloud.delete_floatingip(fip_id)
+        except BackendNotFound:
+            return True
         except BackendError as exc:
             log.warning('floating IP %s not released: %s', fip_id, exc)
+            return False
+        self.changed()
+        return True
+
+    # -- deleting servers -------------------------------------------------
+
+    def cloud_timeout(self):
+        return self.settings.get('occi.synnefo.timeout', 30.0)
+
+    def deletion(self, server_id):
+        """Where the cloud is with deleting ``server_id``: ``'gone'``,
+        ``'going'`` (being destroyed) or ``'failed'`` (listed as before:
+        the cloud's delete failed)."""
+        try:
+            server = self.cloud.get_server(server_id)
+        except BackendNotFound:
+            return 'gone'
+        if translate.is_deleted(server):
+            return 'gone'
+        return 'going' if translate.is_destroying(server) else 'failed'
+
+    def delete_server(self, server_id):
+        """Ask the cloud to delete ``server_id``; return whether it took
+        the delete.  When the call fails on the way (dropped, timed out)
+        the cloud may have taken it anyway: one look tells; without an
+        answer the error says that nobody knows yet.
+
+        :raises OCCINotFound: the cloud has no such server
+        :raises BackendError: the cloud refused, or cannot tell
+        """
+        try:
+            self.cloud.delete_server(server_id)
+            return True
+        except BackendNotFound:
+            raise OCCINotFound('There is no compute %s.' % server_id)
+        except BackendUnavailable as exc:
+            failure = exc
+        try:
+            taken = self.deletion(server_id) != 'failed'
+        except BackendError:
+            raise BackendUnavailable(
+                'The cloud stopped answering while compute %s was being '
+                'deleted (%s); whether it is deleted is not known: GET %s '
+                'tells once the cloud answers again.' % (
+                    server_id, failure.message,
+                    translate.compute_location(server_id)),
+                details=failure.details)
+        if not taken:
+            raise BackendUnavailable('The compute %s was not deleted: %s'
+                                     % (server_id, failure.message),
+                                     details=failure.details)
+        self.cloud.backend.deleted_servers.set(str(server_id), True)
+        return True
+
+    def release_after_delete(self, server_id, fips):
+        """Release the floating IPs of a server whose delete the cloud
+        took, once it has detached them: within the configured cloud
+        timeout (never a multiple of it).  Return the ones left.
+
+        :raises BackendError: the cloud's delete failed: the server is
+            listed again, with its floating IPs
+        """
+        left, seen = list(fips), []
+
+        def settled():
+            seen.append(self.deletion(server_id))
+            return seen[-1] != 'going'
+
+        try:
+            self.wait(settled, 'compute %s to be deleted' % server_id,
+                      fail=False, limit=self.cloud_timeout())
+        except BackendError as exc:
+            log.warning('floating IPs of compute %s not released: %s',
+                        server_id, exc)
+            return left
+        self.changed()
+        state = seen[-1]
+        if state == 'failed':
+            self.cloud.undeleted_server(server_id)
+            raise BackendError(
+                'The cloud failed to delete the compute %s: it is still '
+                'there, with its links.' % server_id)
+        if state == 'gone':
+            left = [f for f in fips if not self.release_floating_ip(f['id'])]
+        return left
 
     def attach_network(self, server_id, network_id, address=None):
         """Create the port of a network interface; on the public network
