@@ -97,18 +97,14 @@ def test_a_port_being_connected_is_rendered_before_it_is_active(
     """The server record lists active ports only; while one connects the
     compute's rendering still shows it (from the port listing, only
     then)."""
-    from tests.functional.callplan import NETWORKINTERFACE
-    from tests.functional.conftest import HOST, entity_request
-    from tests.functional.test_links import links_of, make_network
+    from tests.functional.test_links import (
+        links_of, make_interface, make_network,
+    )
 
     network = make_network(slow_alice, address='10.78.0.0/24')
     compute = slow_alice.create_compute()
     slow_cloud.control.settle()
-    res = slow_alice.post('/networkinterface/', entity_request(
-        'text/plain', NETWORKINTERFACE, (), {'occi.core.source': compute,
-                                             'occi.core.target': network}),
-        status=201)
-    interface = res.headers['Location'][len(HOST):]
+    interface = make_interface(slow_alice, compute, network)
     assert interface in links_of(slow_alice, compute)
     slow_cloud.control.settle()
     assert interface in links_of(slow_alice, compute)

@@ -10,8 +10,8 @@ from tests.functional.conftest import (
     action_request, entity_request,
 )
 from tests.functional.test_links import (
-    NETWORK, NETWORKINTERFACE, STORAGE, STORAGELINK, link, make_network,
-    make_storage,
+    NETWORK, NETWORKINTERFACE, STORAGE, STORAGELINK, link, make_interface,
+    make_network, make_storage,
 )
 
 STOP = ACTIONS + 'stop'
@@ -143,11 +143,7 @@ def test_removing_an_interface_of_a_busy_compute_is_409(slow_alice,
     network = make_network(slow_alice, address='10.23.0.0/24')
     compute = slow_alice.create_compute()
     slow_cloud.control.settle()
-    res = slow_alice.post('/networkinterface/', entity_request(
-        'text/plain', NETWORKINTERFACE, (), {'occi.core.source': compute,
-                                             'occi.core.target': network}),
-        status=201)
-    interface = res.headers['Location'][len(HOST):]
+    interface = make_interface(slow_alice, compute, network)
     slow_cloud.control.settle()
     slow_alice.post(compute + '?action=stop', ({}, ''))  # a pending task
     res = slow_alice.delete(interface, status=409)

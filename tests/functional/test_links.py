@@ -33,6 +33,14 @@ def make_network(user, fmt='text/plain', title='net', address=None,
     return created(res) if status == 201 else res
 
 
+def make_interface(user, compute, network):
+    """A network interface from ``compute`` to ``network`` (text/plain)."""
+    return created(user.post('/networkinterface/', entity_request(
+        'text/plain', NETWORKINTERFACE, (), {'occi.core.source': compute,
+                                             'occi.core.target': network}),
+        status=201))
+
+
 def make_storage(user, fmt='text/plain', title='disk', size=10, status=201):
     res = user.post('/storage/', entity_request(
         fmt, STORAGE, [], {'occi.core.title': title,
