@@ -37,25 +37,10 @@ class RunningSimulator:
     def stop(self, timeout=10):
         """Close the listening socket and every connection, join the
         thread and release the database."""
-        server = self._server
+        server, self._server = self._server, None
         if server is None:
             return
-        self._server = None
-        # NB: first let the worker threads finish their tasks (each ends
-        # by pulling the trigger, which must still be open); then the
-        # server thread closes every channel itself (a trigger thunk runs
-        # inside its asyncore loop), and an empty map ends the loop.
-        server.task_dispatcher.shutdown(timeout=timeout)
-        try:
-            server.trigger.pull_trigger(lambda: _close_all(server))
-        except OSError:
-            # NB: waitress queues the thunk under its lock but writes the
-            # wake-up byte after releasing it, so the loop can run the
-            # thunk on an earlier byte (a worker's) and close the pipe
-            # before our write: EBADF then means the close has happened.
-            if not server.trigger._closed:
-                raise
-        self._thread.join(timeout)
+        stop_waitress(server, self._thread, timeout)
         self.simulator.db_engine.dispose()
         log.info('simulator on %s stopped', self.url)
 
@@ -67,6 +52,26 @@ class RunningSimulator:
 
     def __repr__(self):
         return '<RunningSimulator %s>' % self.url
+
+
+def stop_waitress(server, thread, timeout=10):
+    """Stop a waitress ``server`` run by ``thread``: let the workers
+    finish, close the listener and every channel, join the thread."""
+    # NB: first let the worker threads finish their tasks (each ends by
+    # pulling the trigger, which must still be open); then the server
+    # thread closes every channel itself (a trigger thunk runs inside its
+    # asyncore loop), and an empty map ends the loop.
+    server.task_dispatcher.shutdown(timeout=timeout)
+    try:
+        server.trigger.pull_trigger(lambda: _close_all(server))
+    except OSError:
+        # NB: waitress queues the thunk under its lock but writes the
+        # wake-up byte after releasing it, so the loop can run the thunk
+        # on an earlier byte (a worker's) and close the pipe before our
+        # write: EBADF then means the close has happened.
+        if not server.trigger._closed:
+            raise
+    thread.join(timeout)
 
 
 def _close_all(server):

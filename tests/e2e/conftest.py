@@ -95,15 +95,11 @@ class Server:
         self.thread.start()
 
     def stop(self, timeout=10):
-        # NB: the same orderly stop as the embedded simulator's
-        from occi_pyramid.simulator.embedded import _close_all
+        from occi_pyramid.simulator.embedded import stop_waitress
 
         server, self.server = self.server, None
-        if server is None:
-            return
-        server.task_dispatcher.shutdown(timeout=timeout)
-        server.trigger.pull_trigger(lambda: _close_all(server))
-        self.thread.join(timeout)
+        if server is not None:
+            stop_waitress(server, self.thread, timeout)
 
 
 @pytest.fixture

@@ -109,6 +109,18 @@ class Simulator:
         }
 
 
+def wait_gone(sim, server, timeout=15):
+    """Wait until ``server`` leaves alice's holdings (the cloud's delete
+    job runs ``delete`` seconds after the call, so after a restart it
+    may still be due); True if it did within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while server in sim.holdings()['servers']:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 class Strike:
     """A watcher thread: once a request matching ``trigger`` (method,
     path prefix) is in the simulator's log, send ``signum`` to it."""
