@@ -58,6 +58,10 @@ class Simulator:
 
     def signal(self, number):
         self.process.send_signal(number)
+        if number == signal.SIGKILL:
+            # NB: reap it, so running() is False from now on (a poll right
+            # after the signal can still find the process alive)
+            self.process.wait(10)
 
     def kill(self):
         if self.process.poll() is None:
