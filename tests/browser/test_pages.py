@@ -32,7 +32,15 @@ def site(server, browser):
             return self.find(css).text
 
         def click(self, css):
+            """Click what navigates, and wait for the next page (a
+            form's POST answers after the click returns)."""
+            from selenium.webdriver.support import expected_conditions
+            from selenium.webdriver.support.ui import WebDriverWait
+
+            page = browser.find_element(By.TAG_NAME, 'html')
             self.find(css).click()
+            WebDriverWait(browser, 15).until(
+                expected_conditions.staleness_of(page))
             return self
 
         def no_alert(self):

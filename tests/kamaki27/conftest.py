@@ -11,6 +11,7 @@ Python 2.7 is found in ``$KAMAKI_PYTHON27``, in pyenv's
 ``CI`` a missing Python 2.7 (or a failed install) fails the tier;
 elsewhere the tier is skipped, saying why.
 """
+import fcntl
 import glob
 import json
 import os
@@ -118,14 +119,19 @@ def kamaki27(tmp_path_factory):
         unavailable('no Python 2.7 (set KAMAKI_PYTHON27, install one with '
                     'pyenv, or put python2.7 on the PATH)')
     marker = os.path.join(CACHE, 'python')
-    cached = None
-    if os.path.exists(marker):
-        with open(marker) as handle:
-            cached = handle.read()
-    if cached != python:
-        error = install(python, CACHE)
-        if error is not None:
-            unavailable(error)
+    os.makedirs(os.path.dirname(CACHE), exist_ok=True)
+    # NB: test processes running at once (pytest -n) install it once: the
+    # first takes the lock and installs, the others find the cache
+    with open(CACHE + '.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        cached = None
+        if os.path.exists(marker):
+            with open(marker) as handle:
+                cached = handle.read()
+        if cached != python:
+            error = install(python, CACHE)
+            if error is not None:
+                unavailable(error)
     return Kamaki27(python, os.path.join(CACHE, 'lib'),
                     str(tmp_path_factory.mktemp('kamaki27-home')))
 
