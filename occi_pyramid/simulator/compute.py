@@ -6,8 +6,12 @@ status codes, fault names and messages of Synnefo's Compute API.
 """
 import base64
 import binascii
+import json
 import secrets
 import string
+import types
+
+from sqlalchemy import Text, type_coerce
 
 from . import image as images
 from . import logic, models, quotas
@@ -38,8 +42,29 @@ FIREWALL_PROFILES = ('ENABLED', 'DISABLED', 'PROTECTED')
 GIB = quotas.GIB
 MIB = quotas.MIB
 
+SERVERS = models.Server.__table__
+#: JSON columns of servers, which listings read as the stored text: a
+#: listing compares texts, and decodes one only to render its server
+JSON_COLUMNS = ('meta', 'tags', 'key_names')
+SERVER_TEXT = tuple(
+    type_coerce(column, Text).label(column.name)
+    if column.name in JSON_COLUMNS else column
+    for column in SERVERS.c)
+#: at most this many rendered servers are kept (about 1.4 KB each); the
+#: cache is emptied when full
+RENDERED_MAX = 20000
+
 
 # -- representations ----------------------------------------------------------
+
+
+def server_progress(ctx, server, facts):
+    """The ``progress`` of ``server``: the elapsed part of its BUILD job
+    on the virtual clock while it builds."""
+    if server.task == 'BUILD':
+        return ctx.sim.engine.build_progress(facts.builds.get(server.id))
+    status = logic.server_status(server)
+    return 100 if status in ('ACTIVE', 'STOPPED', 'REBOOT') else 0
 
 
 def server_dict(ctx, server, detail=True, facts=None):
@@ -51,13 +76,9 @@ def server_dict(ctx, server, detail=True, facts=None):
         return result
     if facts is None:
         facts = logic.ServerFacts(ctx.db, [server.id])
-    attachments, addresses = facts.nics[server.id]
+    attachments, addresses = facts.nics(server.id)
     status = logic.server_status(server)
-    if server.task == 'BUILD':
-        progress = ctx.sim.engine.build_progress(
-            facts.builds.get(server.id))
-    else:
-        progress = 100 if status in ('ACTIVE', 'STOPPED', 'REBOOT') else 0
+    progress = server_progress(ctx, server, facts)
     flavor_href = ctx.versioned_url('compute',
                                     '/flavors/%d' % server.flavor_id)
     image_href = ctx.versioned_url('compute', '/images/%s' % server.image_id)
@@ -171,11 +192,39 @@ def list_servers_detail(ctx):
 
 
 def _list_servers(ctx, detail):
-    servers = ctx.rows(models.Server.__table__)
-    facts = logic.ServerFacts(ctx.db, [s.id for s in servers]) if detail \
-        else None
-    return Reply({'servers': [server_dict(ctx, s, detail, facts)
-                              for s in servers]})
+    rows = ctx.rows(SERVERS, SERVER_TEXT)
+    if not detail:
+        return Reply({'servers': [server_dict(ctx, row, False)
+                                  for row in rows]})
+    facts = logic.ServerFacts(ctx.db, [row.id for row in rows])
+    # NB: the JSON text json.dumps gives the body, spliced by hand
+    return Reply(b'{"servers": [' + b', '.join(
+        [rendered_server(ctx, row, facts) for row in rows]) + b']}')
+
+
+def rendered_server(ctx, row, facts):
+    """The JSON text (bytes) of the detail form of the server ``row``
+    (read with :data:`SERVER_TEXT`).
+
+    The simulator keeps the text it last rendered for each server with
+    what it was rendered from: the row, its ``facts`` and its progress
+    (and the base URL). When all of these are equal, so is the text, and
+    the kept one is served; there is nothing to invalidate.
+    """
+    inputs = (row, facts.inputs(row.id), server_progress(ctx, row, facts))
+    cache = ctx.sim.rendered_servers
+    key = (ctx.base, row.id)
+    entry = cache.get(key)
+    if entry is None or entry[0] != inputs:
+        server = types.SimpleNamespace(**row._mapping)
+        for name in JSON_COLUMNS:
+            text = getattr(server, name)
+            setattr(server, name, None if text is None else json.loads(text))
+        body = json.dumps(server_dict(ctx, server, facts=facts)).encode()
+        if len(cache) >= RENDERED_MAX:
+            cache.clear()
+        entry = cache[key] = (inputs, body)
+    return entry[1]
 
 
 @service.route(SERVER, 'GET')
