@@ -6,6 +6,7 @@ status codes, fault names and messages of Synnefo's Compute API.
 """
 import base64
 import binascii
+import collections
 import json
 import secrets
 import string
@@ -444,10 +445,11 @@ def create_server(ctx):
         ram=flavor.ram * MIB,
         disk=disk * GIB,
     )
-    # NB: Core inserts, booked by quotas.insert: the ORM's unit of work
-    # cost more than the rest of a creation
+    # NB: Core inserts, booked by quotas.insert in one move: the ORM's
+    # unit of work cost more than the rest of a creation
+    booked = collections.Counter()
     record = quotas.insert(
-        ctx.db, models.Server,
+        ctx.db, models.Server, booked,
         name=name,
         user_id=ctx.uid,
         project=project,
@@ -477,17 +479,20 @@ def create_server(ctx):
         volume.status = 'creating'
         volume.ever_attached = True
     else:
-        quotas.insert(
-            ctx.db, models.Volume,
+        volume = quotas.insert(
+            ctx.db, models.Volume, booked,
             name='', size=root['size'], user_id=ctx.uid, project=project,
             volume_type_id=flavor.volume_type_id, image_id=image.id,
             created=ctx.now, updated=ctx.now, meta={},
             server_id=record.id, device_index=0, status='creating',
             ever_attached=True,
         )
-    ctx.sim.engine.schedule(ctx.db, 'build', record.id)
+    quotas.move(ctx.db, booked)
+    build = ctx.sim.engine.schedule(ctx.db, 'build', record.id)
     ctx.db.flush()
-    result = server_dict(ctx, record)
+    # NB: every port of the new server is in BUILD, so none is shown
+    facts = logic.ServerFacts.of_new_server(record.id, [volume.id], build)
+    result = server_dict(ctx, record, facts=facts)
     result['adminPass'] = password
     return Reply({'server': result}, 202)
 

@@ -281,6 +281,17 @@ class ServerFacts:
             if row.target_id in wanted:
                 self.builds.setdefault(row.target_id, (row.started, row.due))
 
+    @classmethod
+    def of_new_server(cls, server_id, volume_ids, build):
+        """The facts of a server just created, known without a query:
+        its ports are all in BUILD (not shown), its volumes are
+        ``volume_ids`` and ``build`` is its BUILD job's
+        ``(started, due)``."""
+        facts = cls(None, ())
+        facts.volumes[server_id] = list(volume_ids)
+        facts.builds[server_id] = build
+        return facts
+
     def nics(self, server_id):
         """``(attachments, addresses)`` of ``server_id``."""
         views = ([], {})

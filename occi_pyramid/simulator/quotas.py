@@ -175,9 +175,11 @@ def _move(db, deltas):
         connection.execute(NEW_HOLDING, news)
 
 
-def insert(db, model, **values):
+def insert(db, model, booked=None, **values):
     """INSERT one ``model`` row with Core (no unit of work: the hot path
-    of server creation) and book what it holds, as :func:`book` would.
+    of server creation) and book what it holds, as :func:`book` would:
+    at once, or into the Counter ``booked`` for one :func:`move` of
+    several inserts.
 
     :returns: the row as a plain object: every column, ``id`` included.
     """
@@ -197,9 +199,18 @@ def insert(db, model, **values):
     held = _holds(db, row, False, model)
     if held is not None:
         (user, project), amounts = held
-        _move(db, {(user, project, resource): amount
-                   for resource, amount in amounts.items()})
+        deltas = collections.Counter(
+            {(user, project, resource): amount
+             for resource, amount in amounts.items()})
+        if booked is None:
+            _move(db, deltas)
+        else:
+            booked.update(deltas)
     return row
+
+
+#: add ``{(user, project, resource): amount}`` to the holdings
+move = _move
 
 
 TRACKED = (models.Server, models.Volume, models.IPAddress, models.Network)
