@@ -51,6 +51,8 @@ SERVER_TEXT = tuple(
     type_coerce(column, Text).label(column.name)
     if column.name in JSON_COLUMNS else column
     for column in SERVERS.c)
+#: the stored texts of empty JSON values, and a maker of each
+EMPTY_JSON = {None: lambda: None, '{}': dict, '[]': list}
 #: at most this many rendered servers are kept (about 1.4 KB each); the
 #: cache is emptied when full
 RENDERED_MAX = 20000
@@ -220,7 +222,9 @@ def rendered_server(ctx, row, facts):
         server = types.SimpleNamespace(**row._mapping)
         for name in JSON_COLUMNS:
             text = getattr(server, name)
-            setattr(server, name, None if text is None else json.loads(text))
+            # NB: most servers have no metadata, tags or keys
+            setattr(server, name, EMPTY_JSON[text]() if text in EMPTY_JSON
+                    else json.loads(text))
         body = json.dumps(server_dict(ctx, server, facts=facts)).encode()
         if len(cache) >= RENDERED_MAX:
             cache.clear()
