@@ -113,7 +113,7 @@ def compare(name, sim_url, path, duration, connections):
     _server, bare_url = serve_bare(body)
     bare = wrk(bare_url + path, duration, connections)
     rate = wrk(sim_url + path, duration, connections)
-    print('%-28s %9.0f req/s   bare %9.0f req/s   %.3fx   (%d bytes, %d '
+    print('%-28s %9.1f req/s   bare %9.1f req/s   %.3fx   (%d bytes, %d '
           'connections)' % (name, rate, bare, rate / bare, len(body),
                             connections))
     return rate, bare
