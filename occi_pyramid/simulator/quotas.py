@@ -149,10 +149,10 @@ def book(db, _flush_context=None, _instances=None):
                 add(record, 1, False)
         for record in db.deleted:
             add(record, -1, True)
-    _move(db, deltas)
+    move(db, deltas)
 
 
-def _move(db, deltas):
+def move(db, deltas):
     """Add ``{(user, project, resource): amount}`` to the holdings."""
     deltas = {key: amount for key, amount in deltas.items() if amount}
     if not deltas:
@@ -203,14 +203,10 @@ def insert(db, model, booked=None, **values):
             {(user, project, resource): amount
              for resource, amount in amounts.items()})
         if booked is None:
-            _move(db, deltas)
+            move(db, deltas)
         else:
             booked.update(deltas)
     return row
-
-
-#: add ``{(user, project, resource): amount}`` to the holdings
-move = _move
 
 
 TRACKED = (models.Server, models.Volume, models.IPAddress, models.Network)
