@@ -2,23 +2,29 @@
 app measured in the same run. Run by hand:
 
     .venv/bin/python bench/bench_simulator.py [--servers 10000]
-        [--duration 5] [--connections 16] [--budget 120]
+        [--duration 5] [--connections 16] [--detail-connections 2]
+        [--budget 120] [--quick]
 
 Each measurement starts the simulator (SQLite file store, the default,
 in a temporary folder; instant delays) and a bare waitress app (a WSGI
 callable answering a fixed body of the same size, no framework) in this
 process with the same number of threads, and loads both with ``wrk``
-(``/usr/bin/wrk``) from outside the process. Printed:
+(``/usr/bin/wrk``) from outside the process. Printed, in one run:
 
-* requests/s of ``GET /compute/v2.0/servers/ID`` and of
-  ``GET /compute/v2.0/servers/detail`` with ``--servers`` VMs, each
-  against the bare app serving the same bytes (target >= 0.15x for the
-  single GET);
-* the wall time of one ``servers/detail`` at that size;
 * the time to create ``--servers`` servers through the API, one POST
-  after the other on a keep-alive connection; a simulator still creating
-  after ``--budget`` seconds is stopped and the total extrapolated
-  (marked ``~``).
+  after the other on a keep-alive connection, as a client would, and the
+  SQL statements a creation costs; a simulator still creating after
+  ``--budget`` seconds is stopped and the total extrapolated (marked
+  ``~``);
+* the wall time of one ``servers/detail`` at that size: the first one
+  after the creations (every server rendered) and the median of five
+  more (the texts kept since);
+* requests/s of ``GET /compute/v2.0/servers/ID`` and of
+  ``GET /compute/v2.0/servers/detail`` (on ``--detail-connections``),
+  each against the bare app serving the same bytes (target >= 0.15x for
+  the single GET).
+
+``--quick`` is ``--servers 1000 --duration 2``: a smoke run in seconds.
 """
 import argparse
 import http.client
@@ -36,6 +42,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
+from sqlalchemy import event  # noqa: E402
 from waitress.server import create_server  # noqa: E402
 
 from occi_pyramid.simulator.embedded import start_simulator  # noqa: E402
@@ -65,14 +72,20 @@ def serve_bare(body):
 
 def wrk(url, duration, connections, token=ALICE):
     """Requests per second of ``wrk`` on ``url``."""
+    # NB: a long timeout: wrk counts a slower answer as an error, not a
+    # request (a 14 MB listing under 16 connections takes seconds)
     out = subprocess.run(
         [WRK, '-t2', '-c%d' % connections, '-d%ds' % duration,
-         '-H', 'X-Auth-Token: ' + token, url],
+         '--timeout', '60s', '-H', 'X-Auth-Token: ' + token, url],
         check=True, capture_output=True, text=True).stdout
     errors = re.search(r'Non-2xx or 3xx responses: (\d+)', out)
     if errors:
         raise SystemExit('wrk saw %s error answers on %s' % (errors.group(1),
                                                              url))
+    timeouts = re.search(r'timeout (\d+)', out)
+    if timeouts and int(timeouts.group(1)):
+        raise SystemExit('wrk saw %s timeouts on %s' % (timeouts.group(1),
+                                                        url))
     return float(re.search(r'Requests/sec:\s+([\d.]+)', out).group(1))
 
 
@@ -91,6 +104,7 @@ def fetch(conn, method, path, body=None):
 
 
 def compare(name, sim_url, path, duration, connections):
+    """Print the simulator's and the bare app's rate on ``path``."""
     conn = http.client.HTTPConnection(sim_url.split('//')[1])
     body = fetch(conn, 'GET', path)
     conn.close()
@@ -99,9 +113,35 @@ def compare(name, sim_url, path, duration, connections):
     _server, bare_url = serve_bare(body)
     bare = wrk(bare_url + path, duration, connections)
     rate = wrk(sim_url + path, duration, connections)
-    print('%-28s %9.0f req/s   bare %9.0f req/s   %.3fx   (%d bytes)'
-          % (name, rate, bare, rate / bare, len(body)))
+    print('%-28s %9.1f req/s   bare %9.1f req/s   %.3fx   (%d bytes, %d '
+          'connections)' % (name, rate, bare, rate / bare, len(body),
+                            connections))
     return rate, bare
+
+
+def detail_times(sim_url, count=5):
+    """``(first, median of the next count)`` wall times of one
+    ``servers/detail``, in seconds."""
+    conn = http.client.HTTPConnection(sim_url.split('//')[1])
+    samples = []
+    for _ in range(count + 1):
+        began = time.perf_counter()
+        fetch(conn, 'GET', '/compute/v2.0/servers/detail')
+        samples.append(time.perf_counter() - began)
+    conn.close()
+    first, rest = samples[0], sorted(samples[1:])
+    return first, rest[len(rest) // 2]
+
+
+def count_statements(engine):
+    """A one-item list counting the SQL statements ``engine`` runs."""
+    counter = [0]
+
+    @event.listens_for(engine, 'before_cursor_execute')
+    def _count(*_args):
+        counter[0] += 1
+
+    return counter
 
 
 def create_servers(sim_url, count, budget):
@@ -129,9 +169,15 @@ def main():
     parser.add_argument('--duration', type=int, default=5,
                         help='seconds of each wrk run')
     parser.add_argument('--connections', type=int, default=16)
+    parser.add_argument('--detail-connections', type=int, default=2,
+                        help='wrk connections on servers/detail')
     parser.add_argument('--budget', type=float, default=120,
                         help='seconds allowed for the creations')
+    parser.add_argument('--quick', action='store_true',
+                        help='--servers 1000 --duration 2')
     args = parser.parse_args()
+    if args.quick:
+        args.servers, args.duration = 1000, 2
     # waitress warns of every queued task under wrk's load
     logging.getLogger('waitress.queue').setLevel(logging.ERROR)
 
@@ -149,33 +195,30 @@ def main():
             'cyclades.total_cpu': many, 'cyclades.ram': many << 30,
             'cyclades.total_ram': many << 30,
             'cyclades.disk': many << 35})
+        statements = count_statements(sim.simulator.db_engine)
         made, elapsed, ids = create_servers(sim.url, args.servers,
                                             args.budget)
+        per_create = statements[0] / made
         if made < args.servers:
             print('create %d servers            ~%.0f s (stopped after %d '
-                  'in %.1f s: %.1f/s)' % (args.servers,
-                                          elapsed * args.servers / made,
-                                          made, elapsed, made / elapsed))
+                  'in %.1f s: %.1f/s), %.1f SQL statements each'
+                  % (args.servers, elapsed * args.servers / made, made,
+                     elapsed, made / elapsed, per_create))
         else:
-            print('create %d servers            %.1f s (%.0f/s)'
-                  % (made, elapsed, made / elapsed))
+            print('create %d servers            %.1f s (%.0f/s), %.1f SQL '
+                  'statements each' % (made, elapsed, made / elapsed,
+                                       per_create))
+        first, warm = detail_times(sim.url)
+        print('servers/detail at %d VMs    %.0f ms first, %.0f ms after '
+              '(median of 5)' % (made, first * 1000, warm * 1000))
         path = '/compute/v2.0/servers/%s' % ids[len(ids) // 2]
         compare('GET /servers/ID', sim.url, path, args.duration,
                 args.connections)
-        conn = http.client.HTTPConnection(sim.url.split('//')[1])
-        fetch(conn, 'GET', '/compute/v2.0/servers/detail')
-        samples = []
-        for _ in range(5):
-            began = time.perf_counter()
-            fetch(conn, 'GET', '/compute/v2.0/servers/detail')
-            samples.append(time.perf_counter() - began)
-        conn.close()
-        samples.sort()
-        print('servers/detail at %d VMs    %.0f ms (median of 5)'
-              % (made, samples[2] * 1000))
+        # NB: few connections: with 16, no 14 MB listing would be done
+        # within the run, all being served side by side on two cores
         compare('GET /servers/detail', sim.url,
                 '/compute/v2.0/servers/detail', args.duration,
-                args.connections)
+                args.detail_connections)
     finally:
         sim.stop()
         shutil.rmtree(folder, ignore_errors=True)

@@ -197,6 +197,9 @@ class Simulator:
         self.lock = threading.RLock()
         #: token -> the user's row, for reads; emptied after every write
         self.users = {}
+        #: (base URL, server id) -> (inputs, JSON text) of the servers
+        #: listings rendered last (see compute.rendered_server)
+        self.rendered_servers = {}
         #: the request log: only with the control API, which serves it
         self.requests = None
         if self.control_api:
@@ -228,6 +231,7 @@ class Simulator:
         models.Base.metadata.create_all(self.db_engine)
         if self.requests is not None:
             self.requests.clear()
+        self.rendered_servers.clear()
         with self.session() as fresh:
             self.engine.offset = 0.0
             self.engine.frozen_at = None
@@ -336,7 +340,10 @@ class Simulator:
             status, body, headers = reply.code, reply.body(), reply.headers
         else:
             status, body, headers = reply.status, reply.body, reply.headers
-        body = b'' if body is None else json.dumps(body).encode()
+        if body is None:
+            body = b''
+        elif not isinstance(body, bytes):  # bytes: JSON already
+            body = json.dumps(body).encode()
         fixed = [
             ('Content-Type', JSON_TYPE),
             ('Content-Length', str(len(body))),

@@ -6,8 +6,13 @@ status codes, fault names and messages of Synnefo's Compute API.
 """
 import base64
 import binascii
+import collections
+import json
 import secrets
 import string
+import types
+
+from sqlalchemy import Text, type_coerce
 
 from . import image as images
 from . import logic, models, quotas
@@ -38,8 +43,31 @@ FIREWALL_PROFILES = ('ENABLED', 'DISABLED', 'PROTECTED')
 GIB = quotas.GIB
 MIB = quotas.MIB
 
+SERVERS = models.Server.__table__
+#: JSON columns of servers, which listings read as the stored text: a
+#: listing compares texts, and decodes one only to render its server
+JSON_COLUMNS = ('meta', 'tags', 'key_names')
+SERVER_TEXT = tuple(
+    type_coerce(column, Text).label(column.name)
+    if column.name in JSON_COLUMNS else column
+    for column in SERVERS.c)
+#: the stored texts of empty JSON values, and a maker of each
+EMPTY_JSON = {None: lambda: None, '{}': dict, '[]': list}
+#: at most this many rendered servers are kept (about 1.4 KB each); the
+#: cache is emptied when full
+RENDERED_MAX = 20000
+
 
 # -- representations ----------------------------------------------------------
+
+
+def server_progress(ctx, server, facts):
+    """The ``progress`` of ``server``: the elapsed part of its BUILD job
+    on the virtual clock while it builds."""
+    if server.task == 'BUILD':
+        return ctx.sim.engine.build_progress(facts.builds.get(server.id))
+    status = logic.server_status(server)
+    return 100 if status in ('ACTIVE', 'STOPPED', 'REBOOT') else 0
 
 
 def server_dict(ctx, server, detail=True, facts=None):
@@ -51,13 +79,9 @@ def server_dict(ctx, server, detail=True, facts=None):
         return result
     if facts is None:
         facts = logic.ServerFacts(ctx.db, [server.id])
-    attachments, addresses = facts.nics[server.id]
+    attachments, addresses = facts.nics(server.id)
     status = logic.server_status(server)
-    if server.task == 'BUILD':
-        progress = ctx.sim.engine.build_progress(
-            facts.builds.get(server.id))
-    else:
-        progress = 100 if status in ('ACTIVE', 'STOPPED', 'REBOOT') else 0
+    progress = server_progress(ctx, server, facts)
     flavor_href = ctx.versioned_url('compute',
                                     '/flavors/%d' % server.flavor_id)
     image_href = ctx.versioned_url('compute', '/images/%s' % server.image_id)
@@ -171,11 +195,41 @@ def list_servers_detail(ctx):
 
 
 def _list_servers(ctx, detail):
-    servers = ctx.rows(models.Server.__table__)
-    facts = logic.ServerFacts(ctx.db, [s.id for s in servers]) if detail \
-        else None
-    return Reply({'servers': [server_dict(ctx, s, detail, facts)
-                              for s in servers]})
+    rows = ctx.rows(SERVERS, SERVER_TEXT)
+    if not detail:
+        return Reply({'servers': [server_dict(ctx, row, False)
+                                  for row in rows]})
+    facts = logic.ServerFacts(ctx.db, [row.id for row in rows])
+    # NB: the JSON text json.dumps gives the body, spliced by hand
+    return Reply(b'{"servers": [' + b', '.join(
+        [rendered_server(ctx, row, facts) for row in rows]) + b']}')
+
+
+def rendered_server(ctx, row, facts):
+    """The JSON text (bytes) of the detail form of the server ``row``
+    (read with :data:`SERVER_TEXT`).
+
+    The simulator keeps the text it last rendered for each server with
+    what it was rendered from: the row, its ``facts`` and its progress
+    (and the base URL). When all of these are equal, so is the text, and
+    the kept one is served; there is nothing to invalidate.
+    """
+    inputs = (row, facts.inputs(row.id), server_progress(ctx, row, facts))
+    cache = ctx.sim.rendered_servers
+    key = (ctx.base, row.id)
+    entry = cache.get(key)
+    if entry is None or entry[0] != inputs:
+        server = types.SimpleNamespace(**row._mapping)
+        for name in JSON_COLUMNS:
+            text = getattr(server, name)
+            # NB: most servers have no metadata, tags or keys
+            setattr(server, name, EMPTY_JSON[text]() if text in EMPTY_JSON
+                    else json.loads(text))
+        body = json.dumps(server_dict(ctx, server, facts=facts)).encode()
+        if len(cache) >= RENDERED_MAX:
+            cache.clear()
+        entry = cache[key] = (inputs, body)
+    return entry[1]
 
 
 @service.route(SERVER, 'GET')
@@ -395,10 +449,11 @@ def create_server(ctx):
         ram=flavor.ram * MIB,
         disk=disk * GIB,
     )
-    # NB: Core inserts, booked by quotas.insert: the ORM's unit of work
-    # cost more than the rest of a creation
+    # NB: Core inserts, booked by quotas.insert in one move: the ORM's
+    # unit of work cost more than the rest of a creation
+    booked = collections.Counter()
     record = quotas.insert(
-        ctx.db, models.Server,
+        ctx.db, models.Server, booked,
         name=name,
         user_id=ctx.uid,
         project=project,
@@ -428,17 +483,20 @@ def create_server(ctx):
         volume.status = 'creating'
         volume.ever_attached = True
     else:
-        quotas.insert(
-            ctx.db, models.Volume,
+        volume = quotas.insert(
+            ctx.db, models.Volume, booked,
             name='', size=root['size'], user_id=ctx.uid, project=project,
             volume_type_id=flavor.volume_type_id, image_id=image.id,
             created=ctx.now, updated=ctx.now, meta={},
             server_id=record.id, device_index=0, status='creating',
             ever_attached=True,
         )
-    ctx.sim.engine.schedule(ctx.db, 'build', record.id)
+    quotas.move(ctx.db, booked)
+    build = ctx.sim.engine.schedule(ctx.db, 'build', record.id)
     ctx.db.flush()
-    result = server_dict(ctx, record)
+    # NB: every port of the new server is in BUILD, so none is shown
+    facts = logic.ServerFacts.of_new_server(record.id, [volume.id], build)
+    result = server_dict(ctx, record, facts=facts)
     result['adminPass'] = password
     return Reply({'server': result}, 202)
 

@@ -82,7 +82,8 @@ def unauthorized(message):
 
 
 class Reply:
-    """What a handler returns: status, JSON-able body, extra headers."""
+    """What a handler returns: status, body (JSON-able, or its JSON text
+    as bytes), extra headers."""
 
     def __init__(self, body=None, status=200, headers=None):
         self.body = body
@@ -303,12 +304,13 @@ class Context:
         the ORM's per-call cost."""
         return self.db.connection().execute(statement, params)
 
-    def rows(self, table):
+    def rows(self, table, selected=None):
         """Rows of ``table`` the caller may see, as :meth:`listing` picks
         them (by id; live ones, or those changed since
-        ``changes-since``), read without the ORM."""
+        ``changes-since``), read without the ORM; ``selected`` (default:
+        every column of ``table``) is what each row holds."""
         columns = table.c
-        statement = select(table).where(or_(
+        statement = select(*(selected or (table,))).where(or_(
             columns.user_id == self.uid,
             and_(columns.shared_to_project.is_(True),
                  columns.project.in_(self.projects())),

@@ -167,7 +167,8 @@ class Engine:
 
     # -- jobs ----------------------------------------------------------------
     def schedule(self, db, kind, target_id, **data):
-        """Queue a ``kind`` job on ``target_id``."""
+        """Queue a ``kind`` job on ``target_id``; returns its
+        ``(started, due)``."""
         now = self.now()
         due = now + self.delays[DELAY_OF.get(kind, kind)]
         # NB: a Core INSERT, cheaper than the unit of work: a job holds
@@ -177,6 +178,7 @@ class Engine:
             'due': due, 'fail': self._take_failure(db, kind), 'data': data})
         if self.next_due is None or due < self.next_due:
             self.next_due = due
+        return now, due
 
     def run_due(self, db):
         """Apply every job whose due time has come; returns the count."""

@@ -245,7 +245,9 @@ class ServerFacts:
     """What the detail form of servers needs beyond their own rows, read
     in a fixed number of queries whatever the number of servers.
 
-    :ivar nics: ``{server id: (attachments, addresses)}``.
+    :ivar ports: ``{server id: [(port row, IPv4 row or None, IPv6 cidr
+        or None)]}`` of the ACTIVE ports, the raw inputs of
+        :meth:`nics`.
     :ivar volumes: ``{server id: [volume ids]}``.
     :ivar builds: ``{server id: (started, due)}`` of pending BUILD jobs.
     """
@@ -253,7 +255,7 @@ class ServerFacts:
     def __init__(self, db, server_ids):
         ids = list(server_ids)
         wanted = set(ids)
-        self.nics = {}
+        self.ports = {}
         self.volumes = {}
         self.builds = {}
         if not ids:
@@ -269,20 +271,42 @@ class ServerFacts:
         if networks:
             for row in _fetch(db, IPV6_SUBNETS_OF, networks):
                 ipv6_cidr.setdefault(row.network_id, row.cidr)
-        for server_id in ids:
-            self.nics[server_id] = ([], {})
         for row in port_rows:
-            address = ipv4.get(row.id)
-            cidr = ipv6_cidr.get(row.network_id)
-            mac = netaddr.mac_address(row.id)
-            ipv6 = netaddr.eui64(cidr, mac) if cidr else None
-            _nic(self.nics[row.server_id], row, mac, address, ipv6)
+            self.ports.setdefault(row.server_id, []).append(
+                (row, ipv4.get(row.id), ipv6_cidr.get(row.network_id)))
         for row in _fetch(db, VOLUMES_OF, ids):
             if row.server_id in wanted:
                 self.volumes.setdefault(row.server_id, []).append(row.id)
         for row in _fetch(db, BUILDS_OF, ids):
             if row.target_id in wanted:
                 self.builds.setdefault(row.target_id, (row.started, row.due))
+
+    @classmethod
+    def of_new_server(cls, server_id, volume_ids, build):
+        """The facts of a server just created, known without a query:
+        its ports are all in BUILD (not shown), its volumes are
+        ``volume_ids`` and ``build`` is its BUILD job's
+        ``(started, due)``."""
+        facts = cls(None, ())
+        facts.volumes[server_id] = list(volume_ids)
+        facts.builds[server_id] = build
+        return facts
+
+    def nics(self, server_id):
+        """``(attachments, addresses)`` of ``server_id``."""
+        views = ([], {})
+        for port, address, cidr in self.ports.get(server_id, ()):
+            mac = netaddr.mac_address(port.id)
+            ipv6 = netaddr.eui64(cidr, mac) if cidr else None
+            _nic(views, port, mac, address, ipv6)
+        return views
+
+    def inputs(self, server_id):
+        """Everything read here that the JSON of ``server_id`` depends
+        on, as a value to compare (rows are tuples): equal inputs, equal
+        JSON."""
+        return (self.ports.get(server_id), self.volumes.get(server_id),
+                self.builds.get(server_id))
 
 
 def _nic(views, port, mac, ipv4, ipv6):
@@ -315,7 +339,7 @@ def _nic(views, port, mac, ipv4, ipv6):
 
 def nic_views(db, server):
     """``(attachments, addresses)`` of a server: ACTIVE ports only."""
-    return ServerFacts(db, [server.id]).nics[server.id]
+    return ServerFacts(db, [server.id]).nics(server.id)
 
 
 def check_ipv4(address):

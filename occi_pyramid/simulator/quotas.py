@@ -149,10 +149,10 @@ def book(db, _flush_context=None, _instances=None):
                 add(record, 1, False)
         for record in db.deleted:
             add(record, -1, True)
-    _move(db, deltas)
+    move(db, deltas)
 
 
-def _move(db, deltas):
+def move(db, deltas):
     """Add ``{(user, project, resource): amount}`` to the holdings."""
     deltas = {key: amount for key, amount in deltas.items() if amount}
     if not deltas:
@@ -175,9 +175,11 @@ def _move(db, deltas):
         connection.execute(NEW_HOLDING, news)
 
 
-def insert(db, model, **values):
+def insert(db, model, booked=None, **values):
     """INSERT one ``model`` row with Core (no unit of work: the hot path
-    of server creation) and book what it holds, as :func:`book` would.
+    of server creation) and book what it holds, as :func:`book` would:
+    at once, or into the Counter ``booked`` for one :func:`move` of
+    several inserts.
 
     :returns: the row as a plain object: every column, ``id`` included.
     """
@@ -197,8 +199,13 @@ def insert(db, model, **values):
     held = _holds(db, row, False, model)
     if held is not None:
         (user, project), amounts = held
-        _move(db, {(user, project, resource): amount
-                   for resource, amount in amounts.items()})
+        deltas = collections.Counter(
+            {(user, project, resource): amount
+             for resource, amount in amounts.items()})
+        if booked is None:
+            move(db, deltas)
+        else:
+            booked.update(deltas)
     return row
 
 

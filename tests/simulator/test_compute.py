@@ -512,3 +512,62 @@ def test_34_compute_images(alice, bob):
         'images']}
     assert not bob_ids & set(private)
     fault(bob.get('/compute/v2.0/images/' + private[0]), 'itemNotFound', 404)
+
+
+def assert_detail_is_fresh(api, **headers):
+    """``servers/detail``, byte for byte, is the list of what a single
+    GET renders afresh for each server (the listing serves the texts it
+    kept from earlier listings while nothing they depend on changed)."""
+    listing = api.get(SERVERS + '/detail', headers=headers)
+    assert listing.status == 200, listing.raw
+    singles = [api.get('%s/%d' % (SERVERS, server['id']), headers=headers)
+               for server in listing.json['servers']]
+    inner = [single.raw[len(b'{"server": '):-1] for single in singles]
+    assert listing.raw == b'{"servers": [' + b', '.join(inner) + b']}'
+    return listing.json['servers']
+
+
+def test_detail_listing_follows_every_change(alice, sim):
+    first = alice.create_server(settle=False)['id']
+    second = alice.create_server(settle=False)['id']
+    assert [s['progress'] for s in assert_detail_is_fresh(alice)] == [0, 0]
+    sim.control.advance(1)  # the BUILD progress moves with the clock
+    assert [s['progress'] for s in assert_detail_is_fresh(alice)] == [25, 25]
+    sim.control.settle()
+    assert_detail_is_fresh(alice)
+    alice.put('%s/%d' % (SERVERS, first), {'server': {'name': 'renamed'}})
+    alice.post('%s/%d/metadata' % (SERVERS, first),
+               {'metadata': {'role': 'web', 'é': 'ü'}})
+    assert assert_detail_is_fresh(alice)[0]['metadata']['role'] == 'web'
+    # a NIC: BUILD (not shown), then ACTIVE with IPv4 and IPv6
+    network = alice.create_network()
+    assert alice.post('/network/v2.0/subnets', {'subnet': {
+        'network_id': network['id'], 'cidr': '2001:db8:2::/64',
+        'ip_version': 6}}).status == 201
+    port = alice.post('/network/v2.0/ports', {'port': {
+        'network_id': network['id'], 'device_id': str(second)}})
+    assert port.status == 201, port.raw
+    assert assert_detail_is_fresh(alice)[1]['attachments'] == []
+    sim.control.settle()
+    nic, = assert_detail_is_fresh(alice)[1]['attachments']
+    assert nic['ipv6'].startswith('2001:db8:2:') and nic['ipv4']
+    assert alice.action(second, {'firewallProfile': {
+        'profile': 'PROTECTED', 'nic': nic['id']}}).status == 202
+    assert assert_detail_is_fresh(alice)[1]['attachments'][0][
+        'firewallProfile'] == 'PROTECTED'
+    volume = int(alice.create_volume()['id'])
+    assert alice.post('%s/%d/os-volume_attachments' % (SERVERS, first), {
+        'volumeAttachment': {'volumeId': volume}}).status == 202
+    sim.control.settle()
+    assert volume in assert_detail_is_fresh(alice)[0]['volumes']
+    assert alice.action(first, {'shutdown': {}}).status == 202
+    assert assert_detail_is_fresh(alice)[0]['SNF:task_state'] == 'STOPPING'
+    sim.control.settle()
+    assert assert_detail_is_fresh(alice)[0]['status'] == 'STOPPED'
+    # the same servers under another host name link to that host
+    other = assert_detail_is_fresh(alice, Host='cloud.example.org:8443')
+    assert other[0]['links'][0]['href'].startswith(
+        'http://cloud.example.org:8443/compute/v2.0/servers/')
+    assert alice.delete('%s/%d' % (SERVERS, second)).status == 204
+    sim.control.settle()
+    assert [s['id'] for s in assert_detail_is_fresh(alice)] == [first]
