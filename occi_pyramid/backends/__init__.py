@@ -1,25 +1,47 @@
-"""Pluggable backends (docs/architecture.md §3).
+"""Pluggable backends (docs/backends.md, docs/architecture.md §3).
 
 ``config.include('occi_pyramid.backends')`` resolves the ``occi.backend``
 setting (a dotted module name), calls its ``load_from_config(config)``,
-checks the result provides :class:`~occi_pyramid.interfaces.IBackend` and
-registers it.  Views reach the per-request session as ``request.backend``
-and never call ``getUtility`` themselves.
+checks the result provides :class:`~occi_pyramid.interfaces.IBackend`,
+registers it with the provider mixins it serves, and gives every request
+``request.occi``: the backend's
+:class:`~occi_pyramid.interfaces.IOCCISession` for the caller's token,
+wrapped so that user mixins work whatever the backend.  Views never call
+``getUtility`` themselves, and the backend never sees the request.
 """
 from pyramid.exceptions import ConfigurationError
 from zope.interface.exceptions import Invalid
 from zope.interface.verify import verifyObject
 
-from occi_pyramid.interfaces import IBackend
+from occi_pyramid.interfaces import IBackend, ICategoryRegistry
 
 DEFAULT_BACKEND = 'occi_pyramid.backends.synnefo'
 
 
-def get_backend_session(request):
-    """``request.backend``: the backend session bound to this request."""
+def backend_session(request):
+    """The backend's own OCCI session for this request, built from plain
+    values: the caller's token, the application URL (against which link
+    locations are read) and the static categories."""
     backend = request.registry.getUtility(IBackend)
-    token = getattr(request, 'auth_token', None)
-    return backend.session(token if token is not None else request)
+    return backend.session(
+        request.auth_token, request.application_url,
+        request.registry.getUtility(ICategoryRegistry))
+
+
+def occi_session(request):
+    """``request.occi``: the backend session, wrapped by the registered
+    entity extensions (user mixins)."""
+    from occi_pyramid.usermixins import ExtendedSession
+
+    extensions = getattr(request.registry, 'occi_entity_extensions', ())
+    return ExtendedSession(backend_session(request), request, extensions)
+
+
+def template_source(request):
+    """Category source: the caller's os_tpl and resource_tpl mixins."""
+    if not request.auth_token:
+        return []
+    return request.occi.templates()
 
 
 def set_occi_backend(config, backend):
@@ -38,11 +60,15 @@ def set_occi_backend(config, backend):
 
 
 def register_backend(config, backend):
-    """Register ``backend`` and the ``request.backend`` session."""
+    """Register ``backend``, its provider mixins, its templates as a
+    category source, and ``request.occi``."""
     config.add_directive('set_occi_backend', set_occi_backend,
                          action_wrap=False)
     config.set_occi_backend(backend)
-    config.add_request_method(get_backend_session, 'backend', reify=True)
+    for mixin in getattr(backend, 'mixins', ()):
+        config.add_occi_mixin(mixin)
+    config.add_occi_category_source(template_source)
+    config.add_request_method(occi_session, 'occi', reify=True)
 
 
 def includeme(config):

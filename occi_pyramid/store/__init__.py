@@ -28,7 +28,7 @@ def occi_user(request):
     """
     if not request.auth_token:
         raise BackendAuthError()
-    return request.backend.authenticate()['user_id']
+    return request.occi.authenticate()
 
 
 def occi_store(request):

@@ -174,12 +174,14 @@ class TestMixinStore:
 
 
 class DummyBackend:
+    """An OCCI session's identity: ``authenticate()`` gives the user id."""
+
     def __init__(self):
         self.calls = 0
 
     def authenticate(self):
         self.calls += 1
-        return {'user_id': 'user-%d' % self.calls}
+        return 'user-%d' % self.calls
 
 
 class TestOCCIUser:
@@ -193,7 +195,7 @@ class TestOCCIUser:
 
         request = testing.DummyRequest()
         request.auth_token = token
-        request.backend = backend
+        request.occi = backend
         return request
 
     def test_the_user_comes_from_the_backend(self):

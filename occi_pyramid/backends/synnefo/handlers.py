@@ -19,7 +19,8 @@ from ...exceptions import (
     OCCIForbidden, OCCINotFound, OCCINotImplemented,
 )
 from ...model import ActionResult
-from . import DEFAULT_GATEWAY, translate
+from . import translate
+from .api import DEFAULT_GATEWAY
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +221,7 @@ class ComputeHandler(_ResourceHandler):
         default = self.occi.settings.get(setting) or ''
         if not default:
             return None
-        for category in self.occi.request.categories.all.mixins:
+        for category in self.occi.templates():
             if category.is_a(base) and category is not base and (
                     default in (category.term, category.type_id)):
                 return category
