@@ -185,16 +185,8 @@ def add_occi_category_source(config, source):
     _append(config, 'occi_category_sources', source)
 
 
-def add_occi_entity_extension(config, extension):
-    """Directive: register an :class:`IEntityExtension` (called around
-    every OCCI operation on entities)."""
-    _append(config, 'occi_entity_extensions', extension)
-
-
 def includeme(config):
     config.registry.registerUtility(CategoryRegistry(), ICategoryRegistry)
-    config.add_directive('add_occi_entity_extension',
-                         add_occi_entity_extension)
     config.add_directive('add_occi_kind', add_occi_kind)
     config.add_directive('add_occi_mixin', add_occi_mixin)
     config.add_directive('add_occi_category_source',

@@ -160,24 +160,3 @@ class IOCCISession(Interface):
 
 class IUserMixinCollection(IMixinCollection):
     """The collection of a user-defined mixin (clients change it)."""
-
-
-class IEntityExtension(Interface):
-    """Adds to every entity what the cloud cannot hold (user mixins).
-
-    Registered with ``config.add_occi_entity_extension(ext)``; the OCCI
-    session calls each one around its operations.
-    """
-
-    def decorate(request, entities):
-        """Complete ``entities`` (a list, changed in place) before they are
-        rendered or filtered: e.g. add their user-mixin associations."""
-
-    def created(request, entity, data):
-        """``entity`` was just created from ``data`` (EntityData)."""
-
-    def updated(request, entity, data, replace):
-        """``entity`` was updated from ``data``; ``replace`` for PUT."""
-
-    def deleted(request, entity):
-        """``entity`` was deleted."""

@@ -29,12 +29,14 @@ def backend_session(request):
 
 
 def occi_session(request):
-    """``request.occi``: the backend session, wrapped by the registered
-    entity extensions (user mixins)."""
-    from occi_pyramid.usermixins import ExtendedSession
+    """``request.occi``: the backend session with the caller's user
+    mixins around it (the user-mixin store, when one is configured)."""
+    from occi_pyramid.usermixins import UserMixinSession
 
-    extensions = getattr(request.registry, 'occi_entity_extensions', ())
-    return ExtendedSession(backend_session(request), request, extensions)
+    registry = request.registry
+    return UserMixinSession(backend_session(request),
+                            getattr(registry, 'occi_store', None),
+                            registry.getUtility(ICategoryRegistry))
 
 
 def template_source(request):

@@ -97,3 +97,19 @@ def test_entity_location(location, expected):
     request = make_request()
     request.host = 'example.com'
     assert entity_location(request, location) == expected
+
+
+@pytest.mark.parametrize('location, host, expected', [
+    ('http://example.com:80/compute/7', 'example.com', True),
+    ('http://example.com/compute/7', 'example.com:80', True),
+    ('https://Example.com:443/compute/7', 'example.com', True),
+    ('https://example.com:80/compute/7', 'example.com', False),
+    ('http://example.com:8080/compute/7', 'example.com', False),
+])
+def test_a_default_port_names_the_same_host(location, host, expected):
+    from occi_pyramid.categories import CategoryRegistry
+    from occi_pyramid.locations import parse_entity_location
+
+    static = CategoryRegistry(model.CORE_KINDS + model.KINDS)
+    found = parse_entity_location(location, static, host)
+    assert (found == (model.COMPUTE, '7')) is expected

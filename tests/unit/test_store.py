@@ -1,5 +1,5 @@
-"""The user-mixin store without WSGI: migrations, MixinStore, the
-token → user cache and the records → model.Mixin step."""
+"""The user-mixin store without WSGI: migrations, MixinStore and the
+records → model.Mixin step."""
 import pytest
 
 OWNER = 'user-1'
@@ -171,44 +171,6 @@ class TestMixinStore:
         store.forget_entities(OWNER, ['/compute/1'])
         assert store.associations(OWNER) == {}
         assert store.associations(OTHER) == {'/compute/1': [TAGS + 'a']}
-
-
-class DummyBackend:
-    """An OCCI session's identity: ``authenticate()`` gives the user id."""
-
-    def __init__(self):
-        self.calls = 0
-
-    def authenticate(self):
-        self.calls += 1
-        return 'user-%d' % self.calls
-
-
-class TestOCCIUser:
-    def _callFUT(self, request):
-        from occi_pyramid.store import occi_user
-
-        return occi_user(request)
-
-    def _request(self, token, backend):
-        from pyramid import testing
-
-        request = testing.DummyRequest()
-        request.auth_token = token
-        request.occi = backend
-        return request
-
-    def test_the_user_comes_from_the_backend(self):
-        backend = DummyBackend()
-        assert self._callFUT(self._request('t1', backend)) == 'user-1'
-
-    def test_no_token_is_401_without_asking_the_cloud(self):
-        from occi_pyramid.exceptions import BackendAuthError
-
-        backend = DummyBackend()
-        with pytest.raises(BackendAuthError):
-            self._callFUT(self._request(None, backend))
-        assert backend.calls == 0
 
 
 class TestBuildMixins:
