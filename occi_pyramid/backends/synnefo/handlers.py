@@ -93,6 +93,21 @@ class Handler:
     def not_found(self, id):
         return OCCINotFound('There is no %s %s.' % (self.kind.term, id))
 
+    def remember(self, entity, record):
+        """Keep the cloud record ``entity`` was made from, for this
+        session: model objects carry no backend data."""
+        self.occi.records[entity.location] = record
+        return entity
+
+    def record_of(self, entity):
+        """The cloud record ``entity`` was made from in this session; one
+        made elsewhere is read again (404 when it is gone)."""
+        record = self.occi.records.get(entity.location)
+        if record is None:
+            self.get(entity.id)
+            record = self.occi.records[entity.location]
+        return record
+
 
     def update(self, entity, data, replace=False):
         raise OCCIBadRequest(
@@ -175,8 +190,7 @@ class ComputeHandler(_ResourceHandler):
         summary = (server.get('metadata') or {}).get(SUMMARY_KEY)
         if summary:
             entity.summary = summary
-        entity.record = server
-        return entity
+        return self.remember(entity, server)
 
     def pending_ports(self, servers):
         """``{server id: [ports]}`` when a server is connecting a port
@@ -306,7 +320,7 @@ class ComputeHandler(_ResourceHandler):
     # -- updating ------------------------------------------------------
 
     def update(self, entity, data, replace=False):
-        server = entity.record
+        server = self.record_of(entity)
         server_id = server['id']
         os_tpl = data.template(model.OS_TPL)
         if os_tpl is not None and os_tpl not in entity.mixins:
@@ -317,16 +331,15 @@ class ComputeHandler(_ResourceHandler):
         title = data.get('occi.core.title')
         if title is not None and title != server.get('name'):
             self.cloud.rename_server(server_id, title)
-        self._update_summary(entity, data, replace)
-        self._resize(entity, data)
+        self._update_summary(server_id, entity, data, replace)
+        self._resize(server, entity, data)
         if data.links and not replace:
             # NB: Link lines in a PUT are ignored (docs/specs.md, ambiguity 7)
             InlineLinks(self.occi, data.links).add_to(server)
         self.occi.changed()
         return self.get(server_id)
 
-    def _update_summary(self, entity, data, replace):
-        server_id = entity.record['id']
+    def _update_summary(self, server_id, entity, data, replace):
         summary = data.get('occi.core.summary')
         if summary is not None and summary != entity.summary:
             self.cloud.update_server_metadata(server_id,
@@ -334,9 +347,8 @@ class ComputeHandler(_ResourceHandler):
         elif replace and summary is None and entity.summary is not None:
             self.cloud.delete_server_metadata(server_id, SUMMARY_KEY)
 
-    def _resize(self, entity, data):
+    def _resize(self, server, entity, data):
         """A different resource_tpl (or other cores/memory) resizes."""
-        server = entity.record
         current = (server.get('flavor') or {}).get('id')
         mixin = data.template(model.RESOURCE_TPL)
         if mixin is not None:
@@ -375,7 +387,7 @@ class ComputeHandler(_ResourceHandler):
     # -- deleting and actions -------------------------------------------
 
     def delete(self, entity):
-        server = entity.record
+        server = self.record_of(entity)
         server_id = server['id']
         floating = []
         if _may_hold_floating_ips(server):
@@ -402,7 +414,7 @@ class ComputeHandler(_ResourceHandler):
         self.occi.changed()
 
     def run_action(self, entity, action, params):
-        server = entity.record
+        server = self.record_of(entity)
         if action == model.SAVE:
             raise OCCINotImplemented(
                 'Synnefo cannot save a running compute as a new image '
@@ -432,9 +444,7 @@ class NetworkHandler(_ResourceHandler):
                 if not translate.is_deleted(n)]
 
     def entity(self, record, subnets):
-        entity = translate.network(record, subnets)
-        entity.record = record
-        return entity
+        return self.remember(translate.network(record, subnets), record)
 
     def fetch(self, id, session):
         return session.get_network(id)
@@ -481,8 +491,8 @@ class NetworkHandler(_ResourceHandler):
                           'create', network_id)
 
     def update(self, entity, data, replace=False):
-        record = entity.record
-        if entity.shared:
+        record = self.record_of(entity)
+        if translate.is_public(record):
             raise OCCIForbidden('The public network belongs to the cloud.')
         title = data.get('occi.core.title')
         if title is not None and title != (record.get('name') or None):
@@ -498,11 +508,12 @@ class NetworkHandler(_ResourceHandler):
         return self.get(record['id'])
 
     def delete(self, entity):
-        if entity.shared:
+        record = self.record_of(entity)
+        if translate.is_public(record):
             raise OCCIForbidden('The public network belongs to the cloud '
                                 'and cannot be deleted.')
         try:
-            self.cloud.delete_network(entity.record['id'])
+            self.cloud.delete_network(record['id'])
         except BackendNotFound:
             raise self.not_found(entity.id)
         self.occi.changed()
@@ -529,9 +540,7 @@ class StorageHandler(_ResourceHandler):
     needs = ('volumes',)
 
     def entity(self, volume):
-        entity = translate.storage(volume)
-        entity.record = volume
-        return entity
+        return self.remember(translate.storage(volume), volume)
 
     def list(self):
         return [self.entity(v) for v in self.listing('volumes')
@@ -576,7 +585,7 @@ class StorageHandler(_ResourceHandler):
         return self.get(volume['id'])
 
     def update(self, entity, data, replace=False):
-        volume = entity.record
+        volume = self.record_of(entity)
         size = data.get('occi.storage.size')
         if size is not None and size != entity.attributes.get(
                 'occi.storage.size'):
@@ -599,7 +608,7 @@ class StorageHandler(_ResourceHandler):
 
     def delete(self, entity):
         try:
-            self.cloud.delete_volume(entity.record['id'])
+            self.cloud.delete_volume(self.record_of(entity)['id'])
         except BackendNotFound:
             raise self.not_found(entity.id)
         except BackendBadRequest as exc:
@@ -657,10 +666,8 @@ class NetworkInterfaceHandler(_LinkHandler):
         subnets = self.occi.subnets()
         result = []
         for port in attached:
-            entity = translate.networkinterface(
-                port, names.get(str(port['id'])), subnets)
-            entity.record = port
-            result.append(entity)
+            result.append(self.remember(translate.networkinterface(
+                port, names.get(str(port['id'])), subnets), port))
         return result
 
     def list(self):
@@ -684,10 +691,9 @@ class NetworkInterfaceHandler(_LinkHandler):
             if address.get('subnet') is not None:
                 subnets[str(address['subnet'])] = self.cloud.get_subnet(
                     address['subnet'])
-        entity = translate.networkinterface(
-            port, translate.interface_name(server, port['id']), subnets)
-        entity.record = port
-        return entity
+        return self.remember(translate.networkinterface(
+            port, translate.interface_name(server, port['id']), subnets),
+            port)
 
     def create(self, data):
         server, network_id = self.ends(data)
@@ -698,7 +704,7 @@ class NetworkInterfaceHandler(_LinkHandler):
         return self.get(port['id'])
 
     def delete(self, entity):
-        self.occi.detach_network(entity.record)
+        self.occi.detach_network(self.record_of(entity))
         self.occi.changed()
 
 
@@ -713,8 +719,7 @@ class StorageLinkHandler(_LinkHandler):
         links = []
         for volume in self.listing('volumes'):
             for link in translate.storagelinks(volume):
-                link.record = volume
-                links.append(link)
+                links.append(self.remember(link, volume))
         return links
 
     def get(self, id):
@@ -728,8 +733,7 @@ class StorageLinkHandler(_LinkHandler):
             raise self.not_found(id)
         for link in translate.storagelinks(volume):
             if link.id == str(id):
-                link.record = volume
-                return link
+                return self.remember(link, volume)
         raise self.not_found(id)
 
     def create(self, data):

@@ -61,6 +61,9 @@ class SynnefoOCCI:
         self.host = parts.netloc or None
         self.script_name = parts.path.rstrip('/')
         self._listings = {}
+        #: entity location -> the cloud record it was made from (model
+        #: objects carry no backend data)
+        self.records = {}
 
     @reify
     def cloud(self):
@@ -421,8 +424,13 @@ class SynnefoOCCI:
             if entity.kind == model.STORAGE:
                 return any(
                     translate.compute_location(a['server_id']) in computes
-                    for a in entity.record.get('attachments') or ())
+                    for a in self.record_of(entity).get('attachments')
+                    or ())
             return False
+
+        def shared(entity):
+            return entity.kind == model.NETWORK and translate.is_public(
+                self.record_of(entity))
 
         def rank(entity):
             if isinstance(entity, model.Link):
@@ -431,8 +439,7 @@ class SynnefoOCCI:
 
         doomed = sorted(
             (e for e in entities
-             if not goes_with_a_compute(e) and not getattr(e, 'shared',
-                                                           False)),
+             if not goes_with_a_compute(e) and not shared(e)),
             key=rank)
         failures = {}
         for entity in doomed:
@@ -445,6 +452,11 @@ class SynnefoOCCI:
             except OCCIError as exc:
                 failures[entity.location] = exc.message
         return failures
+
+    def record_of(self, entity):
+        """The cloud record ``entity`` was made from (see
+        :meth:`.handlers.Handler.record_of`)."""
+        return self.handler(entity.kind).record_of(entity)
 
     def _ports_of(self, network, computes):
         self.changed()
