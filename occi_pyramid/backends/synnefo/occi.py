@@ -32,6 +32,7 @@ from ...exceptions import (
 )
 from ...interfaces import IOCCISession
 from . import translate
+from .errors import as_conflict, retold
 from .handlers import HANDLERS
 
 log = logging.getLogger(__name__)
@@ -301,12 +302,9 @@ class SynnefoOCCI:
         except BackendError as exc:
             if fip is not None and fip.get('_new'):
                 self.release_floating_ip(fip['id'])
-            message = 'The network interface was not created: %s' % (
-                exc.message)
-            if isinstance(exc, BackendConflict):
-                raise OCCIConflict(message)
-            if isinstance(exc, BackendBadRequest):
-                raise OCCIBadRequest(message)
+            if isinstance(exc, (BackendBadRequest, BackendConflict)):
+                raise retold(exc, 'The network interface was not created: '
+                             '%s' % exc.message)
             raise
         self.changed()
         return port
@@ -323,8 +321,8 @@ class SynnefoOCCI:
                                % port['id'])
         except (BackendBadRequest, BackendConflict) as exc:
             # NB: as a storagelink: a state conflict, whatever Synnefo says
-            raise OCCIConflict('The network interface cannot be removed '
-                               'now: %s' % exc.message)
+            raise as_conflict(exc, 'The network interface cannot be '
+                              'removed now: %s' % exc.message)
         self.changed()
         for fip in fips:
             self.wait(lambda: self._port_gone(port['id']),
@@ -346,8 +344,8 @@ class SynnefoOCCI:
         try:
             self.cloud.attach_volume(server_id, volume_id)
         except (BackendBadRequest, BackendConflict) as exc:
-            raise OCCIConflict('The storage was not attached: %s'
-                               % exc.message)
+            raise as_conflict(exc, 'The storage was not attached: %s'
+                              % exc.message)
         self.changed()
 
     # -- IOCCISession -------------------------------------------------------
@@ -455,7 +453,7 @@ class SynnefoOCCI:
 
     def record_of(self, entity):
         """The cloud record ``entity`` was made from (see
-        :meth:`.handlers.Handler.record_of`)."""
+        :meth:`.handlers.base.Handler.record_of`)."""
         return self.handler(entity.kind).record_of(entity)
 
     def _ports_of(self, network, computes):
