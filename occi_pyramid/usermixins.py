@@ -72,6 +72,13 @@ class UserMixinSession:
             self._mixins = build_mixins(records, self.static)
         return self._mixins
 
+    def mixins_below(self, path):
+        """Whether anyone's mixin is located at or below ``path``: one
+        store read, and no call to the cloud (the caller's identity is not
+        needed to know that nobody uses a path)."""
+        return self.store is not None and self.store.anyone_at_or_below(
+            path)
+
     def associations(self):
         """``{entity location: [type id]}`` of the caller (one store read
         per request)."""

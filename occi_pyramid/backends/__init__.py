@@ -13,6 +13,7 @@ from pyramid.exceptions import ConfigurationError
 from zope.interface.exceptions import Invalid
 from zope.interface.verify import verifyObject
 
+from occi_pyramid import model
 from occi_pyramid.interfaces import IBackend, ICategoryRegistry
 
 DEFAULT_BACKEND = 'occi_pyramid.backends.synnefo'
@@ -37,6 +38,10 @@ def occi_session(request):
     return UserMixinSession(backend_session(request),
                             getattr(registry, 'occi_store', None),
                             registry.getUtility(ICategoryRegistry))
+
+
+#: where a backend's templates are: below their family's location
+TEMPLATE_LOCATIONS = (model.OS_TPL.location, model.RESOURCE_TPL.location)
 
 
 def template_source(request):
@@ -69,7 +74,8 @@ def register_backend(config, backend):
     config.set_occi_backend(backend)
     for mixin in getattr(backend, 'mixins', ()):
         config.add_occi_mixin(mixin)
-    config.add_occi_category_source(template_source)
+    config.add_occi_category_source(template_source,
+                                    below=TEMPLATE_LOCATIONS)
     config.add_request_method(occi_session, 'occi', reify=True)
 
 

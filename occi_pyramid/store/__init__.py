@@ -40,6 +40,13 @@ def mixin_source(request):
     return list(request.occi.user_mixins().values())
 
 
+def mixin_probe(request, path):
+    """Whether a user mixin may be at or below ``path``: anyone's, so
+    that a path nobody uses is 404 without asking the cloud who the
+    caller is."""
+    return request.occi.mixins_below(path)
+
+
 def includeme(config):  # pragma: no cover - wiring, covered functionally
     from .schema import make_engine, upgrade
 
@@ -47,4 +54,4 @@ def includeme(config):  # pragma: no cover - wiring, covered functionally
     engine = make_engine(settings['occi.store.url'])
     upgrade(engine)
     config.registry.occi_store = MixinStore(engine)
-    config.add_occi_category_source(mixin_source)
+    config.add_occi_category_source(mixin_source, probe=mixin_probe)

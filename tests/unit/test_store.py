@@ -97,6 +97,15 @@ class TestMixinStore:
             ('vip', 'VIP', (TAGS + 'x',)), ('gold', None, ())]
         assert [r.type_id for r in store.mixins(OTHER)] == [TAGS + 'vip']
 
+    def test_whether_anyone_uses_a_path(self, store):
+        store.add([_record('vip', '/tags/vip/', owner=OTHER),
+                   _record('odd', '/a_b%/')])
+        for path in ('/tags/vip/', '/tags/', '/a_b%/'):
+            assert store.anyone_at_or_below(path), path
+        # NB: LIKE wildcards in a path are literal characters
+        for path in ('/tags/vip/x/', '/nothing/', '/a%/', '/a_/'):
+            assert not store.anyone_at_or_below(path), path
+
     @pytest.mark.parametrize('clash', [
         _record('vip', '/elsewhere/'), _record('other', '/tags/vip/')])
     def test_conflicts_are_all_or_nothing(self, store, clash):
