@@ -87,22 +87,22 @@ def main():
     assert isinstance(backend, SynnefoBackend)
 
     def cloud_list():
-        session = backend.session(ALICE)
+        session = backend.api(ALICE)
         session.list_servers()
         session.list_flavors()
         session.list_images()
 
     def cloud_locations():
-        backend.session(ALICE).list_servers(detail=False)
+        backend.api(ALICE).list_servers(detail=False)
 
     def cloud_get():
-        session = backend.session(ALICE)
+        session = backend.api(ALICE)
         session.get_server(int(first.rsplit('/', 1)[1]))
         session.list_flavors()
         session.list_images()
 
     def templates():
-        session = backend.session(ALICE)
+        session = backend.api(ALICE)
         session.list_flavors()
         session.list_images()
 

@@ -18,7 +18,6 @@ def main(global_config, **settings):
         config.include('.renderers.pyramid')
         config.include('.browser')
         config.include('.backends')
-        config.include('.backends.synnefo.occi')
         config.include('.store')
         config.include('.views')
         config.include('.options')

@@ -6,8 +6,9 @@ directives.  Dynamic ones — os_tpl and resource_tpl mixins made from the
 cloud's images and flavors, user-defined mixins — come from *category
 sources*: callables ``source(request) -> iterable of Category`` registered
 with ``config.add_occi_category_source``.  ``request.categories`` merges
-both, calling the sources only when a lookup misses the static set, so
-traversing ``/compute/42`` never calls the cloud.
+both, calling the sources only when a lookup misses the static set, and
+by location only the sources that may hold a category there, so
+traversing ``/compute/42`` or ``/nothing/here/`` never calls the cloud.
 """
 from zope.interface import implementer
 
@@ -91,27 +92,92 @@ class CategoryRegistry:
         return [c for c in self._order if isinstance(c, model.Action)]
 
 
+class CategorySource:
+    """A registered category source: ``source(request)`` yields the
+    request's dynamic categories.
+
+    :param below: the locations its categories lie below (``None``:
+        anywhere); traversal loads it only for a path at, above or below
+        one of them
+    :param probe: ``probe(request, path)``, making no cloud call: false
+        when none of its categories can be at or below ``path``
+    """
+
+    def __init__(self, source, below=None, probe=None):
+        self.source = source
+        self.below = tuple(below) if below is not None else None
+        self.probe = probe
+
+    def __call__(self, request):
+        return self.source(request)
+
+    def covers(self, request, path):
+        """Whether one of its categories may be at or below ``path``
+        (asked without loading it)."""
+        if self.below is not None and not any(
+                path.startswith(p) or p.startswith(path)
+                for p in self.below):
+            return False
+        return self.probe is None or bool(self.probe(request, path))
+
+
+def _covers(source, request, path):
+    covers = getattr(source, 'covers', None)
+    return True if covers is None else covers(request, path)
+
+
 class RequestCategories:
     """``request.categories``: the static registry plus the dynamic
-    categories of this request's user, loaded at most once per request.
+    categories of this request's user, each source loaded at most once
+    per request.
+
+    Lookups by location (traversal) load only the sources that may hold
+    a category there, so a path no category can be at costs no cloud
+    call and loads no templates.
     """
 
     def __init__(self, static, sources, request):
         self.static = static
-        self._sources = sources
+        self._sources = list(sources)
         self._request = request
+        self._loaded = {}
+        self._covering = {}     # path -> the sources that may hold it
         self._merged = None
+
+    def _load(self, index):
+        if index not in self._loaded:
+            self._loaded[index] = list(self._sources[index](self._request))
+        return self._loaded[index]
+
+    def _registry(self, indexes):
+        merged = CategoryRegistry()
+        merged.extend(self.static)
+        for index in indexes:
+            merged.extend(self._load(index))
+        return merged
 
     @property
     def all(self):
-        """Every category, static then dynamic (loads dynamic ones)."""
+        """Every category, static then dynamic (loads every source)."""
         if self._merged is None:
-            merged = CategoryRegistry()
-            merged.extend(self.static)
-            for source in self._sources:
-                merged.extend(source(self._request))
-            self._merged = merged
+            self._merged = self._registry(range(len(self._sources)))
         return self._merged
+
+    def _at(self, path):
+        """The categories that may be at or below ``path``: every one
+        once loaded, else static plus the sources that cover the path."""
+        if self._merged is not None:
+            return self._merged
+        covering = self._covering.get(path)
+        if covering is None:
+            covering = self._covering[path] = [
+                i for i, source in enumerate(self._sources)
+                if _covers(source, self._request, path)]
+        if not covering:
+            return self.static
+        if len(covering) == len(self._sources):
+            return self.all
+        return self._registry(covering)
 
     def get(self, type_id, category_class=None):
         found = self.static.get(type_id, category_class)
@@ -122,8 +188,15 @@ class RequestCategories:
     def by_location(self, path):
         found = self.static.by_location(path)
         if found is None and self._sources:
-            found = self.all.by_location(path)
+            found = self._at(path).by_location(path)
         return found
+
+    def has_below(self, path):
+        """Whether a category is located at or below ``path``."""
+        if any(loc.startswith(path) for loc in self.static.locations()):
+            return True
+        return bool(self._sources) and any(
+            loc.startswith(path) for loc in self._at(path).locations())
 
     def locations(self, dynamic=True):
         registry = self.all if dynamic and self._sources else self.static
@@ -179,22 +252,17 @@ def _append(config, attribute, item):
     config.action(None, register)
 
 
-def add_occi_category_source(config, source):
+def add_occi_category_source(config, source, below=None, probe=None):
     """Directive: ``source(request)`` yields the request's dynamic
-    categories (templates, user mixins)."""
-    _append(config, 'occi_category_sources', source)
-
-
-def add_occi_entity_extension(config, extension):
-    """Directive: register an :class:`IEntityExtension` (called around
-    every OCCI operation on entities)."""
-    _append(config, 'occi_entity_extensions', extension)
+    categories (templates, user mixins); ``below`` and ``probe`` let
+    traversal leave it unloaded (:class:`CategorySource`)."""
+    _append(config, 'occi_category_sources',
+            CategorySource(config.maybe_dotted(source), below,
+                           config.maybe_dotted(probe)))
 
 
 def includeme(config):
     config.registry.registerUtility(CategoryRegistry(), ICategoryRegistry)
-    config.add_directive('add_occi_entity_extension',
-                         add_occi_entity_extension)
     config.add_directive('add_occi_kind', add_occi_kind)
     config.add_directive('add_occi_mixin', add_occi_mixin)
     config.add_directive('add_occi_category_source',

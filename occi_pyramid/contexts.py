@@ -70,8 +70,7 @@ class _Container(_Node):
             return KindCollection(self.request, name, self, path, category)
         if isinstance(category, model.Mixin):
             return MixinCollection(self.request, name, self, path, category)
-        if _is_prefix(path, categories.static.locations()) or _is_prefix(
-                path, categories.locations()):
+        if categories.has_below(path):
             return PathCollection(self.request, name, self, path)
         raise KeyError(name)
 
@@ -83,10 +82,6 @@ class _Container(_Node):
             if getattr(category, 'location', None)
             and category.location.startswith(self.path)
         ]
-
-
-def _is_prefix(path, locations):
-    return any(location.startswith(path) for location in locations)
 
 
 @implementer(IRoot, IPathCollection)

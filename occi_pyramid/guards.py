@@ -86,7 +86,7 @@ def authenticate_first(event):
     """ContextFound: verify the token before the body is touched."""
     request = event.request
     if has_body(request):
-        request.backend.authenticate()
+        request.occi.authenticate()
 
 
 def exact_collection_path(event):

@@ -74,217 +74,50 @@ class ICategoryRegistry(Interface):
         """Return the Kind or Mixin bound to ``path``, or ``None``."""
 
 
-# -- The backend contract ----------------------------------------------------
+# -- The backend contract (docs/backends.md) ------------------------------
 #
-# A backend is process-wide and built from the settings without network
-# I/O; each request gets a session bound to its token.  Sessions return
-# plain, cloud-shaped data (dicts, lists; ids as the cloud gives them) for
-# the OCCI layer to translate, and raise
-# ``occi_pyramid.exceptions.BackendError`` subclasses: BackendAuthError
-# (401), BackendForbidden (403), BackendNotFound (404), BackendConflict
-# (409), BackendOverLimit (413), BackendBadRequest (other 4xx),
-# BackendNotImplemented (501), BackendUnavailable (503: down, refused,
-# timed out).
+# ``occi.backend`` names a module whose ``load_from_config(config)`` gives
+# the process-wide IBackend, built from the settings without network I/O.
+# Its ``session(...)`` is the IOCCISession of one request: OCCI model
+# objects and validated data in and out, built from plain values (no
+# Pyramid request).  Errors are ``occi_pyramid.exceptions.OCCIError``
+# subclasses (or BackendError ones) carrying the client's HTTP status.
 
 
 class IBackend(Interface):
     """The process-wide access to one cloud (a utility)."""
 
-    auth_url = Attribute('The identity URL of the cloud.')
+    auth_url = Attribute('The identity URL of the cloud (advertised in '
+                         'WWW-Authenticate).')
+    mixins = Attribute('The provider mixins the backend serves (static '
+                       'categories, registered at startup); may be empty.')
 
-    def session(request):
-        """Return the :class:`IBackendSession` of ``request``.
+    def session(token, application_url='', categories=None):
+        """Return the :class:`IOCCISession` of one request.
 
-        ``request`` has ``.headers`` carrying ``X-Auth-Token``; a bare token
-        string is accepted too.  No network I/O happens here: a missing or
-        bad token fails (BackendAuthError) on the first operation.
+        :param token: the caller's token, or ``None``
+        :param application_url: the application's URL (scheme, host, mount
+            prefix); link locations are read against it
+            (:func:`occi_pyramid.locations.parse_entity_location`)
+        :param categories: the static :class:`ICategoryRegistry`
+
+        No network I/O happens here: a missing or bad token fails
+        (BackendAuthError, 401) on the first operation.
         """
 
     def heartbeat():
         """Return True if the cloud answers, False otherwise."""
 
 
-class IBackendSession(Interface):
-    """The cloud operations of one request (one token).  Not shared
-    between threads."""
-
-    token = Attribute('The X-Auth-Token of the request (or None).')
-
-    # identity
+class IOCCISession(Interface):
+    """The OCCI operations of one request (``request.occi`` wraps it):
+    OCCI model objects and validated data in and out.  Not shared between
+    threads."""
 
     def authenticate():
-        """Validate the token; return ``{'user_id', 'user_name', 'projects',
-        'default_project', 'roles', 'expires'}``."""
-
-    def catalog():
-        """Return the service catalog (a list of ``{type, name,
-        endpoints}``), cached per cloud."""
-
-    def get_quotas():
-        """Return ``{project: {resource: {usage, limit, ...}}}``."""
-
-    # compute
-
-    def list_servers():
-        """Return every server of the user, in detail (one call)."""
-
-    def get_server(server_id):
-        """Return one server in detail (deleted ones too)."""
-
-    def create_server(name, flavor_id, image_id, networks=None,
-                      personality=None, metadata=None, project=None):
-        """Create a server; return its record (with ``adminPass``).
-
-        ``networks``: None for the cloud's default policy, ``[]`` for none,
-        or ``[{'uuid': net}, {'uuid': net, 'fixed_ip': ip}, {'port': id}]``.
-        ``personality``: ``[{'path', 'contents' (base64), ...}]``.
+        """Verify the token with the cloud (cheap when it was verified
+        lately); return the caller's user id (the owner of user mixins).
         """
-
-    def rename_server(server_id, name):
-        """Rename a server."""
-
-    def delete_server(server_id):
-        """Delete a server (asynchronous in the cloud)."""
-
-    def start_server(server_id):
-        """Start a stopped server."""
-
-    def shutdown_server(server_id):
-        """Stop a running server."""
-
-    def reboot_server(server_id, hard=False):
-        """Reboot a server (soft unless ``hard``)."""
-
-    def resize_server(server_id, flavor_id):
-        """Change a stopped server's flavor."""
-
-    def get_server_metadata(server_id):
-        """Return the server's metadata dict."""
-
-    def update_server_metadata(server_id, metadata):
-        """Merge ``metadata`` into the server's; return all of it."""
-
-    def delete_server_metadata(server_id, key):
-        """Remove one metadata key."""
-
-    def get_server_nics(server_id):
-        """Return ``{'addresses': ..., 'attachments': [...]}``."""
-
-    # flavors and images
-
-    def list_flavors():
-        """Return the flavors the user may use, in detail (cached per
-        user)."""
-
-    def get_flavor(flavor_id):
-        """Return one flavor (deleted or private ones by id too)."""
-
-    def list_images():
-        """Return the images the user sees (compute listing, detail;
-        cached per user)."""
-
-    def get_image(image_id):
-        """Return one image (compute record)."""
-
-    def get_image_meta(image_id):
-        """Return the image-service (Plankton) metadata of an image, with
-        its ``properties``."""
-
-    # networks
-
-    def list_networks():
-        """Return the user's, shared and public networks."""
-
-    def get_network(network_id):
-        """Return one network (deleted ones too)."""
-
-    def create_network(name, type='MAC_FILTERED', project=None):
-        """Create a private network; return it."""
-
-    def rename_network(network_id, name):
-        """Rename a network; return it."""
-
-    def delete_network(network_id):
-        """Delete a network (fails with a conflict while ports exist)."""
-
-    # subnets
-
-    def list_subnets():
-        """Return every visible subnet."""
-
-    def get_subnet(subnet_id):
-        """Return one subnet."""
-
-    def create_subnet(network_id, cidr, gateway_ip=None, enable_dhcp=None,
-                      name=None):
-        """Create a subnet on a network; return it.  Omitting
-        ``gateway_ip`` lets the cloud pick the first host address."""
-
-    # ports
-
-    def list_ports():
-        """Return every port of the user."""
-
-    def get_port(port_id):
-        """Return one port."""
-
-    def create_port(network_id, device_id=None, fixed_ips=None, name=None):
-        """Create a port, attached to server ``device_id`` if given;
-        ``fixed_ips`` is ``[{'ip_address': ip}]``.  Return it."""
-
-    def delete_port(port_id):
-        """Delete (detach) a port."""
-
-    # floating IPs
-
-    def list_floatingips():
-        """Return the user's floating IPs."""
-
-    def get_floatingip(floatingip_id):
-        """Return one floating IP."""
-
-    def create_floatingip(network_id=None, address=None, project=None):
-        """Allocate a floating IP (from any pool unless ``network_id``)."""
-
-    def delete_floatingip(floatingip_id):
-        """Release a (detached) floating IP."""
-
-    # volumes and attachments
-
-    def list_volumes():
-        """Return the user's volumes, in detail (one call)."""
-
-    def get_volume(volume_id):
-        """Return one volume (deleted ones too)."""
-
-    def create_volume(size, name, volume_type=None, server_id=None,
-                      project=None, description=None):
-        """Create a volume (GB), attached to ``server_id`` if given; return
-        its full record."""
-
-    def update_volume(volume_id, name=None, description=None):
-        """Change a volume's name or description; return it."""
-
-    def delete_volume(volume_id):
-        """Delete a volume."""
-
-    def list_volume_types():
-        """Return the volume types."""
-
-    def list_volume_attachments(server_id):
-        """Return the server's volume attachments (root volume included)."""
-
-    def attach_volume(server_id, volume_id):
-        """Attach a volume to a server; return the attachment."""
-
-    def detach_volume(server_id, volume_id):
-        """Detach a volume from a server."""
-
-
-class IOCCISession(Interface):
-    """The OCCI operations of one request (``request.occi``): OCCI model
-    objects in and out, built on the request's :class:`IBackendSession`.
-    """
 
     def templates():
         """Return the dynamic template mixins (os_tpl per image,
@@ -327,24 +160,3 @@ class IOCCISession(Interface):
 
 class IUserMixinCollection(IMixinCollection):
     """The collection of a user-defined mixin (clients change it)."""
-
-
-class IEntityExtension(Interface):
-    """Adds to every entity what the cloud cannot hold (user mixins).
-
-    Registered with ``config.add_occi_entity_extension(ext)``; the OCCI
-    session calls each one around its operations.
-    """
-
-    def decorate(request, entities):
-        """Complete ``entities`` (a list, changed in place) before they are
-        rendered or filtered: e.g. add their user-mixin associations."""
-
-    def created(request, entity, data):
-        """``entity`` was just created from ``data`` (EntityData)."""
-
-    def updated(request, entity, data, replace):
-        """``entity`` was updated from ``data``; ``replace`` for PUT."""
-
-    def deleted(request, entity):
-        """``entity`` was deleted."""

@@ -11,6 +11,19 @@ from urllib.parse import urlsplit
 from . import model
 
 
+#: the port a scheme implies (a host named with it is the same host)
+DEFAULT_PORTS = {'http': '80', 'https': '443'}
+
+
+def _authority(netloc, scheme):
+    """``netloc`` lowercased, without the port ``scheme`` implies."""
+    netloc = (netloc or '').lower()
+    port = DEFAULT_PORTS.get((scheme or '').lower())
+    if port and netloc.endswith(':' + port):
+        netloc = netloc[:-len(port) - 1]
+    return netloc
+
+
 def parse_entity_location(location, static, host=None, script_name=''):
     """``(kind, id)`` of an entity location, or ``None`` when it is no
     entity location of this server.
@@ -22,7 +35,8 @@ def parse_entity_location(location, static, host=None, script_name=''):
     """
     if '://' in location:
         parts = urlsplit(location)
-        if parts.netloc and host is not None and parts.netloc != host:
+        if parts.netloc and host is not None and _authority(
+                parts.netloc, parts.scheme) != _authority(host, parts.scheme):
             return None
         path = parts.path
     else:

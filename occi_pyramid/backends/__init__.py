@@ -1,10 +1,14 @@
-"""Pluggable backends (docs/architecture.md §3).
+"""Pluggable backends (docs/backends.md, docs/architecture.md §3).
 
 ``config.include('occi_pyramid.backends')`` resolves the ``occi.backend``
 setting (a dotted module name), calls its ``load_from_config(config)``,
-checks the result provides :class:`~occi_pyramid.interfaces.IBackend` and
-registers it.  Views reach the per-request session as ``request.backend``
-and never call ``getUtility`` themselves.
+checks the result provides :class:`~occi_pyramid.interfaces.IBackend`,
+registers it with the provider mixins it serves, and includes
+:mod:`occi_pyramid.seam`, which gives every request ``request.occi``: the
+backend's :class:`~occi_pyramid.interfaces.IOCCISession` for the
+caller's token, wrapped so that user mixins work whatever the backend.
+Views never call ``getUtility`` themselves, and nothing in this package
+reads a Pyramid request.
 """
 from pyramid.exceptions import ConfigurationError
 from zope.interface.exceptions import Invalid
@@ -13,13 +17,6 @@ from zope.interface.verify import verifyObject
 from occi_pyramid.interfaces import IBackend
 
 DEFAULT_BACKEND = 'occi_pyramid.backends.synnefo'
-
-
-def get_backend_session(request):
-    """``request.backend``: the backend session bound to this request."""
-    backend = request.registry.getUtility(IBackend)
-    token = getattr(request, 'auth_token', None)
-    return backend.session(token if token is not None else request)
 
 
 def set_occi_backend(config, backend):
@@ -38,11 +35,14 @@ def set_occi_backend(config, backend):
 
 
 def register_backend(config, backend):
-    """Register ``backend`` and the ``request.backend`` session."""
+    """Register ``backend`` and its provider mixins, and include
+    :mod:`occi_pyramid.seam` (``request.occi``, the templates)."""
     config.add_directive('set_occi_backend', set_occi_backend,
                          action_wrap=False)
     config.set_occi_backend(backend)
-    config.add_request_method(get_backend_session, 'backend', reify=True)
+    for mixin in getattr(backend, 'mixins', ()):
+        config.add_occi_mixin(mixin)
+    config.include('occi_pyramid.seam')
 
 
 def includeme(config):

@@ -95,6 +95,15 @@ class MixinStore:
                 .order_by(UserMixin.id))
             return [_record(row) for row in rows]
 
+    def anyone_at_or_below(self, path):
+        """Whether some owner has a mixin located at or below ``path``
+        (one query, whoever asks)."""
+        with self._session() as session:
+            return session.scalar(
+                select(UserMixin.id)
+                .where(UserMixin.location.startswith(path, autoescape=True))
+                .limit(1)) is not None
+
     def add(self, records):
         """Store new definitions, all or none.
 

@@ -23,7 +23,7 @@ from ..exceptions import (
 )
 from ..interfaces import IQueryInterface, IUserMixinCollection
 from ..model import CategoryCollection, Collection
-from ..store import MixinRecord, forget, user_mixins
+from ..store import MixinRecord
 from .collections import MixinCollectionViews, run_on_all
 from .requests import action_parameters, locations_to_entities
 
@@ -96,7 +96,7 @@ class _Definitions:
     def __init__(self, request):
         self.request = request
         self.categories = request.categories.all
-        self.mine = user_mixins(request)
+        self.mine = request.occi.user_mixins()
         self.new = {}
 
     def record(self, entry):
@@ -122,7 +122,7 @@ class _Definitions:
         path = mixin_location(self.request, entry.get('location'))
         self.check_location(type_id, path)
         record = MixinRecord(
-            owner=self.request.occi_user, scheme=entry['scheme'],
+            owner=self.request.occi.owner, scheme=entry['scheme'],
             term=entry['term'], location=path, title=entry.get('title'),
             depends=tuple(self.depends(type_id, entry.get('rel') or ())),
             applies=tuple(self.applies(type_id, entry.get('applies') or ())))
@@ -189,14 +189,11 @@ class UserMixinDefinitionViews:
     def add(self):
         definitions = _Definitions(self.request)
         records = [definitions.record(entry) for entry in self.entries()]
-        self.request.occi_store.add(records)
-        forget(self.request)
-        mine = user_mixins(self.request)
-        return CategoryCollection([mine[r.type_id] for r in records])
+        return CategoryCollection(self.request.occi.define(records))
 
     @view_config(request_method='DELETE')
     def remove(self):
-        mine = user_mixins(self.request)
+        mine = self.request.occi.user_mixins()
         doomed = []
         for entry in self.entries():
             type_id = _type_id(entry)
@@ -215,8 +212,7 @@ class UserMixinDefinitionViews:
             if needed:
                 raise OCCIConflict('%s depends on %s; remove it too.'
                                    % (mixin.type_id, needed[0]))
-        self.request.occi_store.remove(self.request.occi_user, doomed)
-        forget(self.request)
+        self.request.occi.undefine(doomed)
         return None
 
 
@@ -232,7 +228,6 @@ class UserMixinCollectionViews:
         self.generic = MixinCollectionViews(context, request)
 
     def collection(self):
-        forget(self.request)
         return Collection(self.generic.members())
 
     def locations(self):
@@ -277,9 +272,9 @@ class UserMixinCollectionViews:
 
     def change(self, replace):
         entities = self.entities()
-        self.request.occi_store.associate(
-            self.request.occi_user, self.mixin.type_id,
-            [e.location for e in entities], replace=replace)
+        self.request.occi.associate(
+            self.mixin.type_id, [e.location for e in entities],
+            replace=replace)
         return self.collection()
 
     @view_config(request_method='POST', request_param=not_('action'))
@@ -297,8 +292,7 @@ class UserMixinCollectionViews:
         if locations:
             paths = [kind.location + id for kind, id in
                      locations_to_entities(self.request, locations)]
-        self.request.occi_store.dissociate(
-            self.request.occi_user, self.mixin.type_id, paths)
+        self.request.occi.dissociate(self.mixin.type_id, paths)
         return self.collection()
 
     @view_config(request_method='POST', request_param='action')

@@ -90,6 +90,23 @@ class OCCISessionContract:
         assert updated.title == 'renamed'
         assert occi().get(model.COMPUTE, made.id).title == 'renamed'
 
+    def test_entities_are_plain_model_objects(self, occi):
+        made = self.create_compute(occi)
+        plain = model.Resource(model.COMPUTE, made.id)
+        for entity in [made, occi().get(model.COMPUTE, made.id)] + occi(
+                ).list(model.RESOURCE):
+            assert set(vars(entity)) <= set(vars(plain)), entity
+
+    def test_an_entity_from_another_session_can_be_changed(self, occi):
+        made = self.create_compute(occi)
+        entity = occi().get(model.COMPUTE, made.id)
+        updated = occi().update(entity, EntityData(
+            model.COMPUTE, (), {'occi.core.title': 'elsewhere'}))
+        assert updated.title == 'elsewhere'
+        occi().delete(entity)
+        with pytest.raises(OCCINotFound):
+            occi().get(model.COMPUTE, made.id)
+
     def test_an_action_returns_an_action_result(self, occi):
         made = self.create_compute(occi)
         session = occi()

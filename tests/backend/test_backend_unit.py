@@ -4,23 +4,27 @@ import socket
 import pytest
 from zope.interface.verify import verifyClass, verifyObject
 
-from occi_pyramid.backends.synnefo import (
-    SynnefoBackend, SynnefoSession, TTLCache,
-)
+from occi_pyramid import model
+from occi_pyramid.backends.synnefo import SynnefoBackend, TTLCache
+from occi_pyramid.backends.synnefo.api import ISynnefoAPI, SynnefoAPI
 from occi_pyramid.exceptions import BackendAuthError, BackendUnavailable
-from occi_pyramid.interfaces import IBackend, IBackendSession
-
-
-class FakeRequest(object):
-    def __init__(self, token):
-        self.headers = {'X-Auth-Token': token} if token else {}
+from occi_pyramid.interfaces import IBackend, IOCCISession
 
 
 def test_backend_and_session_provide_the_contract():
     backend = SynnefoBackend('http://127.0.0.1:9/identity/v2.0')
     verifyObject(IBackend, backend)
-    verifyClass(IBackendSession, SynnefoSession)
-    verifyObject(IBackendSession, backend.session('t'))
+    verifyObject(IOCCISession, backend.session('t'))
+    verifyClass(ISynnefoAPI, SynnefoAPI)
+    verifyObject(ISynnefoAPI, backend.api('t'))
+
+
+def test_the_session_reads_locations_against_the_application_url():
+    backend = SynnefoBackend('http://127.0.0.1:9/identity/v2.0')
+    session = backend.session('t', 'http://occi.example:80/occi')
+    assert (session.host, session.script_name) == ('occi.example:80',
+                                                   '/occi')
+    assert session.categories.by_location('/compute/') is model.COMPUTE
 
 
 def test_construction_does_no_network_io(monkeypatch):
@@ -32,21 +36,23 @@ def test_construction_does_no_network_io(monkeypatch):
         'occi.synnefo.auth_url': 'https://cloud.invalid/identity/v2.0',
         'occi.synnefo.timeout': '2.5', 'occi.synnefo.insecure': 'true'})
     assert backend.timeout == 2.5 and backend.insecure is True
-    session = backend.session(FakeRequest('abc'))
-    assert session.token == 'abc'
+    session = backend.session('abc', 'http://occi.example/')
+    assert session.token == 'abc' and session.cloud.token == 'abc'
 
 
-def test_session_token_from_request_or_string():
+def test_an_empty_token_is_no_token():
     backend = SynnefoBackend('http://127.0.0.1:9/identity/v2.0')
-    assert backend.session(FakeRequest('  tok ')).token == 'tok'
-    assert backend.session('tok').token == 'tok'
-    assert backend.session(FakeRequest(None)).token is None
+    assert backend.api('tok').token == 'tok'
+    assert backend.api('').token is None
+    assert backend.api(None).token is None
 
 
 def test_missing_token_is_401_without_a_call():
     backend = SynnefoBackend('http://127.0.0.1:9/identity/v2.0')
     with pytest.raises(BackendAuthError):
-        backend.session(FakeRequest(None)).list_servers()
+        backend.api(None).list_servers()
+    with pytest.raises(BackendAuthError):
+        backend.session(None).list(model.COMPUTE)
 
 
 def test_unreachable_cloud_is_unavailable():
@@ -56,7 +62,7 @@ def test_unreachable_cloud_is_unavailable():
     backend = SynnefoBackend('http://127.0.0.1:%d/identity/v2.0' % port,
                              timeout=2)
     with pytest.raises(BackendUnavailable, match='refused'):
-        backend.session('tok').list_servers()
+        backend.api('tok').list_servers()
     assert backend.heartbeat() is False
 
 

@@ -1,9 +1,11 @@
 """Wiring: load_from_config with the embedded simulator, includeme."""
 from pyramid import testing
 from pyramid.request import Request, apply_request_extensions
+from zope.interface.verify import verifyObject
 
 from occi_pyramid.backends import synnefo
-from occi_pyramid.interfaces import IBackend
+from occi_pyramid import model
+from occi_pyramid.interfaces import IBackend, IOCCISession
 from occi_pyramid.simulator.testing import ALICE, ALICE_UUID
 
 SETTINGS = {
@@ -24,7 +26,7 @@ def test_embedded_simulator_is_shared_and_used():
         assert backend.auth_url.startswith('http://127.0.0.1:')
         assert len(synnefo._embedded) == 1
         assert backend.timeout == 5.0
-        assert backend.session(ALICE).authenticate()['user_id'] == ALICE_UUID
+        assert backend.api(ALICE).authenticate()['user_id'] == ALICE_UUID
     finally:
         testing.tearDown()
         synnefo._stop_embedded()
@@ -34,6 +36,8 @@ def test_embedded_simulator_is_shared_and_used():
 def test_includeme_registers_backend_and_request_method():
     try:
         config = testing.setUp(settings=dict(SETTINGS))
+        config.include('occi_pyramid.categories')
+        config.include('occi_pyramid.negotiation')
         config.include('occi_pyramid.backends')
         config.commit()
         backend = config.registry.getUtility(IBackend)
@@ -41,10 +45,11 @@ def test_includeme_registers_backend_and_request_method():
         request = Request.blank('/', headers={'X-Auth-Token': ALICE})
         request.registry = config.registry
         apply_request_extensions(request)
-        session = request.backend
-        assert session is request.backend           # reified
-        assert session.token == ALICE
-        assert isinstance(session.list_servers(), list)
+        session = request.occi
+        assert session is request.occi              # reified
+        assert verifyObject(IOCCISession, session.inner)
+        assert session.inner.token == ALICE
+        assert isinstance(session.locations(model.COMPUTE), list)
     finally:
         testing.tearDown()
         synnefo._stop_embedded()

@@ -21,7 +21,7 @@ TOKEN_BODY = {'auth': {'token': {'id': ALICE}}}
 def session(backend, wire):
     backend.catalog(ALICE)              # the per-cloud catalog, once
     wire.take()
-    return backend.session(ALICE)
+    return backend.api(ALICE)
 
 
 def make_server(session, control, name='vm', settle=True, **kwargs):
@@ -35,11 +35,11 @@ def make_server(session, control, name='vm', settle=True, **kwargs):
 # -- identity -----------------------------------------------------------------
 
 def test_catalog_is_fetched_once_per_cloud(backend, wire):
-    catalog = backend.session(ALICE).catalog()
+    catalog = backend.api(ALICE).catalog()
     assert {s['type'] for s in catalog} >= {
         'identity', 'account', 'compute', 'network', 'volume', 'image'}
     for token in (ALICE, BOB, ALICE):
-        backend.session(token).list_servers()
+        backend.api(token).list_servers()
     calls = wire.take()
     identity = [c for c in calls if c[1].startswith('/identity/')]
     assert identity == [('POST', '/identity/v2.0/tokens', '', None, ALICE)]
@@ -59,10 +59,10 @@ def test_authenticate(session, wire):
 
 def test_bad_token_is_401(backend, wire):
     with pytest.raises(BackendAuthError) as info:
-        backend.session('no-such-token').authenticate()
+        backend.api('no-such-token').authenticate()
     assert 'Invalid token' in info.value.message
     with pytest.raises(BackendAuthError):
-        backend.session('no-such-token').list_servers()
+        backend.api('no-such-token').list_servers()
 
 
 def test_quotas(session, wire):
@@ -167,9 +167,9 @@ def test_server_errors(session, control, backend, wire):
     control.settle()
     # 404 for another user's server, and for an unknown one
     with pytest.raises(BackendNotFound):
-        backend.session(BOB).get_server(sid)
+        backend.api(BOB).get_server(sid)
     with pytest.raises(BackendNotFound):
-        backend.session(BOB).delete_server(sid)
+        backend.api(BOB).delete_server(sid)
     with pytest.raises(BackendNotFound):
         session.get_server(999999)
     # 400: wrong state; 403: flavor not allowed for creation
@@ -194,7 +194,7 @@ def test_flavors_cached_per_user(session, backend, wire):
     flavors = session.list_flavors()
     assert {f['id'] for f in flavors} >= {1, 2, 3, 4}
     assert session.get_flavor(2)['vcpus'] == 2
-    backend.session(ALICE).list_flavors()      # another request, same user
+    backend.api(ALICE).list_flavors()      # another request, same user
     # the identity answer is cached per token hash too: the second request
     # costs no call at all
     assert wire.take() == [
@@ -204,7 +204,7 @@ def test_flavors_cached_per_user(session, backend, wire):
     assert session.get_flavor(8)['id'] == 8
     assert wire.take() == [('GET', '/compute/v2.0/flavors/8', '', None,
                             ALICE)]
-    backend.session(BOB).list_flavors()        # another user: own cache
+    backend.api(BOB).list_flavors()        # another user: own cache
     assert ('GET', '/compute/v2.0/flavors/detail', '', None, BOB) in (
         wire.take())
 
@@ -214,10 +214,10 @@ def test_cache_ttl_expires(sim, control, wire):
     now = [0.0]
     backend = SynnefoBackend(sim.auth_url, timeout=5, cache_ttl=30,
                              clock=lambda: now[0])
-    backend.session(ALICE).list_images()
-    backend.session(ALICE).list_images()
+    backend.api(ALICE).list_images()
+    backend.api(ALICE).list_images()
     now[0] += 31
-    backend.session(ALICE).list_images()
+    backend.api(ALICE).list_images()
     listings = [c for c in wire.take() if c[1].endswith('/images/detail')]
     assert len(listings) == 2
     backend.close()

@@ -66,7 +66,7 @@ def _backend(url, **kwargs):
 def test_tls_verified_with_the_ca_file(tls_sim, certs):
     tls_sim.control.clear_requests()
     backend = _backend(tls_sim.proxy_auth_url, ca_certs=certs[0])
-    session = backend.session(ALICE)
+    session = backend.api(ALICE)
     assert session.authenticate()['user_id']
     server = session.create_server(GREEK, 1, DEBIAN_IMAGE, networks=[])
     assert session.get_server(server['id'])['name'] == GREEK
@@ -86,7 +86,7 @@ def test_tls_verified_with_the_ca_file(tls_sim, certs):
 def test_tls_fails_without_the_ca(tls_sim):
     backend = _backend(tls_sim.proxy_auth_url)
     with pytest.raises(BackendError) as info:
-        backend.session(ALICE).authenticate()
+        backend.api(ALICE).authenticate()
     assert info.value.code == 502
     assert 'TLS' in info.value.message
     assert not isinstance(info.value, BackendUnavailable)
@@ -97,13 +97,13 @@ def test_tls_fails_in_kamaki_calls_too(tls_sim, certs):
     bad = _backend(tls_sim.proxy_auth_url)
     bad.remember_catalog(good.catalog(ALICE))     # skip the identity call
     with pytest.raises(BackendError, match='TLS.*certificate') as info:
-        bad.session(ALICE).list_servers()
+        bad.api(ALICE).list_servers()
     assert info.value.code == 502
 
 
 def test_tls_insecure_switch(tls_sim):
     backend = _backend(tls_sim.proxy_auth_url, insecure=True)
-    session = backend.session(ALICE)
+    session = backend.api(ALICE)
     assert session.authenticate()['user_id']
     assert isinstance(session.list_servers(), list)
 
@@ -112,7 +112,7 @@ def test_tls_host_name_mismatch_fails(tls_sim, certs):
     url = 'https://127.0.0.1:%d/identity/v2.0' % tls_sim.proxy.port
     backend = _backend(url, ca_certs=certs[0])
     with pytest.raises(BackendError, match='mismatch') as info:
-        backend.session(ALICE).authenticate()
+        backend.api(ALICE).authenticate()
     assert info.value.code == 502
 
 
@@ -137,7 +137,7 @@ def test_threads_each_with_own_session(scheme, request, certs):
         token = tokens[i % 3]
         try:
             for r in range(rounds):
-                session = backend.session(token)    # one per "request"
+                session = backend.api(token)    # one per "request"
                 name = '%s %d-%d' % (GREEK, i, r)
                 server = session.create_server(name, 1, DEBIAN_IMAGE,
                                                networks=[])
@@ -197,18 +197,18 @@ def test_threads_each_with_own_session(scheme, request, certs):
 @pytest.mark.parametrize('fault', ['truncate', 'stall'])
 def test_broken_response_then_next_call_does_not_hang(http_sim, fault):
     backend = _backend(http_sim.proxy_auth_url, timeout=1)
-    session = backend.session(ALICE)
+    session = backend.api(ALICE)
     assert isinstance(session.list_servers(), list)      # pool warmed
     http_sim.proxy.fault = fault
     done = http_sim.proxy.faults_done
     started = time.monotonic()
     with pytest.raises(BackendUnavailable):
-        backend.session(ALICE).list_servers()
+        backend.api(ALICE).list_servers()
     assert http_sim.proxy.faults_done == done + 1
     assert time.monotonic() - started < 3
     started = time.monotonic()
     for _ in range(3):       # the same pool, possibly the same connection
-        assert isinstance(backend.session(ALICE).list_servers(), list)
+        assert isinstance(backend.api(ALICE).list_servers(), list)
     assert time.monotonic() - started < 2       # not kamaki's 60 s
     backend.close()
 
@@ -218,15 +218,15 @@ def test_identity_timeout_is_unavailable(http_sim):
     backend.catalog(ALICE)
     http_sim.proxy.fault = 'stall'
     with pytest.raises(BackendUnavailable, match='timed out'):
-        backend.session(ALICE).authenticate()
-    assert backend.session(ALICE).authenticate()['user_id']
+        backend.api(ALICE).authenticate()
+    assert backend.api(ALICE).authenticate()['user_id']
 
 
 def test_a_session_makes_no_call_after_a_timeout(http_sim):
     """One timeout per request: the calls after it fail at once (the
     proxy would answer them), so a request ends within the timeout."""
     backend = _backend(http_sim.proxy_auth_url, timeout=1)
-    session = backend.session(ALICE)
+    session = backend.api(ALICE)
     assert isinstance(session.list_servers(), list)      # pool warmed
     http_sim.proxy.fault = 'stall'
     with pytest.raises(BackendUnavailable, match='timed out'):
@@ -238,18 +238,18 @@ def test_a_session_makes_no_call_after_a_timeout(http_sim):
     assert time.monotonic() - started < 0.5
     assert http_sim.proxy.accepted == accepted
     # a new request's session calls the cloud again
-    assert isinstance(backend.session(ALICE).list_servers(), list)
+    assert isinstance(backend.api(ALICE).list_servers(), list)
     backend.close()
 
 
 def test_connections_are_reused(http_sim):
     backend = _backend(http_sim.proxy_auth_url)
-    session = backend.session(ALICE)
+    session = backend.api(ALICE)
     session.authenticate()
     before = http_sim.proxy.accepted
     for _ in range(10):
-        backend.session(ALICE).list_servers()
-        backend.session(ALICE).list_flavors()
+        backend.api(ALICE).list_servers()
+        backend.api(ALICE).list_flavors()
     assert http_sim.proxy.accepted - before <= 1
     backend.close()
 
@@ -258,7 +258,7 @@ def test_body_logging_works_and_hides_the_token(http_sim, caplog):
     """#13: with kamaki's body logging on, every request used to fail."""
     import logging
     backend = _backend(http_sim.proxy_auth_url)
-    session = backend.session(ALICE)
+    session = backend.api(ALICE)
     session.compute.LOG_DATA = True
     with caplog.at_level(logging.DEBUG, logger='kamaki'):
         server = session.create_server(GREEK + '\x01', 1, DEBIAN_IMAGE,

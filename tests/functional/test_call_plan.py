@@ -108,3 +108,30 @@ def test_a_port_being_connected_is_rendered_before_it_is_active(
     assert interface in links_of(slow_alice, compute)
     slow_cloud.control.settle()
     assert interface in links_of(slow_alice, compute)
+
+
+@pytest.mark.parametrize('path', ['/nothing/here/', '/nothing/', '/tags/x'])
+def test_a_cold_unknown_path_is_404_without_the_cloud(cloud, path):
+    """Traversal does no cloud I/O: with every cache off (a cold server),
+    a path no category can be at is 404 without asking the cloud for the
+    token's user or the templates."""
+    from tests.functional.callplan import calls
+    from tests.functional.conftest import ALICE, OCCI
+
+    user = OCCI(cloud, ALICE)
+    assert calls(cloud, lambda: user.get(path, status=404)) == []
+
+
+def test_a_user_mixin_location_is_found_all_the_same(cloud):
+    from tests.functional.conftest import ALICE, BOB, OCCI
+
+    alice, bob = OCCI(cloud, ALICE), OCCI(cloud, BOB)
+    alice.post('/-/', ({'Content-Type': 'text/occi', 'Category': (
+        'cold; scheme="http://example.org/tags#"; class="mixin"; '
+        'location="/tags/cold/"')}, ''))
+    assert alice.get('/tags/cold/').status_int == 200
+    assert alice.get('/tags/').status_int == 200
+    bob.get('/tags/cold/', status=404)
+    alice.delete('/-/', request=({'Content-Type': 'text/occi', 'Category': (
+        'cold; scheme="http://example.org/tags#"; class="mixin"')}, ''))
+    alice.get('/tags/cold/', status=404)

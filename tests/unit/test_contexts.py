@@ -97,3 +97,64 @@ def test_entity_location(location, expected):
     request = make_request()
     request.host = 'example.com'
     assert entity_location(request, location) == expected
+
+
+@pytest.mark.parametrize('location, host, expected', [
+    ('http://example.com:80/compute/7', 'example.com', True),
+    ('http://example.com/compute/7', 'example.com:80', True),
+    ('https://Example.com:443/compute/7', 'example.com', True),
+    ('https://example.com:80/compute/7', 'example.com', False),
+    ('http://example.com:8080/compute/7', 'example.com', False),
+])
+def test_a_default_port_names_the_same_host(location, host, expected):
+    from occi_pyramid.categories import CategoryRegistry
+    from occi_pyramid.locations import parse_entity_location
+
+    static = CategoryRegistry(model.CORE_KINDS + model.KINDS)
+    found = parse_entity_location(location, static, host)
+    assert (found == (model.COMPUTE, '7')) is expected
+
+
+class Counted:
+    """A category source counting its loads."""
+
+    def __init__(self, categories):
+        self.categories = categories
+        self.loads = 0
+
+    def __call__(self, request):
+        self.loads += 1
+        return self.categories
+
+
+TEMPLATE = model.Mixin('http://example.org/os#', 'debian', 'Debian',
+                       location=model.OS_TPL.location + 'debian/',
+                       depends=[model.OS_TPL])
+
+
+def sourced(*sources):
+    from occi_pyramid.contexts import root_factory
+
+    request = testing.DummyRequest()
+    request.categories = RequestCategories(
+        CategoryRegistry(model.static_categories()), sources, request)
+    return root_factory(request)
+
+
+def test_traversal_loads_only_the_sources_that_cover_a_path():
+    from occi_pyramid.categories import CategorySource
+
+    templates = Counted([TEMPLATE])
+    mixins = Counted([USER_MIXIN])
+    used = []
+    tree = sourced(
+        CategorySource(templates, below=[model.OS_TPL.location]),
+        CategorySource(mixins, probe=lambda request, path: used.append(
+            path) or path.startswith('/tags/')))
+    with pytest.raises(KeyError):
+        find_resource(tree, '/nothing/here/')
+    assert (templates.loads, mixins.loads, used) == (0, 0, ['/nothing/'])
+    assert find_resource(tree, '/tags/vip/').mixin is USER_MIXIN
+    assert (templates.loads, mixins.loads) == (0, 1)
+    assert find_resource(tree, TEMPLATE.location).mixin is TEMPLATE
+    assert (templates.loads, mixins.loads) == (1, 1)   # each once

@@ -1,5 +1,5 @@
-"""The user-mixin store without WSGI: migrations, MixinStore, the
-token → user cache and the records → model.Mixin step."""
+"""The user-mixin store without WSGI: migrations, MixinStore and the
+records → model.Mixin step."""
 import pytest
 
 OWNER = 'user-1'
@@ -97,6 +97,15 @@ class TestMixinStore:
             ('vip', 'VIP', (TAGS + 'x',)), ('gold', None, ())]
         assert [r.type_id for r in store.mixins(OTHER)] == [TAGS + 'vip']
 
+    def test_whether_anyone_uses_a_path(self, store):
+        store.add([_record('vip', '/tags/vip/', owner=OTHER),
+                   _record('odd', '/a_b%/')])
+        for path in ('/tags/vip/', '/tags/', '/a_b%/'):
+            assert store.anyone_at_or_below(path), path
+        # NB: LIKE wildcards in a path are literal characters
+        for path in ('/tags/vip/x/', '/nothing/', '/a%/', '/a_/'):
+            assert not store.anyone_at_or_below(path), path
+
     @pytest.mark.parametrize('clash', [
         _record('vip', '/elsewhere/'), _record('other', '/tags/vip/')])
     def test_conflicts_are_all_or_nothing(self, store, clash):
@@ -171,42 +180,6 @@ class TestMixinStore:
         store.forget_entities(OWNER, ['/compute/1'])
         assert store.associations(OWNER) == {}
         assert store.associations(OTHER) == {'/compute/1': [TAGS + 'a']}
-
-
-class DummyBackend:
-    def __init__(self):
-        self.calls = 0
-
-    def authenticate(self):
-        self.calls += 1
-        return {'user_id': 'user-%d' % self.calls}
-
-
-class TestOCCIUser:
-    def _callFUT(self, request):
-        from occi_pyramid.store import occi_user
-
-        return occi_user(request)
-
-    def _request(self, token, backend):
-        from pyramid import testing
-
-        request = testing.DummyRequest()
-        request.auth_token = token
-        request.backend = backend
-        return request
-
-    def test_the_user_comes_from_the_backend(self):
-        backend = DummyBackend()
-        assert self._callFUT(self._request('t1', backend)) == 'user-1'
-
-    def test_no_token_is_401_without_asking_the_cloud(self):
-        from occi_pyramid.exceptions import BackendAuthError
-
-        backend = DummyBackend()
-        with pytest.raises(BackendAuthError):
-            self._callFUT(self._request(None, backend))
-        assert backend.calls == 0
 
 
 class TestBuildMixins:

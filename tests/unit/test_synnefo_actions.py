@@ -3,7 +3,7 @@ runs, with which arguments (recorded, no cloud needed)."""
 import pytest
 
 from occi_pyramid import model
-from occi_pyramid.backends.synnefo.handlers import COMPUTE_ACTIONS
+from occi_pyramid.backends.synnefo.handlers.compute import COMPUTE_ACTIONS
 
 
 class Recorder:

@@ -2,8 +2,6 @@
 parallel, each call in its own backend session."""
 import threading
 
-from pyramid import testing
-
 from occi_pyramid import model
 
 
@@ -11,11 +9,12 @@ class RecordingBackend:
     """Sessions whose list calls record the session and thread they ran
     on (kamaki clients must never be shared between threads)."""
 
-    def __init__(self):
+    def __init__(self, parallel=8):
         self.calls = []
         self.lock = threading.Lock()
+        self.settings = {'occi.synnefo.parallel_calls': parallel}
 
-    def session(self, token):
+    def api(self, token):
         self.sessions = getattr(self, 'sessions', 0) + 1
         return RecordingSession(self, token, self.sessions)
 
@@ -42,12 +41,8 @@ class RecordingSession:
 def make_occi(parallel=8):
     from occi_pyramid.backends.synnefo.occi import SynnefoOCCI
 
-    request = testing.DummyRequest()
-    request.auth_token = 'tok'
-    request.registry.settings = {'occi.synnefo.parallel_calls': parallel}
-    backend = RecordingBackend()
-    request.backend = backend.session('tok')
-    return SynnefoOCCI(request), backend
+    backend = RecordingBackend(parallel)
+    return SynnefoOCCI(backend, 'tok'), backend
 
 
 def test_prefetch_lists_in_parallel_sessions_with_the_token():

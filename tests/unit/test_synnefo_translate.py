@@ -151,12 +151,11 @@ class TestNetworkStorageLinks:
         assert entity.attributes['occi.network.address'] == '10.0.0.0/24'
         assert entity.attributes['occi.network.allocation'] == 'static'
         assert translate.PRIVATE_NET in entity.mixins
-        assert not entity.shared
 
     def test_public_network(self):
         entity = translate.network({'id': '1', 'public': True,
                                     'status': 'ACTIVE', 'subnets': []})
-        assert translate.PUBLIC_NET in entity.mixins and entity.shared
+        assert translate.PUBLIC_NET in entity.mixins
 
     @pytest.mark.parametrize('status, state', [
         ('available', 'online'), ('in_use', 'online'), ('creating', 'offline'),

@@ -27,8 +27,16 @@ so the OCCI client reads why.  ``details`` keeps everything for the logs.
 
 This module does not import kamaki; it recognises kamaki's exceptions by
 their attributes and class names (see :func:`translate`).
+
+Errors are mapped once, here, when a call of the Synnefo API fails
+(:func:`translated`, around every :class:`.api.SynnefoAPI` operation).
+The handlers only retell one in OCCI terms (:func:`retold`, same class,
+status and details) or say that what Synnefo reports as a bad request is
+a state conflict (:func:`as_conflict`); they never build a second error
+from a first one's message alone.
 """
 import contextlib
+import copy
 import json
 import re
 import socket
@@ -199,6 +207,23 @@ def translate(exc):
         return error_for(status, getattr(exc, 'message', '%s' % exc),
                          getattr(exc, 'details', None))
     return None
+
+
+def retold(error, message):
+    """``error`` told in OCCI terms (``message``, which quotes the
+    cloud's), keeping its class, status, headers and details (pure
+    function)."""
+    told = copy.copy(error)
+    told.message, told.args = message, (message,)
+    return told
+
+
+def as_conflict(error, message=None):
+    """A 409 for a state conflict that Synnefo reports as a 400 (or as a
+    409): ``message`` (default: the cloud's), the cloud's details kept
+    (pure function)."""
+    return BackendConflict(message or error.message,
+                           details=getattr(error, 'details', None))
 
 
 @contextlib.contextmanager

@@ -1,11 +1,15 @@
 """The OCCI operations of one request, on a Synnefo cloud.
 
-:class:`SynnefoOCCI` (``request.occi``) turns OCCI verbs into calls on the
-request's plain :class:`~occi_pyramid.interfaces.IBackendSession`
-(``request.backend``): one handler per Kind (:mod:`.handlers`) does the
-Synnefo work, :mod:`.translate` the mapping.  Listings are cached for the
-request and dropped after every change, so a request lists each thing at
-most once between writes.
+:class:`SynnefoOCCI` is the backend's
+:class:`~occi_pyramid.interfaces.IOCCISession` (what ``request.occi``
+wraps): it turns OCCI verbs into calls on Synnefo's API for the caller's
+token (:class:`.api.SynnefoAPI`); one handler per Kind (:mod:`.handlers`)
+does the Synnefo work, :mod:`.translate` the mapping.  Listings are cached
+for the session and dropped after every change, so a request lists each
+thing at most once between writes.
+
+It is built from plain values (the token, the application URL, the static
+categories) and never sees the Pyramid request.
 """
 import concurrent.futures
 import contextvars
@@ -13,11 +17,14 @@ import logging
 import threading
 import time
 
+from urllib.parse import urlsplit
+
 from pyramid.decorator import reify
 from zope.interface import implementer
 
 from ... import model
-from ...locations import entity_location
+from ...categories import CategoryRegistry
+from ...locations import parse_entity_location
 from ...exceptions import (
     BackendBadRequest, BackendConflict, BackendError, BackendNotFound,
     BackendUnavailable, OCCIBadRequest, OCCIConflict, OCCIError,
@@ -25,6 +32,7 @@ from ...exceptions import (
 )
 from ...interfaces import IOCCISession
 from . import translate
+from .errors import as_conflict, retold
 from .handlers import HANDLERS
 
 log = logging.getLogger(__name__)
@@ -32,22 +40,39 @@ log = logging.getLogger(__name__)
 
 @implementer(IOCCISession)
 class SynnefoOCCI:
-    """``request.occi``: OCCI verbs over the request's backend session."""
+    """OCCI verbs over Synnefo's API, for one token.
+
+    :param backend: the process-wide :class:`SynnefoBackend`
+    :param token: the caller's token (``None``: every call is a 401)
+    :param application_url: the application's URL (scheme, host, mount
+        prefix): link locations are read against it
+    :param categories: the static category registry (Kinds by location)
+    """
 
     handlers = HANDLERS
 
-    def __init__(self, request):
-        self.request = request
-        self.settings = request.registry.settings
+    def __init__(self, backend, token, application_url='', categories=None):
+        self.backend = backend
+        self.token = token
+        self.settings = backend.settings
+        if categories is None:
+            categories = CategoryRegistry(model.CORE_KINDS + model.KINDS)
+        self.categories = categories
+        parts = urlsplit(application_url or '')
+        self.host = parts.netloc or None
+        self.script_name = parts.path.rstrip('/')
         self._listings = {}
+        #: entity location -> the cloud record it was made from (model
+        #: objects carry no backend data)
+        self.records = {}
 
     @reify
     def cloud(self):
-        return self.request.backend
+        """Synnefo's API for this session's token."""
+        return self.backend.api(self.token)
 
-    @reify
-    def extensions(self):
-        return getattr(self.request.registry, 'occi_entity_extensions', ())
+    def authenticate(self):
+        return self.cloud.authenticate()['user_id']
 
     def handler(self, kind):
         factory = self.handlers.get(kind.type_id)
@@ -87,11 +112,11 @@ class SynnefoOCCI:
         if len(jobs) < 2 or workers < 2:
             results = {key: job(self.cloud) for key, job in jobs.items()}
         else:
-            backend, token = self.cloud.backend, self.request.auth_token
+            backend, token = self.backend, self.token
             pool = _executor(workers)
             futures = {
                 key: pool.submit(contextvars.copy_context().run,
-                                 lambda job: job(backend.session(token)), job)
+                                 lambda job: job(backend.api(token)), job)
                 for key, job in jobs.items()}
             results = {key: future.result() for key, future in
                        futures.items()}
@@ -134,7 +159,8 @@ class SynnefoOCCI:
         :raises OCCIBadRequest: for a location of another kind
         :raises OCCINotFound: for an entity that does not exist
         """
-        found = entity_location(self.request, location)
+        found = parse_entity_location(location, self.categories, self.host,
+                                      self.script_name)
         if found is None or found[0] != kind:
             raise OCCIBadRequest('The link %s %s is not a %s of this '
                                  'server.' % (role, location, kind.term))
@@ -276,12 +302,9 @@ class SynnefoOCCI:
         except BackendError as exc:
             if fip is not None and fip.get('_new'):
                 self.release_floating_ip(fip['id'])
-            message = 'The network interface was not created: %s' % (
-                exc.message)
-            if isinstance(exc, BackendConflict):
-                raise OCCIConflict(message)
-            if isinstance(exc, BackendBadRequest):
-                raise OCCIBadRequest(message)
+            if isinstance(exc, (BackendBadRequest, BackendConflict)):
+                raise retold(exc, 'The network interface was not created: '
+                             '%s' % exc.message)
             raise
         self.changed()
         return port
@@ -298,8 +321,8 @@ class SynnefoOCCI:
                                % port['id'])
         except (BackendBadRequest, BackendConflict) as exc:
             # NB: as a storagelink: a state conflict, whatever Synnefo says
-            raise OCCIConflict('The network interface cannot be removed '
-                               'now: %s' % exc.message)
+            raise as_conflict(exc, 'The network interface cannot be '
+                              'removed now: %s' % exc.message)
         self.changed()
         for fip in fips:
             self.wait(lambda: self._port_gone(port['id']),
@@ -321,16 +344,11 @@ class SynnefoOCCI:
         try:
             self.cloud.attach_volume(server_id, volume_id)
         except (BackendBadRequest, BackendConflict) as exc:
-            raise OCCIConflict('The storage was not attached: %s'
-                               % exc.message)
+            raise as_conflict(exc, 'The storage was not attached: %s'
+                              % exc.message)
         self.changed()
 
     # -- IOCCISession -------------------------------------------------------
-
-    def _decorated(self, entities):
-        for extension in self.extensions:
-            extension.decorate(self.request, entities)
-        return entities
 
     def templates(self):
         """The caller's templates, made once per cached listing: while the
@@ -353,7 +371,7 @@ class SynnefoOCCI:
         entities = []
         for handler in handlers:
             entities.extend(handler.list())
-        return self._decorated(entities)
+        return entities
 
     def locations(self, kind):
         kinds = ([kind] if kind.type_id in self.handlers
@@ -369,31 +387,19 @@ class SynnefoOCCI:
         return result
 
     def get(self, kind, id):
-        return self._decorated([self.handler(kind).get(id)])[0]
+        return self.handler(kind).get(id)
 
     def create(self, data):
-        entity = self.handler(data.kind).create(data)
-        for extension in self.extensions:
-            extension.created(self.request, entity, data)
-        return self._decorated([entity])[0]
+        return self.handler(data.kind).create(data)
 
     def update(self, entity, data):
-        return self._updated(
-            self.handler(entity.kind).update(entity, data), data, False)
+        return self.handler(entity.kind).update(entity, data)
 
     def replace(self, entity, data):
-        return self._updated(
-            self.handler(entity.kind).replace(entity, data), data, True)
-
-    def _updated(self, entity, data, replace):
-        for extension in self.extensions:
-            extension.updated(self.request, entity, data, replace)
-        return self._decorated([entity])[0]
+        return self.handler(entity.kind).replace(entity, data)
 
     def delete(self, entity):
         self.handler(entity.kind).delete(entity)
-        for extension in self.extensions:
-            extension.deleted(self.request, entity)
 
     def run_action(self, entity, action, attributes):
         return self.handler(entity.kind).run_action(entity, action,
@@ -416,8 +422,13 @@ class SynnefoOCCI:
             if entity.kind == model.STORAGE:
                 return any(
                     translate.compute_location(a['server_id']) in computes
-                    for a in entity.record.get('attachments') or ())
+                    for a in self.record_of(entity).get('attachments')
+                    or ())
             return False
+
+        def shared(entity):
+            return entity.kind == model.NETWORK and translate.is_public(
+                self.record_of(entity))
 
         def rank(entity):
             if isinstance(entity, model.Link):
@@ -426,8 +437,7 @@ class SynnefoOCCI:
 
         doomed = sorted(
             (e for e in entities
-             if not goes_with_a_compute(e) and not getattr(e, 'shared',
-                                                           False)),
+             if not goes_with_a_compute(e) and not shared(e)),
             key=rank)
         failures = {}
         for entity in doomed:
@@ -440,6 +450,11 @@ class SynnefoOCCI:
             except OCCIError as exc:
                 failures[entity.location] = exc.message
         return failures
+
+    def record_of(self, entity):
+        """The cloud record ``entity`` was made from (see
+        :meth:`.handlers.base.Handler.record_of`)."""
+        return self.handler(entity.kind).record_of(entity)
 
     def _ports_of(self, network, computes):
         self.changed()
@@ -466,17 +481,3 @@ def _executor(workers):
             _pool = concurrent.futures.ThreadPoolExecutor(
                 max_workers=workers, thread_name_prefix='occi-cloud')
         return _pool
-
-
-def template_source(request):
-    """Category source: the caller's os_tpl and resource_tpl mixins."""
-    if not request.auth_token:
-        return []
-    return request.occi.templates()
-
-
-def includeme(config):
-    config.add_request_method(SynnefoOCCI, 'occi', reify=True)
-    config.add_occi_category_source(template_source)
-    config.add_occi_mixin(translate.PUBLIC_NET)
-    config.add_occi_mixin(translate.PRIVATE_NET)

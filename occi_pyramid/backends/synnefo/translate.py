@@ -360,12 +360,10 @@ def network(record, subnets=None):
         attributes['occi.network.gateway'] = subnet.get('gateway_ip')
         attributes['occi.network.allocation'] = (
             'dynamic' if subnet.get('enable_dhcp', True) else 'static')
-    entity = Resource(
+    return Resource(
         model.NETWORK, network_id, network_location(network_id),
         title=record.get('name') or None, mixins=mixins,
         attributes=attributes)
-    entity.shared = is_public(record)
-    return entity
 
 
 # -- storage -------------------------------------------------------------------

@@ -1,0 +1,24 @@
+"""One handler per Kind: the Synnefo work behind each OCCI operation.
+
+Compute = server (:mod:`.compute`), Network = network, with its IPv4
+subnet as ipnetwork (:mod:`.network`), Storage = volume
+(:mod:`.storage`), NetworkInterface = port, with a floating IP on the
+public network (:mod:`.networkinterface`), StorageLink = volume
+attachment (:mod:`.storagelink`); a compute's inline links are
+:mod:`.inline`.  Handlers read through the session's per-request
+listings (one list call per collection, never one per entity) and
+translate with :mod:`..translate`; cloud errors reach them already
+mapped (:mod:`..errors`).
+"""
+from .compute import ComputeHandler
+from .network import NetworkHandler
+from .networkinterface import NetworkInterfaceHandler
+from .storage import StorageHandler
+from .storagelink import StorageLinkHandler
+
+#: Kind type id -> its handler class
+HANDLERS = {
+    handler.kind.type_id: handler for handler in (
+        ComputeHandler, NetworkHandler, StorageHandler,
+        NetworkInterfaceHandler, StorageLinkHandler)
+}

@@ -1,0 +1,123 @@
+"""What every kind's handler shares: the id check, the record of a
+resource, the ends of a link, and the answers for what Synnefo cannot do.
+"""
+from .... import model
+from ....exceptions import (
+    BackendNotFound, OCCIBadRequest, OCCIConflict, OCCINotFound,
+    OCCINotImplemented,
+)
+from .. import translate
+
+#: Synnefo ids are positive 64-bit integers
+MAX_ID = 2 ** 63 - 1
+
+
+def digits(id, kind):
+    """Synnefo ids are positive integers written without leading zeros:
+    anything else is not ours (404, without asking the cloud)."""
+    text = str(id)
+    if not (text.isdigit() and text.isascii()) or text != str(int(text)) \
+            or not 0 < int(text) <= MAX_ID:
+        raise OCCINotFound('There is no %s %s.' % (kind.term, id))
+    return text
+
+
+def linkable(server):
+    """409 when the compute cannot take a link now: a state conflict
+    (Synnefo itself answers 400 or 409 depending on the state)."""
+    reason = translate.busy_reason(server)
+    if reason:
+        raise OCCIConflict('No link can be made now: %s' % reason)
+
+
+def refuse_changes(entity, data, names):
+    """400 when ``data`` changes one of ``names``: Synnefo cannot."""
+    for name in names:
+        value = data.get(name)
+        if value is not None and value != entity.attributes.get(name):
+            raise OCCIBadRequest(
+                '%s cannot change on Synnefo once the %s exists.' % (
+                    name, entity.kind.term))
+
+
+class Handler:
+    kind = None
+    #: the listings ``list()`` reads, fetched together beforehand
+    needs = ()
+
+    def __init__(self, occi):
+        self.occi = occi
+        self.cloud = occi.cloud
+
+    def listing(self, name):
+        return self.occi.listing(name)
+
+    def not_found(self, id):
+        return OCCINotFound('There is no %s %s.' % (self.kind.term, id))
+
+    def remember(self, entity, record):
+        """Keep the cloud record ``entity`` was made from, for this
+        session: model objects carry no backend data."""
+        self.occi.records[entity.location] = record
+        return entity
+
+    def record_of(self, entity):
+        """The cloud record ``entity`` was made from in this session; one
+        made elsewhere is read again (404 when it is gone)."""
+        record = self.occi.records.get(entity.location)
+        if record is None:
+            self.get(entity.id)
+            record = self.occi.records[entity.location]
+        return record
+
+    def update(self, entity, data, replace=False):
+        raise OCCIBadRequest(
+            'A %s cannot be changed on Synnefo; delete it and create a new '
+            'one.' % self.kind.term)
+
+    def replace(self, entity, data):
+        return self.update(entity, data, replace=True)
+
+    def run_action(self, entity, action, params):
+        raise OCCINotImplemented('%s is not available on Synnefo.'
+                                 % action.term)
+
+
+class ResourceHandler(Handler):
+    """A kind whose entities are single cloud records; subclasses say how
+    to ``fetch(id, session)`` one (BackendNotFound when the cloud has
+    none)."""
+
+    #: whether a cloud record is no entity any more
+    gone = staticmethod(translate.is_deleted)
+
+    def record(self, id, session=None):
+        """The cloud's record of a live entity, else 404 (``session``: a
+        backend session of its own, for calls made in parallel)."""
+        try:
+            record = self.fetch(digits(id, self.kind),
+                                session or self.cloud)
+        except BackendNotFound:
+            raise self.not_found(id)
+        if self.gone(record):
+            raise OCCINotFound('The %s %s has been deleted.' % (
+                self.kind.term, id))
+        return record
+
+
+class LinkHandler(Handler):
+    target_kind = None
+
+    def ends(self, data):
+        """The source compute record and the target id of a link create."""
+        source = data.get('occi.core.source')
+        target = data.get('occi.core.target')
+        for name, value in (('occi.core.source', source),
+                            ('occi.core.target', target)):
+            if not value:
+                raise OCCIBadRequest('A %s needs %s.' % (self.kind.term,
+                                                         name))
+        server = self.occi.resolve(source, model.COMPUTE, 'source')
+        target_id = self.occi.resolve(target, self.target_kind, 'target')
+        linkable(server)
+        return server, target_id

@@ -1,0 +1,323 @@
+"""Compute = Synnefo server."""
+import base64
+import binascii
+import logging
+import math
+
+from .... import model
+from ....exceptions import (
+    BackendBadRequest, BackendConflict, BackendError, BackendUnavailable,
+    OCCIBadRequest, OCCIConflict, OCCINotImplemented,
+)
+from ....model import ActionResult
+from .. import translate
+from ..errors import as_conflict, retold
+from .base import ResourceHandler, refuse_changes
+from .inline import InlineLinks
+
+log = logging.getLogger(__name__)
+
+#: server metadata key holding occi.core.summary
+SUMMARY_KEY = 'occi.core.summary'
+
+
+def check_base64(text):
+    try:
+        base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise OCCIBadRequest(
+            'The user data must be base64-encoded (occi.compute.userdata).')
+
+
+def may_hold_floating_ips(server):
+    """Whether a server may have a floating IP on a port: one of its
+    active NICs has one, or it has ports the record does not list yet
+    (built or connected right now)."""
+    if server.get('status') == 'BUILD' or server.get('SNF:task_state'):
+        return True
+    return any(nic.get('OS-EXT-IPS:type') == 'floating'
+               for nic in server.get('attachments') or ())
+
+
+#: how Synnefo runs each OCCI compute action: ``(session, server id,
+#: validated params)``; save is answered 501 before it gets here
+COMPUTE_ACTIONS = {
+    model.START.type_id:
+        lambda cloud, server_id, params: cloud.start_server(server_id),
+    model.STOP.type_id:
+        lambda cloud, server_id, params: cloud.shutdown_server(server_id),
+    # NB: Synnefo has no user-level suspend; suspend shuts the VM down
+    # keeping its disks (docs/decisions.md)
+    model.SUSPEND.type_id:
+        lambda cloud, server_id, params: cloud.shutdown_server(server_id),
+    model.RESTART.type_id:
+        lambda cloud, server_id, params: cloud.reboot_server(
+            server_id, hard=params.get('method') == 'cold'),
+}
+
+
+class ComputeHandler(ResourceHandler):
+    """Compute = Synnefo server.  A compute renders from its server record
+    alone (its links from ``attachments`` and ``volumes``) and the
+    per-user cached flavors and images: one call per entity, one per
+    collection."""
+
+    kind = model.COMPUTE
+    needs = ('servers', 'flavors', 'images')
+    gone = staticmethod(translate.is_destroying)
+
+    def flavors(self):
+        return {f['id']: f for f in self.listing('flavors')}
+
+    def images(self):
+        return {i['id']: i for i in self.listing('images')}
+
+    def entity(self, server, flavors, images, pending=None):
+        links = translate.server_links(server)
+        known = {link.id for link in links}
+        for port in (pending or {}).get(str(server['id']), ()):
+            if str(port['id']) not in known:
+                links.append(translate.networkinterface(
+                    port, translate.interface_name(server, port['id'])))
+        entity = translate.compute(server, flavors, images, links)
+        summary = (server.get('metadata') or {}).get(SUMMARY_KEY)
+        if summary:
+            entity.summary = summary
+        return self.remember(entity, server)
+
+    def pending_ports(self, servers):
+        """``{server id: [ports]}`` when a server is connecting a port
+        its record does not list yet (Synnefo lists active ports only):
+        the port listing, only then."""
+        if not any(s.get('SNF:task_state') == 'CONNECTING' for s in servers):
+            return {}
+        ports = {}
+        for port in self.listing('ports'):
+            if port.get('device_id'):
+                ports.setdefault(str(port['device_id']), []).append(port)
+        return ports
+
+    def list(self):
+        servers = [s for s in self.listing('servers') if not self.gone(s)]
+        flavors, images = self.flavors(), self.images()
+        pending = self.pending_ports(servers)
+        return [self.entity(s, flavors, images, pending) for s in servers]
+
+    def locations(self):
+        # NB: the short listing cannot tell a compute being destroyed: the
+        # ones this process deleted are left out (docs/decisions.md)
+        return [translate.compute_location(s['id'])
+                for s in self.cloud.list_servers(detail=False)
+                if not self.cloud.deleted_server(s['id'])]
+
+    def fetch(self, id, session):
+        return session.get_server(int(id))
+
+    def get(self, id):
+        server = self.record(id)
+        return self.entity(server, self.flavors(), self.images(),
+                           self.pending_ports([server]))
+
+    # -- creating ------------------------------------------------------
+
+    def _template(self, data, base, setting):
+        """The template mixin given, else the configured default."""
+        mixin = data.template(base)
+        if mixin is not None:
+            return mixin
+        default = self.occi.settings.get(setting) or ''
+        if not default:
+            return None
+        for category in self.occi.templates():
+            if category.is_a(base) and category is not base and (
+                    default in (category.term, category.type_id)):
+                return category
+        raise OCCIBadRequest(
+            'The default %s %r named in the server settings is not offered '
+            'by the cloud.' % (base.term, default))
+
+    def _flavor_id(self, data, flavors):
+        """The flavor of a create: the resource_tpl named, else the
+        smallest one holding the cores and memory given, else the
+        configured default (only when the client named neither)."""
+        cores = data.get('occi.compute.cores')
+        memory = data.get('occi.compute.memory')
+        for name, value in (('occi.compute.cores', cores),
+                            ('occi.compute.memory', memory)):
+            if value is not None and not 0 < value < math.inf:
+                raise OCCIBadRequest('%s must be positive; got %s.'
+                                     % (name, value))
+        mixin = data.template(model.RESOURCE_TPL)
+        if mixin is None and cores is None and memory is None:
+            mixin = self._template(data, model.RESOURCE_TPL,
+                                   'occi.default_resource_tpl')
+        if mixin is not None:
+            return translate.flavor_id_of(mixin.term)
+        if cores is None and memory is None:
+            raise OCCIBadRequest(
+                'No resource_tpl mixin was given (and occi.compute.cores / '
+                'occi.compute.memory neither): name one of the resource_tpl '
+                'mixins listed at /-/.')
+        flavor = translate.flavor_for(flavors.values(), cores, memory)
+        if flavor is None:
+            raise OCCIBadRequest(
+                'No flavor of the cloud has occi.compute.cores=%s and '
+                'occi.compute.memory=%s GiB.'
+                % (cores if cores is not None else 'any',
+                   memory if memory is not None else 'any'))
+        return flavor['id']
+
+    def create(self, data):
+        os_tpl = self._template(data, model.OS_TPL, 'occi.default_os_tpl')
+        if os_tpl is None:
+            raise OCCIBadRequest(
+                'No os_tpl mixin was given: name one of the os_tpl mixins '
+                'listed at /-/ (http://schemas.ogf.org/occi/infrastructure#'
+                'os_tpl).')
+        image_id = translate.image_id_of(os_tpl.term)
+        flavors = self.flavors()
+        flavor_id = self._flavor_id(data, flavors)
+        images = self.images()
+        name = (data.get('occi.core.title') or data.get(
+            'occi.compute.hostname') or 'occi-compute')
+        user_data = data.get('occi.compute.userdata') or data.get(
+            'org.openstack.compute.user_data')
+        if user_data:
+            check_base64(user_data)
+        public_key = data.get('occi.credentials.ssh.publickey') or data.get(
+            'org.openstack.credentials.publickey.data')
+        personality = translate.personality(
+            user_data, public_key,
+            translate.image_users(images.get(image_id)), name) or None
+        metadata = {}
+        if data.get('occi.core.summary'):
+            metadata[SUMMARY_KEY] = data.get('occi.core.summary')
+        links = InlineLinks(self.occi, data.links)
+        networks = links.networks()
+        try:
+            server = self.cloud.create_server(
+                name, flavor_id, image_id, networks=networks,
+                personality=personality, metadata=metadata or None)
+        except BackendError as exc:
+            left, unsure = links.release(), isinstance(exc,
+                                                       BackendUnavailable)
+            if not (left or unsure):
+                raise
+            raise links.failed(exc, left, unsure)
+        self.occi.changed()
+        if links.attach_storage(server['id']):
+            return self.get(server['id'])
+        # the create answer is the full server record
+        return self.entity(server, flavors, images)
+
+    # -- updating ------------------------------------------------------
+
+    def update(self, entity, data, replace=False):
+        server = self.record_of(entity)
+        server_id = server['id']
+        os_tpl = data.template(model.OS_TPL)
+        if os_tpl is not None and os_tpl not in entity.mixins:
+            raise OCCIBadRequest(
+                'The os_tpl of a compute cannot be replaced on Synnefo; '
+                'create a new compute from %s instead.' % os_tpl.type_id)
+        refuse_changes(entity, data, ['occi.compute.hostname'])
+        title = data.get('occi.core.title')
+        if title is not None and title != server.get('name'):
+            self.cloud.rename_server(server_id, title)
+        self._update_summary(server_id, entity, data, replace)
+        self._resize(server, entity, data)
+        if data.links and not replace:
+            # NB: Link lines in a PUT are ignored (docs/specs.md, ambiguity 7)
+            InlineLinks(self.occi, data.links).add_to(server)
+        self.occi.changed()
+        return self.get(server_id)
+
+    def _update_summary(self, server_id, entity, data, replace):
+        summary = data.get('occi.core.summary')
+        if summary is not None and summary != entity.summary:
+            self.cloud.update_server_metadata(server_id,
+                                              {SUMMARY_KEY: summary})
+        elif replace and summary is None and entity.summary is not None:
+            self.cloud.delete_server_metadata(server_id, SUMMARY_KEY)
+
+    def _resize(self, server, entity, data):
+        """A different resource_tpl (or other cores/memory) resizes."""
+        current = (server.get('flavor') or {}).get('id')
+        mixin = data.template(model.RESOURCE_TPL)
+        if mixin is not None:
+            flavor_id = translate.flavor_id_of(mixin.term)
+        else:
+            cores = data.get('occi.compute.cores')
+            memory = data.get('occi.compute.memory')
+            if (cores is None or cores == entity.attributes.get(
+                    'occi.compute.cores')) and (
+                    memory is None or memory == entity.attributes.get(
+                        'occi.compute.memory')):
+                return
+            flavors = self.flavors()
+            flavor = translate.flavor_for(
+                [f for f in flavors.values()
+                 if f['disk'] == flavors.get(current, {}).get('disk')],
+                cores, memory)
+            if flavor is None:
+                raise OCCIBadRequest(
+                    'No flavor of the cloud with the same disk has %s cores '
+                    'and %s GiB of memory.' % (cores, memory))
+            flavor_id = flavor['id']
+        if flavor_id == current:
+            return
+        if server.get('status') != 'STOPPED':
+            raise OCCIConflict(
+                'The compute %s must be stopped (it is %s) before its '
+                'resource template changes: POST ?action=stop first.' % (
+                    server['id'], entity.attributes['occi.compute.state']))
+        try:
+            self.cloud.resize_server(server['id'], flavor_id)
+        except BackendBadRequest as exc:
+            raise retold(exc, 'The cloud refused the resize: %s'
+                         % exc.message)
+
+    # -- deleting and actions -------------------------------------------
+
+    def delete(self, entity):
+        server = self.record_of(entity)
+        server_id = server['id']
+        floating = []
+        if may_hold_floating_ips(server):
+            # NB: its floating IPs go with the compute; the record tells
+            # whether there may be any, so most deletes list none
+            ports = {str(link.id) for link in entity.links
+                     if link.kind == model.NETWORKINTERFACE}
+            floating = [f for f in self.listing('floatingips')
+                        if str(f.get('port_id')) in ports
+                        or (f.get('instance_id') is not None and str(
+                            f.get('instance_id')) == str(server_id))]
+        self.occi.delete_server(server_id)
+        if floating:
+            # NB: its links go with the compute, so do their floating IPs
+            # (released once the cloud has detached them); the delete
+            # took, so it succeeds even when one stays allocated: a free
+            # floating IP of the caller, which the next public link takes
+            # (docs/decisions.md)
+            left = self.occi.release_after_delete(server_id, floating)
+            if left:
+                log.warning('compute %s deleted; floating IPs %s stay '
+                            'allocated', server_id,
+                            ', '.join(str(f['id']) for f in left))
+        self.occi.changed()
+
+    def run_action(self, entity, action, params):
+        server = self.record_of(entity)
+        if action == model.SAVE:
+            raise OCCINotImplemented(
+                'Synnefo cannot save a running compute as a new image '
+                '(its compute API answers createImage with 501).')
+        refusal = translate.action_refusal(server, action)
+        if refusal:
+            raise OCCIConflict(refusal)
+        try:
+            COMPUTE_ACTIONS[action.type_id](self.cloud, server['id'], params)
+        except (BackendBadRequest, BackendConflict) as exc:
+            raise as_conflict(exc)
+        self.occi.changed()
+        return ActionResult()

@@ -1,0 +1,61 @@
+"""NetworkInterface = a port of a server (on the public network it
+carries a floating IP)."""
+from .... import model
+from ....exceptions import BackendNotFound
+from .. import translate
+from .base import LinkHandler, digits
+
+
+class NetworkInterfaceHandler(LinkHandler):
+    """NetworkInterface = port of a server."""
+
+    kind = model.NETWORKINTERFACE
+    target_kind = model.NETWORK
+    needs = ('ports', 'subnets')
+
+    def entities(self, ports):
+        attached = [p for p in ports if p.get('device_id')]
+        names = translate.interface_names(attached)
+        subnets = self.occi.subnets()
+        result = []
+        for port in attached:
+            result.append(self.remember(translate.networkinterface(
+                port, names.get(str(port['id'])), subnets), port))
+        return result
+
+    def list(self):
+        return self.entities(self.listing('ports'))
+
+    def get(self, id):
+        """The port and its server (for the interface name): two calls,
+        whatever the size of the account."""
+        try:
+            port = self.cloud.get_port(digits(id, self.kind))
+        except BackendNotFound:
+            raise self.not_found(id)
+        if not port.get('device_id') or translate.is_deleted(port):
+            raise self.not_found(id)
+        try:
+            server = self.cloud.get_server(int(port['device_id']))
+        except BackendNotFound:
+            raise self.not_found(id)
+        subnets = {}
+        for address in port.get('fixed_ips') or ():
+            if address.get('subnet') is not None:
+                subnets[str(address['subnet'])] = self.cloud.get_subnet(
+                    address['subnet'])
+        return self.remember(translate.networkinterface(
+            port, translate.interface_name(server, port['id']), subnets),
+            port)
+
+    def create(self, data):
+        server, network_id = self.ends(data)
+        port = self.occi.attach_network(
+            server['id'], network_id,
+            data.get('occi.networkinterface.address'))
+        self.occi.changed()
+        return self.get(port['id'])
+
+    def delete(self, entity):
+        self.occi.detach_network(self.record_of(entity))
+        self.occi.changed()

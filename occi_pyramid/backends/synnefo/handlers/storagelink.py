@@ -1,0 +1,52 @@
+"""StorageLink = a volume attachment (id ``<server>_<volume>``)."""
+from .... import model
+from ....exceptions import (
+    BackendBadRequest, BackendConflict, BackendNotFound,
+)
+from .. import translate
+from ..errors import as_conflict
+from .base import LinkHandler
+
+
+class StorageLinkHandler(LinkHandler):
+    """StorageLink = volume attachment (id ``<server>_<volume>``)."""
+
+    kind = model.STORAGELINK
+    target_kind = model.STORAGE
+    needs = ('volumes',)
+
+    def list(self):
+        links = []
+        for volume in self.listing('volumes'):
+            for link in translate.storagelinks(volume):
+                links.append(self.remember(link, volume))
+        return links
+
+    def get(self, id):
+        ids = translate.storagelink_ids(id)
+        if ids is None:
+            raise self.not_found(id)
+        server_id, volume_id = ids
+        try:
+            volume = self.cloud.get_volume(volume_id)
+        except BackendNotFound:
+            raise self.not_found(id)
+        for link in translate.storagelinks(volume):
+            if link.id == str(id):
+                return self.remember(link, volume)
+        raise self.not_found(id)
+
+    def create(self, data):
+        server, volume_id = self.ends(data)
+        self.occi.attach_storage(server['id'], volume_id)
+        self.occi.changed()
+        return self.get(translate.storagelink_id(server['id'], volume_id))
+
+    def delete(self, entity):
+        server_id, volume_id = translate.storagelink_ids(entity.id)
+        try:
+            self.cloud.detach_volume(server_id, volume_id)
+        except (BackendBadRequest, BackendConflict) as exc:
+            raise as_conflict(exc, 'The storage cannot be detached: %s'
+                              % exc.message)
+        self.occi.changed()

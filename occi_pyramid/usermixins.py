@@ -1,0 +1,192 @@
+"""User mixins around any backend: ``request.occi``.
+
+:class:`UserMixinSession` wraps the backend's
+:class:`~occi_pyramid.interfaces.IOCCISession` and gives it what the
+cloud cannot hold, whatever the backend (docs/mixins.md):
+
+* entities it returns carry the caller's user mixins they are associated
+  with;
+* mixins named in a create or an update are recorded, and a deleted
+  entity's associations dropped;
+* it is the one way to the user-mixin store
+  (:class:`~occi_pyramid.store.api.MixinStore`): the views define,
+  remove, associate and dissociate through it.
+
+Store reads are cached for the session (one request): one read of the
+caller's mixins and one of their associations, again only after this
+request changed them.  The wrapper sees no Pyramid request.
+"""
+from zope.interface import implementer
+
+from .exceptions import BackendAuthError
+from .interfaces import IOCCISession
+from .store import build_mixins
+
+
+def _user_type_ids(data):
+    return [m.type_id for m in data.mixins if m.owner is not None]
+
+
+@implementer(IOCCISession)
+class UserMixinSession:
+    """A backend's OCCI session with the caller's user mixins around it.
+
+    :param inner: the backend's :class:`IOCCISession`
+    :param store: the :class:`~occi_pyramid.store.api.MixinStore` (``None``:
+        no user mixins)
+    :param static: the static category registry (what user mixins may
+        depend on and apply to)
+    """
+
+    def __init__(self, inner, store, static):
+        self.inner = inner
+        self.store = store
+        self.static = static
+        self._owner = None
+        self._mixins = None
+        self._associations = None
+
+    # -- the caller and their mixins ---------------------------------------
+
+    def authenticate(self):
+        return self.inner.authenticate()
+
+    @property
+    def owner(self):
+        """The caller's user id (the owner of their mixins), asked once.
+
+        :raises BackendAuthError: no token, or the cloud refuses it
+        """
+        if self._owner is None:
+            self._owner = self.inner.authenticate()
+            if not self._owner:
+                raise BackendAuthError()
+        return self._owner
+
+    def user_mixins(self):
+        """``{type id: Mixin}`` of the caller's mixins (one store read per
+        request)."""
+        if self._mixins is None:
+            records = (self.store.mixins(self.owner)
+                       if self.store is not None else [])
+            self._mixins = build_mixins(records, self.static)
+        return self._mixins
+
+    def mixins_below(self, path):
+        """Whether anyone's mixin is located at or below ``path``: one
+        store read, and no call to the cloud (the caller's identity is not
+        needed to know that nobody uses a path)."""
+        return self.store is not None and self.store.anyone_at_or_below(
+            path)
+
+    def associations(self):
+        """``{entity location: [type id]}`` of the caller (one store read
+        per request)."""
+        if self._associations is None:
+            self._associations = (self.store.associations(self.owner)
+                                  if self.store is not None else {})
+        return self._associations
+
+    def _changed(self):
+        """Drop what this session read from the store (it changed)."""
+        self._mixins = self._associations = None
+
+    def define(self, records):
+        """Store new mixin definitions of the caller, all or none; return
+        them as ``Mixin`` objects."""
+        self.store.add(records)
+        self._changed()
+        mine = self.user_mixins()
+        return [mine[r.type_id] for r in records]
+
+    def undefine(self, type_ids):
+        """Remove mixin definitions of the caller (and their
+        associations)."""
+        self.store.remove(self.owner, type_ids)
+        self._changed()
+
+    def associate(self, type_id, locations, replace=False):
+        """Tag entities with a mixin (with ``replace``: exactly those)."""
+        self.store.associate(self.owner, type_id, locations, replace=replace)
+        self._changed()
+
+    def dissociate(self, type_id, locations=None):
+        """Untag entities (every one when ``locations`` is ``None``)."""
+        self.store.dissociate(self.owner, type_id, locations)
+        self._changed()
+
+    # -- around the backend's operations -----------------------------------
+
+    def decorate(self, entities):
+        """Add to ``entities`` (in place) the caller's mixins they are
+        associated with; return them."""
+        if not entities or self.store is None:
+            return entities
+        mixins = self.user_mixins()
+        if not mixins:
+            return entities
+        tagged = self.associations()
+        for entity in entities:
+            for type_id in tagged.get(entity.location, ()):
+                mixin = mixins.get(type_id)
+                if mixin is not None and mixin not in entity.mixins:
+                    entity.mixins.append(mixin)
+        return entities
+
+    def _forget(self, locations):
+        if self.store is not None and locations and self.user_mixins():
+            self.store.forget_entities(self.owner, locations)
+            self._changed()
+
+    # -- IOCCISession ---------------------------------------------------------
+
+    def templates(self):
+        return self.inner.templates()
+
+    def locations(self, kind):
+        return self.inner.locations(kind)
+
+    def list(self, kind):
+        return self.decorate(self.inner.list(kind))
+
+    def get(self, kind, id):
+        return self.decorate([self.inner.get(kind, id)])[0]
+
+    def create(self, data):
+        entity = self.inner.create(data)
+        type_ids = _user_type_ids(data)
+        if type_ids:
+            self.store.set_entity_mixins(self.owner, entity.location,
+                                         type_ids)
+            self._changed()
+        return self.decorate([entity])[0]
+
+    def update(self, entity, data):
+        return self._updated(self.inner.update(entity, data), data, False)
+
+    def replace(self, entity, data):
+        return self._updated(self.inner.replace(entity, data), data, True)
+
+    def _updated(self, entity, data, replace):
+        type_ids = _user_type_ids(data)
+        if self.store is not None and (
+                type_ids or (replace and self.user_mixins())):
+            self.store.set_entity_mixins(self.owner, entity.location,
+                                         type_ids, replace)
+            self._changed()
+        return self.decorate([entity])[0]
+
+    def delete(self, entity):
+        self.inner.delete(entity)
+        self._forget([entity.location])
+
+    def run_action(self, entity, action, attributes):
+        return self.inner.run_action(entity, action, attributes)
+
+    def delete_many(self, entities):
+        """The backend deletes; the associations of every member it does
+        not report as failed go (docs/decisions.md)."""
+        failures = self.inner.delete_many(entities)
+        self._forget([e.location for e in entities
+                      if e.location not in failures])
+        return failures
