@@ -79,6 +79,12 @@ class OCCIConflict(OCCIError):
     message = 'The request conflicts with the current state.'
 
 
+class OCCIBusy(OCCIConflict):
+    """The compute is busy for now (being built, or running a task) and
+    will settle by itself: a link to it waits (docs/decisions.md,
+    "Pending links"); anything else is the 409 it always was."""
+
+
 class OCCIRequestTooLarge(OCCIError):
     code = 413
     title = 'Request Entity Too Large'

@@ -3,7 +3,7 @@ resource, the ends of a link, and the answers for what Synnefo cannot do.
 """
 from .... import model
 from ....exceptions import (
-    BackendNotFound, OCCIBadRequest, OCCIConflict, OCCINotFound,
+    BackendNotFound, OCCIBadRequest, OCCIBusy, OCCIConflict, OCCINotFound,
     OCCINotImplemented,
 )
 from .. import translate
@@ -24,10 +24,13 @@ def digits(id, kind):
 
 def linkable(server):
     """409 when the compute cannot take a link now: a state conflict
-    (Synnefo itself answers 400 or 409 depending on the state)."""
+    (Synnefo itself answers 400 or 409 depending on the state);
+    :class:`OCCIBusy` when it is only busy for now (built, or running a
+    task), so that the link may wait (docs/decisions.md)."""
     reason = translate.busy_reason(server)
     if reason:
-        raise OCCIConflict('No link can be made now: %s' % reason)
+        error = OCCIBusy if translate.is_busy(server) else OCCIConflict
+        raise error('No link can be made now: %s' % reason)
 
 
 def refuse_changes(entity, data, names):
@@ -108,6 +111,23 @@ class ResourceHandler(Handler):
 class LinkHandler(Handler):
     target_kind = None
 
+    def create(self, data):
+        """A link from validated data: the one that exists already
+        between the same compute and target, else a new one (409, or
+        :class:`OCCIBusy`, when the compute cannot take it now)."""
+        server, target_id = self.ends(data)
+        found = self.existing(server, target_id, data)
+        if found is not None:
+            return found
+        linkable(server)
+        return self.make(server, target_id, data)
+
+    def existing(self, server, target_id, data):
+        """The link of ``server`` to ``target_id`` that ``data`` would
+        make, if there is one (creating a link twice answers the first:
+        docs/decisions.md), else ``None``."""
+        return None
+
     def ends(self, data):
         """The source compute record and the target id of a link create."""
         source = data.get('occi.core.source')
@@ -119,5 +139,4 @@ class LinkHandler(Handler):
                                                          name))
         server = self.occi.resolve(source, model.COMPUTE, 'source')
         target_id = self.occi.resolve(target, self.target_kind, 'target')
-        linkable(server)
         return server, target_id
