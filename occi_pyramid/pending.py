@@ -70,17 +70,12 @@ def concerns(kind):
     return any(k.is_a(kind) for k in LINKED)
 
 
-def waiting_message(reason):
-    """The state message of a link waiting for a busy compute."""
-    return 'Waiting: %s The link is made once it is done.' % (
-        reason.rstrip('.') + '.')
-
-
-def busy_reason(error):
-    """What a busy compute is doing, from its :class:`OCCIBusy`."""
-    message = error.message
-    prefix = 'No link can be made now: '
-    return message[len(prefix):] if message.startswith(prefix) else message
+def waiting_message(busy):
+    """The state message of a link waiting for a busy compute (its
+    :class:`OCCIBusy`)."""
+    if busy.waiting:
+        return 'Waiting for %s.' % busy.waiting
+    return 'Waiting: %s' % busy.message
 
 
 class Tokens:
@@ -337,7 +332,7 @@ class PendingLinkSession:
             record = self.links.store.add(
                 self.links.cloud, self.owner, kind.type_id, source, target,
                 attributes, [m.type_id for m in mixins],
-                message=waiting_message(busy_reason(busy)),
+                message=waiting_message(busy),
                 deadline=time.time() + self.links.max_wait)
             self._changed()
             self.links.added(self.owner)
@@ -523,17 +518,16 @@ class PendingWorker(threading.Thread):
             store.release(record.id, me)
             return
         except OCCIBusy as busy:
-            reason = busy_reason(busy)
             if now >= record.deadline:
                 store.finish(record.id, me, ERROR, (
-                    '%s stayed busy for more than %s s (%s); the link was '
-                    'not made.' % (_compute_name(record.source),
-                                   _seconds(links.max_wait),
-                                   reason.rstrip('.'))), attempts=attempts)
+                    '%s stayed busy for more than %s s; the link was not '
+                    'made.' % (_compute_name(record.source),
+                               _seconds(links.max_wait))),
+                    attempts=attempts)
             else:
                 store.retry(record.id, me,
                             now + backoff(attempts, cap=links.retry_max),
-                            waiting_message(reason), attempts)
+                            waiting_message(busy), attempts)
             return
         except OCCIError as exc:
             if isinstance(exc, BackendUnavailable) and now < record.deadline:

@@ -66,7 +66,8 @@ def test_a_storagelink_to_a_building_compute_is_made_once_it_is_built(
     assert location.startswith('/storagelink/pending-')
     values = attributes(slow_alice, location)
     assert values['occi.storagelink.state'] == 'inactive'
-    assert 'being built' in values['occi.storagelink.state.message']
+    assert values['occi.storagelink.state.message'] == (
+        'Waiting for compute %s to be built.' % compute.rsplit('/', 1)[1])
     assert values['occi.core.source'] == compute
     assert values['occi.core.target'] == storage
     # it shows in the compute, in its collection and in the namespace

@@ -209,6 +209,15 @@ def is_busy(server):
         server.get('SNF:task_state'))
 
 
+def waiting_for(server):
+    """What a link to a busy ``server`` waits for (a state message)."""
+    if server.get('status') == 'BUILD':
+        return 'compute %s to be built' % server['id']
+    return 'compute %s to finish %s (it is busy)' % (
+        server['id'], (server.get('SNF:task_state') or 'its task').lower()
+        .replace('_', ' '))
+
+
 def action_refusal(server, action):
     """Why ``action`` cannot run on ``server`` now, or ``None``."""
     if action in compute_actions(server):

@@ -3,8 +3,8 @@ resource, the ends of a link, and the answers for what Synnefo cannot do.
 """
 from .... import model
 from ....exceptions import (
-    BackendNotFound, OCCIBadRequest, OCCIBusy, OCCIConflict, OCCINotFound,
-    OCCINotImplemented,
+    BackendNotFound, OCCIBadRequest, OCCIBusy, OCCIConflict, OCCIError,
+    OCCINotFound, OCCINotImplemented,
 )
 from .. import translate
 
@@ -28,9 +28,11 @@ def linkable(server):
     :class:`OCCIBusy` when it is only busy for now (built, or running a
     task), so that the link may wait (docs/decisions.md)."""
     reason = translate.busy_reason(server)
+    if reason and translate.is_busy(server):
+        raise OCCIBusy('No link can be made now: %s' % reason,
+                       waiting=translate.waiting_for(server))
     if reason:
-        error = OCCIBusy if translate.is_busy(server) else OCCIConflict
-        raise error('No link can be made now: %s' % reason)
+        raise OCCIConflict('No link can be made now: %s' % reason)
 
 
 def refuse_changes(entity, data, names):
@@ -120,7 +122,19 @@ class LinkHandler(Handler):
         if found is not None:
             return found
         linkable(server)
-        return self.make(server, target_id, data)
+        try:
+            return self.make(server, target_id, data)
+        except OCCIError as exc:
+            if isinstance(exc, OCCIBusy) or exc.code not in (400, 409):
+                raise
+            # NB: the cloud refused a compute its record showed settled:
+            # if it is busy now (a task started meanwhile), the link waits
+            fresh = self.occi.handler(model.COMPUTE).record(server['id'])
+            if not translate.is_busy(fresh):
+                raise
+            raise OCCIBusy('No link can be made now: %s'
+                           % translate.busy_reason(fresh),
+                           waiting=translate.waiting_for(fresh)) from exc
 
     def existing(self, server, target_id, data):
         """The link of ``server`` to ``target_id`` that ``data`` would
