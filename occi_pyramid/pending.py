@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 PREFIX = 'pending-'
 #: the kinds whose renderings may hold pending links
 LINKED = (model.COMPUTE, model.NETWORKINTERFACE, model.STORAGELINK)
+#: the attribute that tells two network interfaces on one network apart
+ADDRESS = 'occi.networkinterface.address'
 #: seconds the set of users with pending links is trusted (other
 #: processes add rows too)
 WAITING_TTL = 10.0
@@ -237,25 +239,28 @@ class PendingLinkSession:
         return self._owner
 
     def rows(self):
-        """The caller's pending, active and failed links on this cloud
-        (one store read per request)."""
+        """The caller's links not made yet (pending or failed) on this
+        cloud, whose kind this server knows: one store read per
+        request."""
         if self._rows is None:
-            self._rows = self.links.store.of_owner(self.links.cloud,
-                                                   self.owner)
+            self._rows = [
+                r for r in self.links.store.of_owner(self.links.cloud,
+                                                     self.owner)
+                if self.links.kind_of(r) is not None]
         return self._rows
 
-    def shown(self):
-        """The rows shown as links of their own (not made yet)."""
-        return [r for r in self.rows() if r.state != ACTIVE]
+    shown = rows
 
     def row(self, id):
-        """The caller's row of a pending link id, else 404 (no store read
-        for an id that cannot be one)."""
+        """The caller's row of a pending link id, made or not, else 404
+        (no store read for an id that cannot be one)."""
         row_id = pending_id(id)
-        for record in self.rows() if row_id is not None else ():
-            if record.id == row_id:
-                return record
-        raise OCCINotFound('There is no link %s.' % id)
+        record = self.links.store.get(self.links.cloud, row_id) if (
+            row_id is not None) else None
+        if record is None or record.owner != self.owner or (
+                self.links.kind_of(record) is None):
+            raise OCCINotFound('There is no link %s.' % id)
+        return record
 
     def _changed(self):
         self._rows = None
@@ -316,18 +321,22 @@ class PendingLinkSession:
             ends.append(found[0].location + found[1])
         return tuple(ends)
 
-    def _existing(self, kind, source, target):
+    def _existing(self, kind, source, target, attributes):
+        """The caller's pending or failed link between the same ends (at
+        the same address, when ``attributes`` ask for one)."""
+        address = attributes.get(ADDRESS)
         for record in self.rows():
             if (record.kind, record.source, record.target) == (
                     kind.type_id, source, target) and record.state in (
-                    PENDING, ERROR):
+                    PENDING, ERROR) and (
+                    not address or record.attributes.get(ADDRESS) == address):
                 return record
         return None
 
     def _pend(self, kind, source, target, attributes, mixins, busy):
         """A new pending link (or the one pending already between the
         same ends); return its rendering."""
-        record = self._existing(kind, source, target)
+        record = self._existing(kind, source, target, attributes)
         if record is None or record.state != PENDING:
             record = self.links.store.add(
                 self.links.cloud, self.owner, kind.type_id, source, target,
@@ -343,7 +352,7 @@ class PendingLinkSession:
             return self.inner.create(data)
         ends = self._ends(data)
         if ends is not None:
-            record = self._existing(data.kind, *ends)
+            record = self._existing(data.kind, *ends, data.attributes)
             if record is not None and record.state == PENDING:
                 return self.links.render(record)
         try:

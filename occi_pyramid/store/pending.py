@@ -105,13 +105,16 @@ class PendingStore:
         return _record(row)
 
     @taking_turns
-    def of_owner(self, cloud, owner):
-        """Every row of ``owner`` on ``cloud``, oldest first (one
-        query)."""
+    def of_owner(self, cloud, owner, states=(PENDING, ERROR)):
+        """The rows of ``owner`` on ``cloud`` in ``states`` (default: the
+        ones not made, which render as links of their own), oldest first
+        (one query).  Made ones stay as aliases of their location, read
+        by id."""
         with self.engine.connect() as connection:
             rows = connection.execute(
                 select(_TABLE).where(_TABLE.c.cloud == cloud,
-                                     _TABLE.c.owner == owner)
+                                     _TABLE.c.owner == owner,
+                                     _TABLE.c.state.in_(list(states)))
                 .order_by(_TABLE.c.id))
             return [_record(row) for row in rows]
 

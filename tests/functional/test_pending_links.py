@@ -8,6 +8,8 @@ Over real HTTP, across a restart and with two processes:
 """
 import time
 
+import pytest
+
 from tests.functional.conftest import HOST, entity_request, read
 from tests.functional.test_links import (
     NETWORKINTERFACE, STORAGELINK, created, make_network, make_storage,
@@ -208,3 +210,51 @@ def test_a_pending_id_of_another_user_is_404(slow_alice, slow_cloud):
     OCCI(slow_cloud, BOB).get(location, status=404)
     for bad in ('pending-x', 'pending-01', 'pending-', 'pending-99999'):
         slow_alice.get('/storagelink/' + bad, status=404)
+
+
+def test_a_quota_refusal_turns_the_link_to_error_with_the_reason(
+        slow_alice, slow_cloud):
+    from tests.functional.conftest import ALICE
+    from tests.functional.test_links import public_network
+
+    compute = slow_alice.create_compute()
+    slow_cloud.control.set_quota(ALICE, {'cyclades.floating_ip': 0})
+    location = created(interface(slow_alice, compute,
+                                 public_network(slow_alice)))
+    values = until(lambda: (lambda v: v if v[
+        'occi.networkinterface.state'] == 'error' else None)(
+        attributes(slow_alice, location)), slow_cloud)
+    message = values['occi.networkinterface.state.message']
+    assert message.startswith('The link was not made: ')
+    assert 'limit' in message.lower() or 'quota' in message.lower()
+
+
+@pytest.fixture
+def disks(slow_alice):
+    """A user mixin of Alice at /disks/ (removed afterwards: the store
+    outlives the test)."""
+    tags = 'http://example.org/pending#'
+    category = 'Category: disks; scheme="%s"; class="mixin"' % tags
+    slow_alice.post('/-/', ({'Content-Type': 'text/plain'},
+                            category + '; location="/disks/"\r\n'))
+    yield tags + 'disks'
+    slow_alice.delete('/-/', request=({'Content-Type': 'text/plain'},
+                                      category + '\r\n'))
+
+
+def test_a_user_mixin_on_a_pending_link_follows_it(slow_alice, slow_cloud,
+                                                   disks):
+    compute = slow_alice.create_compute()
+    storage = make_storage(slow_alice)
+    res = slow_alice.post('/storagelink/', entity_request(
+        'text/plain', STORAGELINK, [disks], {
+            'occi.core.source': compute, 'occi.core.target': storage}),
+        status=201)
+    location = created(res)
+    assert slow_alice.get('/disks/', 'text/uri-list').text.split() == [
+        HOST + location]
+    until(lambda: attributes(slow_alice, location)[
+        'occi.storagelink.state'] == 'active', slow_cloud)
+    real = '/storagelink/' + attributes(slow_alice, location)['occi.core.id']
+    assert slow_alice.get('/disks/', 'text/uri-list').text.split() == [
+        HOST + real]

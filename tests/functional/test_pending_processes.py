@@ -22,6 +22,14 @@ STORAGELINK = ('Category: storagelink; scheme="http://schemas.ogf.org/occi/'
 #: seconds a test waits for a worker
 WAIT = 60
 ATTACH = '/os-volume_attachments'
+NETWORK = '\n'.join([
+    'Category: network; scheme="http://schemas.ogf.org/occi/'
+    'infrastructure#"; class="kind"',
+    'Category: ipnetwork; scheme="http://schemas.ogf.org/occi/'
+    'infrastructure/network#"; class="mixin"',
+    'X-OCCI-Attribute: occi.network.address="10.5.0.0/24"'])
+NETWORKINTERFACE = ('Category: networkinterface; scheme="http://schemas.'
+                    'ogf.org/occi/infrastructure#"; class="kind"')
 
 
 class Deployment:
@@ -73,6 +81,11 @@ class Deployment:
         return [r for r in self.control.requests()
                 if r['method'] == 'POST' and r['path'].endswith(ATTACH)]
 
+    def port_creates(self):
+        """The ports the cloud was asked for."""
+        return [r for r in self.control.requests()
+                if r['method'] == 'POST' and r['path'].endswith('/ports')]
+
 
 @contextlib.contextmanager
 def deployment(folder, store_url):
@@ -104,25 +117,27 @@ def building_compute_and_storage(server):
     return compute, location_of(headers)
 
 
-def link(server, compute, storage):
-    status, headers, _ = call(server, 'POST', '/storagelink/', '\n'.join([
-        STORAGELINK,
+def link(server, compute, storage, kind=STORAGELINK):
+    status, headers, _ = call(server, 'POST', '/%s/' % (
+        'storagelink' if kind == STORAGELINK else 'networkinterface'),
+        '\n'.join([kind,
         'X-OCCI-Attribute: occi.core.source="%s"' % compute,
         'X-OCCI-Attribute: occi.core.target="%s"' % storage]))
     assert status == 201
     return location_of(headers)
 
 
-def made(deployment, servers, path, wait=WAIT):
-    """Advance the clock until ``path`` is an active link (asking each of
-    ``servers`` in turn); fail after ``wait`` seconds."""
+def made(deployment, servers, path, wait=WAIT, state='active'):
+    """Advance the clock until ``path`` is a link in ``state`` (asking
+    each of ``servers`` in turn); fail after ``wait`` seconds."""
     deadline = time.monotonic() + wait
     turn = 0
+    name = 'occi.%s.state' % path.split('/')[1]
     while True:
         deployment.control.settle()
         server = servers[turn % len(servers)]
         turn += 1
-        if attribute(server, path, 'occi.storagelink.state') == 'active':
+        if attribute(server, path, name) == state:
             return
         assert time.monotonic() < deadline, 'not made within %ss:\n%s' % (
             wait, '\n'.join(s.output() for s in servers))
@@ -170,14 +185,43 @@ def test_two_processes_on_one_postgresql_make_a_link_once(tmp_path):
         one.wait_ready('/')
         two.wait_ready('/')
         compute, storage = building_compute_and_storage(one)
+        _, headers, _ = call(one, 'POST', '/network/', NETWORK)
+        network = location_of(headers)
         path = link(one, compute, storage)
-        # both hold the owner's token, so both workers try the link
+        nic = link(one, compute, network, NETWORKINTERFACE)
+        # both hold the owner's token, so both workers try the links
         assert attribute(two, path, 'occi.storagelink.state') == 'inactive'
         time.sleep(1)   # both retry against the busy compute meanwhile
         made(cloud, [one, two], path)
+        made(cloud, [two, one], nic)
         for _ in range(10):   # more rounds of both workers: nothing more
             cloud.control.settle()
             call(one, 'GET', path)
-            call(two, 'GET', path)
+            call(two, 'GET', nic)
             time.sleep(0.1)
         assert len(cloud.attaches()) == 1
+        assert len(cloud.port_creates()) == 1
+
+
+def test_over_http_a_compute_in_error_fails_its_link_and_delete_cancels(
+        tmp_path):
+    with deployment(tmp_path, 'sqlite:///%s' % (
+            tmp_path / 'store.sqlite')) as cloud:
+        occi = cloud.occi('occi')
+        occi.wait_ready('/')
+        cloud.control.fail_next('build')
+        failing, storage = building_compute_and_storage(occi)
+        doomed = link(occi, failing, storage)
+        compute, other = building_compute_and_storage(occi)
+        cancelled = link(occi, compute, other)
+        call(occi, 'DELETE', cancelled)
+        result = occi.client.call('GET', cancelled, token='alice-token')
+        assert result.status == 404
+        made(cloud, [occi], doomed, state='error')
+        assert 'error' in attribute(occi, doomed,
+                                    'occi.storagelink.state.message')
+        for _ in range(10):   # the worker had every chance to make it
+            cloud.control.settle()
+            time.sleep(0.1)
+        assert cloud.attaches() == []
+        call(occi, 'DELETE', doomed)
