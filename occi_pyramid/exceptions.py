@@ -79,6 +79,20 @@ class OCCIConflict(OCCIError):
     message = 'The request conflicts with the current state.'
 
 
+class OCCIBusy(OCCIConflict):
+    """The compute is busy for now (being built, or running a task) and
+    will settle by itself: a link to it waits (docs/decisions.md,
+    "Pending links"); anything else is the 409 it always was.
+
+    :param waiting: what the link waits for, e.g. ``compute 3 to be
+        built`` (its state message while it waits)
+    """
+
+    def __init__(self, message=None, code=None, headers=None, waiting=None):
+        super().__init__(message, code, headers)
+        self.waiting = waiting
+
+
 class OCCIRequestTooLarge(OCCIError):
     code = 413
     title = 'Request Entity Too Large'

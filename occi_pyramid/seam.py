@@ -25,13 +25,22 @@ def backend_session(request):
 
 
 def occi_session(request):
-    """``request.occi``: the backend session with the caller's user
-    mixins around it (the user-mixin store, when one is configured)."""
+    """``request.occi``: the backend session with the caller's pending
+    links and user mixins around it (:mod:`occi_pyramid.pending`,
+    :mod:`occi_pyramid.usermixins`; both kept in the store, when one is
+    configured)."""
+    from .locations import entity_location
+    from .pending import PendingLinkSession, pending_links
     from .usermixins import UserMixinSession
 
     registry = request.registry
-    return UserMixinSession(backend_session(request),
-                            getattr(registry, 'occi_store', None),
+    session = backend_session(request)
+    links = pending_links(registry)
+    if links is not None:
+        session = PendingLinkSession(
+            session, links, request.auth_token,
+            lambda location: entity_location(request, location))
+    return UserMixinSession(session, getattr(registry, 'occi_store', None),
                             registry.getUtility(ICategoryRegistry))
 
 

@@ -53,6 +53,15 @@ DEFAULTS = {
     # the working directory; its folder is created) for one process, a
     # PostgreSQL URL for several processes sharing one state
     'occi.store.url': ('sqlite:///var/occi-store.sqlite', str),
+    # seconds a link to a busy compute (being built, running a task) may
+    # wait for it before it goes to error (docs/decisions.md)
+    'occi.pending.max_wait': (600.0, float),
+    # longest pause, in seconds, between two attempts at a pending link
+    # (the pause doubles from 0.5 s up to this)
+    'occi.pending.retry_max': (10.0, float),
+    # seconds a process holds a pending link it is making before another
+    # process may take it over (it died)
+    'occi.pending.lease': (300.0, float),
 }
 
 

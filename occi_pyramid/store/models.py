@@ -1,4 +1,5 @@
-"""SQLAlchemy models of what the cloud cannot hold: user mixins.
+"""SQLAlchemy models of what the cloud cannot hold: user mixins, and the
+links waiting for a busy compute.
 
 A user mixin belongs to one cloud user (``owner``, the user id); its
 scheme+term and its location are unique per owner, so two users may pick
@@ -12,7 +13,7 @@ never by ``metadata.create_all``.
 import datetime
 
 from sqlalchemy import (
-    JSON, DateTime, ForeignKey, Index, Integer, String, Text,
+    JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -66,3 +67,54 @@ class Association(Base):
         primary_key=True)
     #: the entity's location, e.g. ``/compute/42``
     entity: Mapped[str] = mapped_column(String(1024), primary_key=True)
+
+
+class PendingLink(Base):
+    """A link asked for while its compute could not take it (building,
+    or busy with a task): carried out by the worker of whichever process
+    holds a token of its owner (docs/decisions.md, "Pending links").
+
+    Times are seconds since the epoch (``time.time()``), so SQLite and
+    PostgreSQL compare them the same way.
+    """
+
+    __tablename__ = 'occi_pending_links'
+    __table_args__ = (
+        Index('ix_occi_pending_links_due', 'cloud', 'state',
+              'next_attempt_at'),
+        Index('ix_occi_pending_links_owner', 'cloud', 'owner'),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: the cloud it is made on (the backend's identity URL): several
+    #: clouds may share one store
+    cloud: Mapped[str] = mapped_column(String(512), nullable=False)
+    #: the cloud user id of the owner
+    owner: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: the link's kind (type id)
+    kind: Mapped[str] = mapped_column(String(512), nullable=False)
+    #: the source compute's location (``/compute/3``)
+    source: Mapped[str] = mapped_column(String(1024), nullable=False)
+    #: the target's location (``/network/5``, ``/storage/7``)
+    target: Mapped[str] = mapped_column(String(1024), nullable=False)
+    #: the validated attributes, and the mixins' type ids, of the create
+    attributes: Mapped[dict] = mapped_column(JSON, nullable=False,
+                                             default=dict)
+    mixins: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    #: ``pending``, ``active`` (made: ``made`` is the cloud's link id) or
+    #: ``error`` (``message`` says why)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    made: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False,
+                                          default=0)
+    next_attempt_at: Mapped[float] = mapped_column(Float, nullable=False)
+    #: after this the link goes to ``error`` (``occi.pending.max_wait``)
+    deadline: Mapped[float] = mapped_column(Float, nullable=False)
+    #: the worker carrying it out, and until when (a lease: a worker that
+    #: died leaves it to another once it runs out)
+    claimed_by: Mapped[str | None] = mapped_column(String(128),
+                                                   nullable=True)
+    claimed_until: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created: Mapped[datetime.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, default=utcnow)

@@ -12,8 +12,11 @@ By hand (the same code path)::
     python -m occi_pyramid.store development.ini current
     python -m occi_pyramid.store development.ini downgrade base
 """
+import contextlib
+import functools
 import logging
 import os
+import threading
 import time
 
 from sqlalchemy import create_engine, event, exc, text
@@ -44,6 +47,8 @@ def make_engine(url):
         engine = create_engine(
             url, poolclass=StaticPool,
             connect_args={'check_same_thread': False})
+        # NB: threads take turns on it (turns())
+        engine.occi_lock = threading.RLock()
     else:
         folder = os.path.dirname(os.path.abspath(url.database))
         os.makedirs(folder, exist_ok=True)
@@ -56,6 +61,25 @@ def make_engine(url):
         cursor.close()
 
     return engine
+
+
+def turns(engine):
+    """A context in which the caller has ``engine`` to itself when its
+    one connection is shared (an in-memory database: the transactions of
+    threads on it would interleave, and requests and the pending links'
+    worker use the store at once); a no-op otherwise."""
+    lock = getattr(engine, 'occi_lock', None)
+    return lock if lock is not None else contextlib.nullcontext()
+
+
+def taking_turns(method):
+    """Decorate a store method: it runs in :func:`turns` of
+    ``self.engine``."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with turns(self.engine):
+            return method(self, *args, **kwargs)
+    return wrapper
 
 
 def alembic_config(engine):

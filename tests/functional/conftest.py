@@ -43,6 +43,28 @@ class Cloud:
         self.app = make_testapp(settings)
         self.control = _simulator_of(settings)
 
+    def reset(self):
+        """The simulator from its seed, and no pending links (their
+        worker stopped: the cloud's ids start over)."""
+        from occi_pyramid.pending import pending_links
+        from occi_pyramid.store.models import PendingLink
+
+        links = pending_links(self.app.app.registry)
+        if links is not None:
+            links.stop()
+            with links.store.engine.begin() as connection:
+                connection.execute(PendingLink.__table__.delete())
+        self.control.reset()
+
+
+@pytest.fixture(scope='session', autouse=True)
+def no_pending_worker_left():
+    """Every pending links' worker stops when the tests end."""
+    from occi_pyramid.pending import stop_all
+
+    yield
+    stop_all()
+
 
 @pytest.fixture(scope='session')
 def instant_cloud(app_settings):
@@ -51,18 +73,19 @@ def instant_cloud(app_settings):
 
 @pytest.fixture(scope='session')
 def manual_cloud(app_settings):
-    return Cloud(dict(app_settings, **{'occi.simulator.delays': 'manual'}))
+    return Cloud(dict(app_settings, **{'occi.simulator.delays': 'manual',
+                                       'occi.pending.retry_max': '0.5'}))
 
 
 @pytest.fixture
 def cloud(instant_cloud):
-    instant_cloud.control.reset()
+    instant_cloud.reset()
     return instant_cloud
 
 
 @pytest.fixture
 def slow_cloud(manual_cloud):
-    manual_cloud.control.reset()
+    manual_cloud.reset()
     return manual_cloud
 
 

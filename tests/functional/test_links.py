@@ -315,21 +315,6 @@ def test_linking_to_the_wrong_kind_is_400(alice):
         status=400)
 
 
-def test_attaching_to_a_building_compute_is_409(slow_alice, slow_cloud):
-    compute = slow_alice.create_compute()
-    storage = make_storage(slow_alice)
-    res = slow_alice.post('/storagelink/', entity_request(
-        'text/plain', STORAGELINK, (), {'occi.core.source': compute,
-                                        'occi.core.target': storage}),
-        status=409)
-    assert 'built' in res.text or 'build' in res.text
-    slow_cloud.control.settle()
-    slow_alice.post('/storagelink/', entity_request(
-        'text/plain', STORAGELINK, (), {'occi.core.source': compute,
-                                        'occi.core.target': storage}),
-        status=201)
-
-
 def test_a_root_volume_cannot_be_detached(alice):
     compute = alice.create_compute()
     root = [p for p, target in links_of(alice, compute).items()
@@ -500,16 +485,3 @@ def test_link_update_is_refused_clearly(alice):
     res = alice.post(link_path, entity_request('text/plain', None, (), {
         'occi.storagelink.mountpoint': '/data'}), status=400)
     assert 'storagelink' in res.text
-
-
-def test_linking_a_busy_compute_is_409_with_the_reason(slow_alice,
-                                                       slow_cloud):
-    compute = slow_alice.create_compute()
-    slow_cloud.control.settle()
-    slow_alice.post(compute + '?action=stop', ({}, ''))  # a pending task
-    res = slow_alice.post('/networkinterface/', entity_request(
-        'text/plain', NETWORKINTERFACE, (), {
-            'occi.core.source': compute,
-            'occi.core.target': public_network(slow_alice)}), status=409)
-    assert 'busy' in res.text
-    slow_cloud.control.settle()

@@ -44,19 +44,26 @@ def test_a_change_synnefo_cannot_make_is_refused_by_name():
         base.refuse_changes(entity, other, ['occi.network.address'])
 
 
-@pytest.mark.parametrize('server, linkable', [
-    ({'id': 1, 'status': 'ACTIVE'}, True),
-    ({'id': 1, 'status': 'STOPPED'}, True),
-    ({'id': 1, 'status': 'BUILD'}, False),
-    ({'id': 1, 'status': 'ACTIVE', 'SNF:task_state': 'REBOOTING'}, False),
-    ({'id': 1, 'status': 'ERROR'}, False),
+@pytest.mark.parametrize('server, linkable, busy', [
+    ({'id': 1, 'status': 'ACTIVE'}, True, False),
+    ({'id': 1, 'status': 'STOPPED'}, True, False),
+    ({'id': 1, 'status': 'BUILD'}, False, True),
+    ({'id': 1, 'status': 'ACTIVE', 'SNF:task_state': 'REBOOTING'}, False,
+     True),
+    ({'id': 1, 'status': 'ERROR'}, False, False),
+    ({'id': 1, 'status': 'STOPPED', 'suspended': True}, False, False),
 ])
-def test_a_busy_compute_takes_no_link(server, linkable):
+def test_a_busy_compute_takes_no_link(server, linkable, busy):
+    """Built or running a task: busy for now (a link may wait); in
+    error or suspended: a plain 409."""
+    from occi_pyramid.exceptions import OCCIBusy
+
     if linkable:
         base.linkable(server)
-    else:
-        with pytest.raises(OCCIConflict, match='No link can be made now'):
-            base.linkable(server)
+        return
+    with pytest.raises(OCCIConflict, match='No link can be made now') as err:
+        base.linkable(server)
+    assert isinstance(err.value, OCCIBusy) == busy
 
 
 def test_user_data_must_be_base64():

@@ -13,6 +13,7 @@ categories) and never sees the Pyramid request.
 """
 import concurrent.futures
 import contextvars
+import datetime
 import logging
 import threading
 import time
@@ -73,6 +74,21 @@ class SynnefoOCCI:
 
     def authenticate(self):
         return self.cloud.authenticate()['user_id']
+
+    def token_expiry(self):
+        """When the token expires (epoch seconds), ``None`` when the cloud
+        does not say (the pending links' worker keeps it until then)."""
+        expires = self.cloud.authenticate().get('expires')
+        if not expires:
+            return None
+        try:
+            stamp = datetime.datetime.fromisoformat(
+                str(expires).replace('Z', '+00:00'))
+        except ValueError:
+            return None
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=datetime.timezone.utc)
+        return stamp.timestamp()
 
     def handler(self, kind):
         factory = self.handlers.get(kind.type_id)

@@ -199,6 +199,25 @@ def busy_reason(server):
     return None
 
 
+def is_busy(server):
+    """Whether ``server`` is busy for now and will settle by itself:
+    being built, or running a task (Synnefo's 409 ``buildInProgress``);
+    not when suspended or in error (those stay)."""
+    if server.get('suspended') or server.get('status') == 'ERROR':
+        return False
+    return server.get('status') == 'BUILD' or bool(
+        server.get('SNF:task_state'))
+
+
+def waiting_for(server):
+    """What a link to a busy ``server`` waits for (a state message)."""
+    if server.get('status') == 'BUILD':
+        return 'compute %s to be built' % server['id']
+    return 'compute %s to finish %s (it is busy)' % (
+        server['id'], (server.get('SNF:task_state') or 'its task').lower()
+        .replace('_', ' '))
+
+
 def action_refusal(server, action):
     """Why ``action`` cannot run on ``server`` now, or ``None``."""
     if action in compute_actions(server):

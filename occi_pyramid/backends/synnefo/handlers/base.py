@@ -3,8 +3,8 @@ resource, the ends of a link, and the answers for what Synnefo cannot do.
 """
 from .... import model
 from ....exceptions import (
-    BackendNotFound, OCCIBadRequest, OCCIConflict, OCCINotFound,
-    OCCINotImplemented,
+    BackendNotFound, OCCIBadRequest, OCCIBusy, OCCIConflict, OCCIError,
+    OCCINotFound, OCCINotImplemented,
 )
 from .. import translate
 
@@ -24,8 +24,13 @@ def digits(id, kind):
 
 def linkable(server):
     """409 when the compute cannot take a link now: a state conflict
-    (Synnefo itself answers 400 or 409 depending on the state)."""
+    (Synnefo itself answers 400 or 409 depending on the state);
+    :class:`OCCIBusy` when it is only busy for now (built, or running a
+    task), so that the link may wait (docs/decisions.md)."""
     reason = translate.busy_reason(server)
+    if reason and translate.is_busy(server):
+        raise OCCIBusy('No link can be made now: %s' % reason,
+                       waiting=translate.waiting_for(server))
     if reason:
         raise OCCIConflict('No link can be made now: %s' % reason)
 
@@ -108,6 +113,35 @@ class ResourceHandler(Handler):
 class LinkHandler(Handler):
     target_kind = None
 
+    def create(self, data):
+        """A link from validated data: the one that exists already
+        between the same compute and target, else a new one (409, or
+        :class:`OCCIBusy`, when the compute cannot take it now)."""
+        server, target_id = self.ends(data)
+        found = self.existing(server, target_id, data)
+        if found is not None:
+            return found
+        linkable(server)
+        try:
+            return self.make(server, target_id, data)
+        except OCCIError as exc:
+            if isinstance(exc, OCCIBusy) or exc.code not in (400, 409):
+                raise
+            # NB: the cloud refused a compute its record showed settled:
+            # if it is busy now (a task started meanwhile), the link waits
+            fresh = self.occi.handler(model.COMPUTE).record(server['id'])
+            if not translate.is_busy(fresh):
+                raise
+            raise OCCIBusy('No link can be made now: %s'
+                           % translate.busy_reason(fresh),
+                           waiting=translate.waiting_for(fresh)) from exc
+
+    def existing(self, server, target_id, data):
+        """The link of ``server`` to ``target_id`` that ``data`` would
+        make, if there is one (creating a link twice answers the first:
+        docs/decisions.md), else ``None``."""
+        return None
+
     def ends(self, data):
         """The source compute record and the target id of a link create."""
         source = data.get('occi.core.source')
@@ -119,5 +153,4 @@ class LinkHandler(Handler):
                                                          name))
         server = self.occi.resolve(source, model.COMPUTE, 'source')
         target_id = self.occi.resolve(target, self.target_kind, 'target')
-        linkable(server)
         return server, target_id

@@ -48,8 +48,17 @@ class NetworkInterfaceHandler(LinkHandler):
             port, translate.interface_name(server, port['id']), subnets),
             port)
 
-    def create(self, data):
-        server, network_id = self.ends(data)
+    def existing(self, server, network_id, data):
+        """A NIC of the server on that network (at the address asked for,
+        when one is)."""
+        address = data.get('occi.networkinterface.address')
+        for nic in server.get('attachments') or ():
+            if str(nic.get('network_id')) == str(network_id) and (
+                    not address or nic.get('ipv4') == address):
+                return self.get(nic['id'])
+        return None
+
+    def make(self, server, network_id, data):
         port = self.occi.attach_network(
             server['id'], network_id,
             data.get('occi.networkinterface.address'))

@@ -36,8 +36,14 @@ class StorageLinkHandler(LinkHandler):
                 return self.remember(link, volume)
         raise self.not_found(id)
 
-    def create(self, data):
-        server, volume_id = self.ends(data)
+    def existing(self, server, volume_id, data):
+        """The attachment of that volume to the server."""
+        if str(volume_id) in {str(v) for v in server.get('volumes') or ()}:
+            return self.get(translate.storagelink_id(server['id'],
+                                                     volume_id))
+        return None
+
+    def make(self, server, volume_id, data):
         self.occi.attach_storage(server['id'], volume_id)
         self.occi.changed()
         return self.get(translate.storagelink_id(server['id'], volume_id))

@@ -1,0 +1,241 @@
+"""The store's pending links: links a busy compute could not take yet.
+
+:class:`PendingStore` is process-wide and thread-safe like
+:class:`~.api.MixinStore` (one short transaction per method) and shares
+its engine.  It speaks :class:`PendingRecord` s, never ORM objects.
+
+A row is ``pending`` until a worker carries it out (``active``, with the
+cloud's id in ``made``) or gives up (``error``, the reason in
+``message``).  Workers of several processes share the rows: a worker
+*claims* due rows for a lease (``claimed_by``, ``claimed_until``) in one
+statement, so each row is carried out by one worker at a time:
+
+* PostgreSQL: ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)``
+  (rows another worker is claiming are skipped, not waited for), and the
+  outer ``WHERE`` repeats the conditions, which PostgreSQL checks again
+  on the row it locked;
+* SQLite: the same ``UPDATE`` is one write under the database's single
+  writer lock.
+
+A worker that dies leaves its claims to run out; the next worker finds
+the link made already (the backend answers a create of an existing link
+with that link), so a link is made once.
+"""
+import dataclasses
+import time
+
+from sqlalchemy import delete, or_, select, update
+
+from .models import Association, PendingLink, UserMixin, utcnow
+from .schema import taking_turns
+
+PENDING, ACTIVE, ERROR = 'pending', 'active', 'error'
+
+_TABLE = PendingLink.__table__
+
+
+@dataclasses.dataclass(frozen=True)
+class PendingRecord:
+    """A pending link as stored."""
+
+    id: int
+    cloud: str
+    owner: str
+    kind: str
+    source: str
+    target: str
+    attributes: dict
+    mixins: tuple
+    state: str
+    message: str | None
+    made: str | None
+    attempts: int
+    next_attempt_at: float
+    deadline: float
+    claimed_by: str | None = None
+    claimed_until: float | None = None
+
+
+def _record(row):
+    return PendingRecord(
+        id=row.id, cloud=row.cloud, owner=row.owner, kind=row.kind,
+        source=row.source, target=row.target,
+        attributes=dict(row.attributes or {}),
+        mixins=tuple(row.mixins or ()), state=row.state,
+        message=row.message, made=row.made, attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at, deadline=row.deadline,
+        claimed_by=row.claimed_by, claimed_until=row.claimed_until)
+
+
+def backoff(attempts, base=0.5, cap=10.0):
+    """Seconds before the next attempt after ``attempts`` failed ones:
+    ``base`` doubled each time, at most ``cap`` (pure function)."""
+    if attempts < 1:
+        return 0.0
+    return min(cap, base * 2 ** min(attempts - 1, 32))
+
+
+class PendingStore:
+    """Pending links in the store's database.
+
+    :param engine: the store's SQLAlchemy engine
+    """
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    # -- the owner's rows --------------------------------------------------
+
+    @taking_turns
+    def add(self, cloud, owner, kind, source, target, attributes=None,
+            mixins=(), message=None, deadline=None, now=None):
+        """A new pending link, due at once; return its record."""
+        now = time.time() if now is None else now
+        values = dict(
+            cloud=cloud, owner=owner, kind=kind, source=source,
+            target=target, attributes=dict(attributes or {}),
+            mixins=list(mixins), state=PENDING, message=message,
+            made=None, attempts=0, next_attempt_at=now,
+            deadline=deadline if deadline is not None else now,
+            claimed_by=None, claimed_until=None)
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                _TABLE.insert().values(created=utcnow(), **values)
+                .returning(*_TABLE.c)).one()
+        return _record(row)
+
+    @taking_turns
+    def of_owner(self, cloud, owner, states=(PENDING, ERROR)):
+        """The rows of ``owner`` on ``cloud`` in ``states`` (default: the
+        ones not made, which render as links of their own), oldest first
+        (one query).  Made ones stay as aliases of their location, read
+        by id."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(_TABLE).where(_TABLE.c.cloud == cloud,
+                                     _TABLE.c.owner == owner,
+                                     _TABLE.c.state.in_(list(states)))
+                .order_by(_TABLE.c.id))
+            return [_record(row) for row in rows]
+
+    @taking_turns
+    def get(self, cloud, id):
+        """One row by id, or ``None``."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(_TABLE).where(
+                _TABLE.c.cloud == cloud, _TABLE.c.id == id)).first()
+        return None if row is None else _record(row)
+
+    @taking_turns
+    def cancel(self, cloud, owner, ids):
+        """Delete rows of ``owner`` (a pending link is not made then: a
+        worker holding its claim finds it gone); return how many went."""
+        ids = list(ids)
+        if not ids:
+            return 0
+        with self.engine.begin() as connection:
+            return connection.execute(delete(_TABLE).where(
+                _TABLE.c.cloud == cloud, _TABLE.c.owner == owner,
+                _TABLE.c.id.in_(ids))).rowcount
+
+    @taking_turns
+    def cancel_source(self, cloud, owner, source):
+        """Delete every row of ``owner`` whose source is ``source`` (the
+        compute was deleted); return how many went."""
+        with self.engine.begin() as connection:
+            return connection.execute(delete(_TABLE).where(
+                _TABLE.c.cloud == cloud, _TABLE.c.owner == owner,
+                _TABLE.c.source == source)).rowcount
+
+    @taking_turns
+    def owners_waiting(self, cloud):
+        """The owners with pending rows on ``cloud``."""
+        with self.engine.connect() as connection:
+            return set(connection.scalars(
+                select(_TABLE.c.owner).distinct().where(
+                    _TABLE.c.cloud == cloud, _TABLE.c.state == PENDING)))
+
+    # -- the workers -------------------------------------------------------
+
+    @taking_turns
+    def claim(self, cloud, worker, owners, now=None, lease=120.0, limit=5):
+        """Claim up to ``limit`` due pending rows of ``owners`` (whose
+        tokens the worker holds) for ``lease`` seconds; return them.
+        Rows another worker holds (its lease not run out) are left."""
+        owners = sorted(owners)
+        if not owners:
+            return []
+        now = time.time() if now is None else now
+        free = or_(_TABLE.c.claimed_until.is_(None),
+                   _TABLE.c.claimed_until < now)
+        due = (_TABLE.c.cloud == cloud, _TABLE.c.state == PENDING,
+               _TABLE.c.next_attempt_at <= now, free)
+        chosen = (select(_TABLE.c.id)
+                  .where(*due, _TABLE.c.owner.in_(owners))
+                  .order_by(_TABLE.c.next_attempt_at, _TABLE.c.id)
+                  .limit(limit))
+        with self.engine.begin() as connection:
+            if connection.dialect.name == 'postgresql':
+                chosen = chosen.with_for_update(skip_locked=True)
+            rows = connection.execute(
+                update(_TABLE)
+                .where(_TABLE.c.id.in_(chosen.scalar_subquery()), *due)
+                .values(claimed_by=worker, claimed_until=now + lease)
+                .returning(*_TABLE.c)).all()
+        return sorted((_record(row) for row in rows),
+                      key=lambda r: (r.next_attempt_at, r.id))
+
+    @taking_turns
+    def _settle(self, id, worker, **values):
+        """Change a row this worker holds, dropping the claim; return
+        whether it was still there and held by ``worker``."""
+        with self.engine.begin() as connection:
+            return connection.execute(
+                update(_TABLE).where(_TABLE.c.id == id,
+                                     _TABLE.c.claimed_by == worker)
+                .values(claimed_by=None, claimed_until=None, **values)
+            ).rowcount == 1
+
+    def retry(self, id, worker, at, message, attempts):
+        """Another attempt at ``at`` (epoch seconds)."""
+        return self._settle(id, worker, next_attempt_at=at, message=message,
+                            attempts=attempts)
+
+    def release(self, id, worker):
+        """Give a claimed row back unchanged (no token to try it with)."""
+        return self._settle(id, worker)
+
+    def finish(self, id, worker, state, message=None, made=None,
+               attempts=None):
+        """``active`` (``made`` is the cloud's id) or ``error``."""
+        values = {'state': state, 'message': message, 'made': made}
+        if attempts is not None:
+            values['attempts'] = attempts
+        return self._settle(id, worker, **values)
+
+    @taking_turns
+    def next_due(self, cloud, owners, now=None):
+        """When the earliest pending row of ``owners`` may be claimed (an
+        epoch time, maybe past), or ``None`` when there is none."""
+        owners = sorted(owners)
+        if not owners:
+            return None
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(_TABLE.c.next_attempt_at, _TABLE.c.claimed_until)
+                .where(_TABLE.c.cloud == cloud, _TABLE.c.state == PENDING,
+                       _TABLE.c.owner.in_(owners))).all()
+        times = [max(at, until or 0.0) for at, until in rows]
+        return min(times) if times else None
+
+    @taking_turns
+    def move_associations(self, owner, old, new):
+        """The user mixins of the link at ``old`` follow it to ``new``
+        (its location once the cloud made it)."""
+        owned = select(UserMixin.id).where(UserMixin.owner == owner)
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(Association.__table__)
+                .where(Association.entity == old,
+                       Association.mixin_id.in_(owned))
+                .values(entity=new))

@@ -1,0 +1,140 @@
+"""The pure parts of pending links: ids, backoff, tokens, and the store's
+claims on an SQLite file and on PostgreSQL (two workers never hold one
+row; a lease that ran out frees it)."""
+import threading
+
+import pytest
+
+from occi_pyramid.pending import Tokens, pending_id
+from occi_pyramid.store.pending import (
+    ACTIVE, ERROR, PENDING, PendingStore, backoff,
+)
+
+CLOUD = 'https://cloud.example.org/identity/v2.0'
+NOW = 1_000_000.0
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('pending-12', 12), ('pending-1', 1), ('pending-0', 0),
+    ('pending-', None), ('pending-01', None), ('pending-x', None),
+    ('pending-1e3', None), ('12', None), ('pending-' + '9' * 19, None),
+    ('pending-١', None),
+])
+def test_pending_ids(text, expected):
+    assert pending_id(text) == expected
+
+
+def test_backoff_doubles_up_to_the_cap():
+    assert [backoff(n, 0.5, 10.0) for n in range(7)] == [
+        0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 10.0]
+    assert backoff(10 ** 6, 0.5, 10.0) == 10.0
+
+
+def test_tokens_expire_and_a_refused_one_is_forgotten():
+    clock = [100.0]
+    tokens = Tokens(clock=lambda: clock[0])
+    tokens.remember('u1', 't1', expires=150.0)
+    tokens.remember('u2', 't2')
+    assert tokens.owners() == {'u1', 'u2'}
+    clock[0] = 150.0
+    assert tokens.get('u1') is None and tokens.owners() == {'u2'}
+    tokens.remember('u2', 't3')
+    tokens.forget('u2', 't2')   # an older token: the newer one stays
+    assert tokens.get('u2') == 't3'
+    tokens.forget('u2', 't3')
+    assert tokens.owners() == set()
+
+
+@pytest.fixture(params=['sqlite', 'postgresql'])
+def store(request, tmp_path):
+    from occi_pyramid.store.schema import make_engine, upgrade
+    from tests.functional import stores
+
+    with stores.store_url(request.param, tmp_path) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        yield PendingStore(engine)
+        engine.dispose()
+
+
+def add(store, owner='u1', source='/compute/1', now=NOW, wait=600.0):
+    return store.add(CLOUD, owner, 'kind', source, '/storage/2',
+                     {'occi.storagelink.mountpoint': '/data'}, ['m'],
+                     message='waiting', deadline=now + wait, now=now)
+
+
+def test_a_row_is_claimed_by_one_worker_until_its_lease_runs_out(store):
+    row = add(store)
+    assert row.state == PENDING and row.attributes == {
+        'occi.storagelink.mountpoint': '/data'}
+    claimed = store.claim(CLOUD, 'w1', {'u1'}, now=NOW, lease=30)
+    assert [r.id for r in claimed] == [row.id]
+    assert claimed[0].claimed_by == 'w1'
+    assert store.claim(CLOUD, 'w2', {'u1'}, now=NOW + 29, lease=30) == []
+    # w1 died: its lease runs out, w2 takes over; w1 can change it no more
+    taken = store.claim(CLOUD, 'w2', {'u1'}, now=NOW + 31, lease=30)
+    assert [r.id for r in taken] == [row.id]
+    assert not store.finish(row.id, 'w1', ACTIVE, made='7')
+    assert store.finish(row.id, 'w2', ACTIVE, made='7')
+    assert store.get(CLOUD, row.id).made == '7'
+    # made: never claimed again
+    assert store.claim(CLOUD, 'w3', {'u1'}, now=NOW + 999) == []
+
+
+def test_only_due_rows_of_owners_with_tokens_are_claimed(store):
+    mine, other = add(store, 'u1'), add(store, 'u2')
+    assert store.claim(CLOUD, 'w', set(), now=NOW) == []
+    assert store.claim('another cloud', 'w', {'u1'}, now=NOW) == []
+    assert [r.id for r in store.claim(CLOUD, 'w', {'u1'}, now=NOW)] == [
+        mine.id]
+    assert store.retry(mine.id, 'w', NOW + 5, 'still busy', 1)
+    assert store.claim(CLOUD, 'w', {'u1'}, now=NOW + 4) == []
+    assert store.next_due(CLOUD, {'u1'}) == NOW + 5
+    again = store.claim(CLOUD, 'w', {'u1', 'u2'}, now=NOW + 5)
+    assert {r.id for r in again} == {mine.id, other.id}
+    assert {r.attempts for r in again} == {0, 1}
+
+
+def test_cancelled_rows_are_not_made(store):
+    row = add(store)
+    store.claim(CLOUD, 'w', {'u1'}, now=NOW)
+    assert store.cancel(CLOUD, 'u2', [row.id]) == 0   # not theirs
+    assert store.cancel(CLOUD, 'u1', [row.id]) == 1
+    assert not store.finish(row.id, 'w', ACTIVE, made='7')
+    add(store, source='/compute/3')
+    add(store, source='/compute/3')
+    assert store.cancel_source(CLOUD, 'u1', '/compute/3') == 2
+    assert store.of_owner(CLOUD, 'u1') == []
+
+
+def test_an_error_row_stays_until_deleted(store):
+    row = add(store)
+    store.claim(CLOUD, 'w', {'u1'}, now=NOW)
+    store.finish(row.id, 'w', ERROR, 'The compute 1 is in error.')
+    [failed] = store.of_owner(CLOUD, 'u1')
+    assert (failed.state, failed.message) == (
+        ERROR, 'The compute 1 is in error.')
+    assert store.owners_waiting(CLOUD) == set()
+
+
+def test_many_workers_at_once_claim_each_row_once(store):
+    """Threads on one engine stand for workers: every row is claimed by
+    exactly one of them."""
+    rows = [add(store, source='/compute/%d' % n) for n in range(20)]
+    claims, start = {}, threading.Barrier(6)
+
+    def worker(name):
+        start.wait()
+        for _ in range(10):
+            for record in store.claim(CLOUD, name, {'u1'}, now=NOW,
+                                      lease=60, limit=3):
+                claims.setdefault(record.id, []).append(name)
+
+    threads = [threading.Thread(target=worker, args=('w%d' % n,))
+               for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(claims) == sorted(r.id for r in rows)
+    assert all(len(names) == 1 for names in claims.values()), claims
