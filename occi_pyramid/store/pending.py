@@ -75,13 +75,14 @@ def backoff(attempts, base=0.5, cap=10.0):
     return min(cap, base * 2 ** min(attempts - 1, 32))
 
 
-# NB: built once: building a select of every column costs four times
-# what running it costs, and of_owner runs on every compute or link read
+# NB: built once, without an expanding IN: building a select of every
+# column costs four times what running it costs, and of_owner runs on
+# every compute or link read
 _OF_OWNER = (
     select(_TABLE)
     .where(_TABLE.c.cloud == bindparam('cloud'),
            _TABLE.c.owner == bindparam('owner'),
-           _TABLE.c.state.in_(bindparam('states', expanding=True)))
+           _TABLE.c.state != ACTIVE)
     .order_by(_TABLE.c.id))
 _BY_ID = select(_TABLE).where(_TABLE.c.cloud == bindparam('cloud'),
                               _TABLE.c.id == bindparam('id'))
@@ -117,14 +118,14 @@ class PendingStore:
         return _record(row)
 
     @taking_turns
-    def of_owner(self, cloud, owner, states=(PENDING, ERROR)):
-        """The rows of ``owner`` on ``cloud`` in ``states`` (default: the
-        ones not made, which render as links of their own), oldest first
-        (one query).  Made ones stay as aliases of their location, read
-        by id."""
+    def of_owner(self, cloud, owner):
+        """The rows of ``owner`` on ``cloud`` not made (pending or
+        failed: they render as links of their own), oldest first (one
+        query).  Made ones stay as aliases of their location, read by
+        id."""
         with self.engine.connect() as connection:
-            rows = connection.execute(_OF_OWNER, {
-                'cloud': cloud, 'owner': owner, 'states': list(states)})
+            rows = connection.execute(
+                _OF_OWNER, {'cloud': cloud, 'owner': owner})
             return [_record(row) for row in rows]
 
     @taking_turns
