@@ -11,12 +11,13 @@ from pyramid.view import view_config, view_defaults
 
 from .. import model
 from ..exceptions import (
-    InvalidAction, OCCIBadRequest, OCCIError, OCCIRequestTooLarge,
+    OCCIBadRequest, OCCIError, OCCIRequestTooLarge,
 )
 from ..interfaces import (
     IKindCollection, IMixinCollection, IPathCollection, IRoot,
 )
 from ..model import ActionResult, Collection
+from .errors import unknown_action
 from .requests import action_parameters, entity_data, resolve_categories
 
 
@@ -176,12 +177,13 @@ class KindCollectionViews(_CollectionViews):
     def delete(self):
         return self.delete_all()
 
+    # NB: one view for every action term (see EntityViews.invoke)
+    @view_config(request_method='POST', request_param='action')
     def invoke_all(self):
         term = self.request.GET['action']
         action = self.context.kind.action(term)
         if action is None:
-            raise InvalidAction('The action %r is not defined for %s.' % (
-                term, self.context.path))
+            raise unknown_action(self.request, term)
         params = action_parameters(self.request, action)
         occi = self.request.occi
         return run_on_all(
@@ -241,15 +243,3 @@ class PathCollectionViews(_CollectionViews):
                 'org/occi/infrastructure#"; class="kind"); it named %s.' % (
                     ', '.join(k.type_id for k in kinds) or 'none'))
         return create(self.request, concrete[0])
-
-
-def add_collection_action_views(config, kinds):
-    """``POST <kind location>?action=<term>``: one view per action term
-    (terms shared by several kinds share the view, which checks the
-    collection's kind defines it)."""
-    terms = sorted({action.term for kind in kinds for action in kind.actions})
-    for term in terms:
-        config.add_view(
-            KindCollectionViews, attr='invoke_all', context=IKindCollection,
-            request_method='POST', request_param='action=' + term,
-            renderer='occi')

@@ -1,12 +1,11 @@
 """Entity instances: retrieve, partial update, full update, delete, and
-actions (registered per Kind in :func:`add_action_views`)."""
+actions (``POST <entity>?action=<term>``, the kind's actions)."""
 from pyramid.config import not_
 from pyramid.view import view_config, view_defaults
 
-from ..contexts import kind_interface
 from ..exceptions import OCCIBadRequest, OCCINotFound
 from ..interfaces import IEntityContext
-from .errors import PUT_REFUSAL
+from .errors import PUT_REFUSAL, unknown_action
 from .requests import action_parameters, entity_data, get_entity
 
 
@@ -46,28 +45,14 @@ class EntityViews:
         self.request.occi.delete(self.entity)
         return None
 
-
-class ActionViews:
-    """``POST <entity>?action=<term>``: one view per action of a Kind."""
-
-    def __init__(self, context, request):
-        self.context = context
-        self.request = request
-
+    # NB: one view for every action (the model's table says which the
+    # kind has): a view per action made every request on an entity try
+    # and fail each of them first, an exception apiece
+    @view_config(request_method='POST', request_param='action')
     def invoke(self):
         term = self.request.GET['action']
         action = self.context.kind.action(term)
+        if action is None:
+            raise unknown_action(self.request, term)
         params = action_parameters(self.request, action)
-        entity = get_entity(self.request, self.context.kind, self.context.id)
-        return self.request.occi.run_action(entity, action, params)
-
-
-def add_action_views(config, kinds):
-    """Register the action views of ``kinds`` (their actions come from the
-    model, so they are added imperatively: Kotti's type_info pattern)."""
-    for kind in kinds:
-        for action in kind.actions:
-            config.add_view(
-                ActionViews, attr='invoke', context=kind_interface(kind),
-                request_method='POST', request_param='action=' + action.term,
-                renderer='occi')
+        return self.request.occi.run_action(self.entity, action, params)

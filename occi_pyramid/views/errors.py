@@ -79,6 +79,14 @@ def invalid_attributes(exc, request):
     return error_response(request, 400, 'Invalid attributes: ' + message)
 
 
+def unknown_action(request, term):
+    """The 400 of ``?action=<term>`` where the context has no such
+    action."""
+    context = getattr(request, 'context', None)
+    return InvalidAction('The action %r is not defined for %s.' % (
+        term, getattr(context, 'path', request.path)))
+
+
 @exception_view_config(PredicateMismatch)
 def no_view_matched(exc, request):
     """A context was found but no view fits the method or the action."""
@@ -86,10 +94,7 @@ def no_view_matched(exc, request):
     action = request.GET.get('action')
     methods = allowed_methods(request, context)
     if request.method == 'POST' and action is not None and 'POST' in methods:
-        exc = InvalidAction(
-            'The action %r is not defined for %s.'
-            % (action, getattr(context, 'path', request.path)))
-        return occi_error(exc, request)
+        return occi_error(unknown_action(request, action), request)
     exc = OCCIMethodNotAllowed(
         'The method %s is not allowed on %s.' % (
             request.method, getattr(context, 'path', request.path)),
