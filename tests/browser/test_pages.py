@@ -32,15 +32,22 @@ def site(server, browser):
             return self.find(css).text
 
         def click(self, css):
-            """Click what navigates, and wait for the next page (a
-            form's POST answers after the click returns)."""
-            from selenium.webdriver.support import expected_conditions
+            """Click what navigates, and wait for the next page to have
+            loaded (a form's POST answers after the click returns)."""
+            from selenium.common.exceptions import WebDriverException
             from selenium.webdriver.support.ui import WebDriverWait
 
-            page = browser.find_element(By.TAG_NAME, 'html')
+            # NB: a mark on the old page's window, not a reference to one
+            # of its elements: Chromium answers a question about an
+            # element of a page being replaced with errors of several
+            # kinds, while a new page's window simply lacks the mark
+            browser.execute_script('window.occiOldPage = true')
             self.find(css).click()
-            WebDriverWait(browser, 15).until(
-                expected_conditions.staleness_of(page))
+            WebDriverWait(
+                browser, 15, ignored_exceptions=(WebDriverException,),
+            ).until(lambda driver: driver.execute_script(
+                'return !window.occiOldPage'
+                ' && document.readyState === "complete"'))
             return self
 
         def no_alert(self):
