@@ -89,6 +89,9 @@ class IBackend(Interface):
 
     auth_url = Attribute('The identity URL of the cloud (advertised in '
                          'WWW-Authenticate).')
+    cloud_id = Attribute('A name of the cloud that stays the same across '
+                         'restarts: the key of what the store keeps for '
+                         'it (pending links).')
     mixins = Attribute('The provider mixins the backend serves (static '
                        'categories, registered at startup); may be empty.')
 

@@ -134,7 +134,7 @@ class PendingLinks:
         self.store = store
         self.backend = backend
         self.static = static
-        self.cloud = getattr(backend, 'auth_url', None) or 'default'
+        self.cloud = getattr(backend, 'cloud_id', None) or 'default'
         self.max_wait = settings.get('occi.pending.max_wait', 600.0)
         self.retry_max = settings.get('occi.pending.retry_max', 10.0)
         self.lease = settings.get('occi.pending.lease', 300.0)

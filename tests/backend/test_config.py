@@ -33,6 +33,30 @@ def test_embedded_simulator_is_shared_and_used():
     assert not synnefo._embedded
 
 
+def test_an_embedded_cloud_keeps_its_name_across_restarts(tmp_path):
+    # the store keys pending links by the cloud: the embedded simulator
+    # listens on a new port at every start, its database file stays
+    url = 'sqlite:///%s' % (tmp_path / 'cloud.sqlite')
+    names = []
+    try:
+        for _ in range(2):
+            backend = synnefo.load_from_config(testing.setUp(settings=dict(
+                SETTINGS, **{'occi.simulator.database_url': url})))
+            names.append(backend.cloud_id)
+            synnefo._stop_embedded()
+    finally:
+        testing.tearDown()
+        synnefo._stop_embedded()
+    assert names == ['embedded:' + url] * 2
+
+
+def test_a_cloud_is_named_by_its_identity_url():
+    backend = synnefo.SynnefoBackend('https://accounts.example.org/'
+                                     'identity/v2.0/')
+    assert backend.cloud_id == ('https://accounts.example.org/'
+                                'identity/v2.0')
+
+
 def test_includeme_registers_backend_and_request_method():
     try:
         config = testing.setUp(settings=dict(SETTINGS))

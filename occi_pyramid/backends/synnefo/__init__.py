@@ -118,6 +118,8 @@ class SynnefoBackend(object):
         self.settings = coerce_settings(dict(
             settings or {}, **{'occi.synnefo.timeout': timeout}))
         self.auth_url = auth_url.rstrip('/')
+        #: what the store keys this cloud's rows by (see load_from_config)
+        self.cloud_id = self.auth_url
         self.ca_certs = ca_certs
         self.insecure = insecure
         self.timeout = timeout
@@ -258,10 +260,16 @@ def load_from_config(config):
     settings) and the backend points at it.
     """
     settings = coerce_settings(config.get_settings())
-    if settings['occi.synnefo.auth_url'] == 'embedded':
-        simulator = embedded_simulator(settings)
-        settings['occi.synnefo.auth_url'] = simulator.auth_url
-    return SynnefoBackend.from_settings(settings)
+    if settings['occi.synnefo.auth_url'] != 'embedded':
+        return SynnefoBackend.from_settings(settings)
+    simulator = embedded_simulator(settings)
+    settings['occi.synnefo.auth_url'] = simulator.auth_url
+    backend = SynnefoBackend.from_settings(settings)
+    # NB: the embedded simulator listens on a new port at every start;
+    # its database (a file, for make run) is what stays the same
+    backend.cloud_id = 'embedded:%s' % settings.get(
+        'occi.simulator.database_url', '')
+    return backend
 
 
 def includeme(config):
