@@ -258,3 +258,33 @@ def test_a_user_mixin_on_a_pending_link_follows_it(slow_alice, slow_cloud,
     real = '/storagelink/' + attributes(slow_alice, location)['occi.core.id']
     assert slow_alice.get('/disks/', 'text/uri-list').text.split() == [
         HOST + real]
+
+
+def test_pending_and_failed_links_render_valid_json(slow_alice, slow_cloud):
+    # rOCCI 5 checks everything it reads against its schema: a link that
+    # waits, or failed, is a link like any other to it
+    import json
+
+    from tests.fixtures.occi_schemas import validate
+
+    def documents(location, compute):
+        for path in (location, compute, '/storagelink/', '/'):
+            res = slow_alice.get(path, 'application/occi+json')
+            validate(json.loads(res.text))
+        return json.loads(slow_alice.get(
+            location, 'application/occi+json').text)
+
+    compute = slow_alice.create_compute()
+    location = created(storagelink(slow_alice, compute,
+                                   make_storage(slow_alice)))
+    waiting = documents(location, compute)
+    assert waiting['id'] == location.rsplit('/', 1)[1]
+    assert waiting['attributes']['occi.storagelink.state'] == 'inactive'
+    slow_cloud.control.fail_next('build')
+    broken = slow_alice.create_compute()
+    failed_location = created(storagelink(slow_alice, broken,
+                                          make_storage(slow_alice)))
+    until(lambda: attributes(slow_alice, failed_location)[
+        'occi.storagelink.state'] == 'error', slow_cloud)
+    failed = documents(failed_location, broken)
+    assert failed['attributes']['occi.storagelink.state'] == 'error'
