@@ -17,6 +17,8 @@ SETTINGS = {
 
 
 def test_embedded_simulator_is_shared_and_used():
+    # NB: simulators other tests started (once per settings) are not ours
+    synnefo._stop_embedded()
     try:
         config = testing.setUp(settings=dict(SETTINGS))
         backend = synnefo.load_from_config(config)
