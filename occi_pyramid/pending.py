@@ -32,6 +32,7 @@ from .exceptions import (
 )
 from .interfaces import IOCCISession
 from .locations import parse_entity_location
+from .seam import SessionWrapper
 from .store.pending import ACTIVE, ERROR, PENDING, PendingStore, backoff
 
 log = logging.getLogger(__name__)
@@ -205,7 +206,7 @@ class PendingLinks:
 
 
 @implementer(IOCCISession)
-class PendingLinkSession:
+class PendingLinkSession(SessionWrapper):
     """A backend's OCCI session with pending links around it.
 
     :param inner: the backend's :class:`IOCCISession`
@@ -215,14 +216,14 @@ class PendingLinkSession:
     """
 
     def __init__(self, inner, links, token, locate):
-        self.inner = inner
+        super().__init__(inner)
         self.links = links
         self.token = token
         self.locate = locate
-        self._owner = None
         self._rows = None
 
     def authenticate(self):
+        """The caller; their token is kept for the worker."""
         owner = self.inner.authenticate()
         if owner and owner != self._owner:
             self._owner = owner
@@ -230,13 +231,6 @@ class PendingLinkSession:
             self.links.seen(owner, self.token,
                             expiry() if expiry is not None else None)
         return owner
-
-    @property
-    def owner(self):
-        if self._owner is None:
-            if not self.authenticate():
-                raise BackendAuthError()
-        return self._owner
 
     def rows(self):
         """The caller's links not made yet (pending or failed) on this

@@ -8,10 +8,36 @@ nothing under :mod:`occi_pyramid.backends` or :mod:`occi_pyramid.model`
 sees one (docs/backends.md).
 """
 from . import model
+from .exceptions import BackendAuthError
 from .interfaces import IBackend, ICategoryRegistry
 
 #: where a backend's templates are: below their family's location
 TEMPLATE_LOCATIONS = (model.OS_TPL.location, model.RESOURCE_TPL.location)
+
+
+class SessionWrapper:
+    """Base of what wraps a backend's session (pending links, user
+    mixins): the ``inner`` session, and the caller asked once."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self._owner = None
+
+    def authenticate(self):
+        return self.inner.authenticate()
+
+    @property
+    def owner(self):
+        """The caller's user id, asked once.
+
+        :raises BackendAuthError: no token, or the cloud refuses it
+        """
+        if self._owner is None:
+            owner = self.authenticate()
+            if not owner:
+                raise BackendAuthError()
+            self._owner = owner
+        return self._owner
 
 
 def backend_session(request):

@@ -18,8 +18,8 @@ request changed them.  The wrapper sees no Pyramid request.
 """
 from zope.interface import implementer
 
-from .exceptions import BackendAuthError
 from .interfaces import IOCCISession
+from .seam import SessionWrapper
 from .store import build_mixins
 
 
@@ -28,7 +28,7 @@ def _user_type_ids(data):
 
 
 @implementer(IOCCISession)
-class UserMixinSession:
+class UserMixinSession(SessionWrapper):
     """A backend's OCCI session with the caller's user mixins around it.
 
     :param inner: the backend's :class:`IOCCISession`
@@ -39,29 +39,13 @@ class UserMixinSession:
     """
 
     def __init__(self, inner, store, static):
-        self.inner = inner
+        super().__init__(inner)
         self.store = store
         self.static = static
-        self._owner = None
         self._mixins = None
         self._associations = None
 
-    # -- the caller and their mixins ---------------------------------------
-
-    def authenticate(self):
-        return self.inner.authenticate()
-
-    @property
-    def owner(self):
-        """The caller's user id (the owner of their mixins), asked once.
-
-        :raises BackendAuthError: no token, or the cloud refuses it
-        """
-        if self._owner is None:
-            self._owner = self.inner.authenticate()
-            if not self._owner:
-                raise BackendAuthError()
-        return self._owner
+    # -- the caller's mixins -------------------------------------------------
 
     def user_mixins(self):
         """``{type id: Mixin}`` of the caller's mixins (one store read per
