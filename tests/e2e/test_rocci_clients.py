@@ -118,19 +118,24 @@ def create(site, body=CREATE_BODY, path='/compute/'):
 
 # -- point 1: the Content-Type rOCCI 4 sends --------------------------------
 
+def network_interface(site, compute):
+    """A new network and a link from ``compute`` to it, both created as
+    rOCCI 4 sends them; the link's location."""
+    network = create(site, 'Category: network; scheme="%s"; class="kind"\n'
+                     % INFRA, '/network/')
+    return create(site, (
+        'Category: networkinterface; scheme="%s"; class="kind"\n'
+        'X-OCCI-Attribute: occi.core.source="%s"\n'
+        'X-OCCI-Attribute: occi.core.target="%s"\n'
+        % (INFRA, compute, network)), '/networkinterface/')
+
+
 def test_create_trigger_and_link_with_rocci4s_content_type(site):
     compute = create(site)
     res = rocci(site, 'POST', compute + '?action=stop', body=(
         'Category: stop; scheme="%s"; class="action"\n' % ACTIONS))
     assert res.status == 200, res
-    network = create(site, 'Category: network; scheme="%s"; class="kind"\n'
-                           'X-OCCI-Attribute: occi.core.title="lan"\n'
-                     % INFRA, '/network/')
-    link = create(site, (
-        'Category: networkinterface; scheme="%s"; class="kind"\n'
-        'X-OCCI-Attribute: occi.core.source="%s"\n'
-        'X-OCCI-Attribute: occi.core.target="%s"\n'
-        % (INFRA, compute, network)), '/networkinterface/')
+    link = network_interface(site, compute)
     assert rocci(site, 'GET', link).status == 200
     # a list whose types are all unknown is still a 415 naming them
     res = rocci(site, 'POST', '/compute/', body='x',
@@ -143,13 +148,7 @@ def test_create_trigger_and_link_with_rocci4s_content_type(site):
 @pytest.mark.parametrize('accept', ['text/plain', 'text/occi'])
 def test_every_11_attribute_survives_rocci4s_nested_hashes(site, accept):
     compute = create(site)
-    network = create(site, 'Category: network; scheme="%s"; class="kind"\n'
-                     % INFRA, '/network/')
-    link = create(site, (
-        'Category: networkinterface; scheme="%s"; class="kind"\n'
-        'X-OCCI-Attribute: occi.core.source="%s"\n'
-        'X-OCCI-Attribute: occi.core.target="%s"\n'
-        % (INFRA, compute, network)), '/networkinterface/')
+    link = network_interface(site, compute)
     for path, must in ((compute, 'occi.compute.state'),
                        (link, 'occi.core.target'),
                        (link, 'occi.networkinterface.state')):

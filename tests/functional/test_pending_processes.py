@@ -108,6 +108,16 @@ def attribute(server, path, name):
     return None
 
 
+@contextlib.contextmanager
+def on_sqlite(tmp_path):
+    """The cloud and one OCCI server, ready, on an SQLite store file."""
+    with deployment(tmp_path, 'sqlite:///%s' % (
+            tmp_path / 'store.sqlite')) as cloud:
+        occi = cloud.occi('occi')
+        occi.wait_ready('/')
+        yield cloud, occi
+
+
 def building_compute_and_storage(server):
     _, headers, _ = call(server, 'POST', '/compute/', '\n'.join(
         [COMPUTE, OS_TPL, RESOURCE_TPL]))
@@ -145,10 +155,7 @@ def made(deployment, servers, path, wait=WAIT, state='active'):
 
 
 def test_a_link_to_a_building_compute_is_made_once_it_is_built(tmp_path):
-    with deployment(tmp_path, 'sqlite:///%s' % (
-            tmp_path / 'store.sqlite')) as cloud:
-        occi = cloud.occi('occi')
-        occi.wait_ready('/')
+    with on_sqlite(tmp_path) as (cloud, occi):
         compute, storage = building_compute_and_storage(occi)
         path = link(occi, compute, storage)
         assert path.startswith('/storagelink/pending-')
@@ -159,10 +166,7 @@ def test_a_link_to_a_building_compute_is_made_once_it_is_built(tmp_path):
 
 
 def test_a_pending_link_survives_a_restart(tmp_path):
-    with deployment(tmp_path, 'sqlite:///%s' % (
-            tmp_path / 'store.sqlite')) as cloud:
-        occi = cloud.occi('occi')
-        occi.wait_ready('/')
+    with on_sqlite(tmp_path) as (cloud, occi):
         compute, storage = building_compute_and_storage(occi)
         path = link(occi, compute, storage)
         occi.stop()
@@ -205,10 +209,7 @@ def test_two_processes_on_one_postgresql_make_a_link_once(tmp_path):
 
 def test_over_http_a_compute_in_error_fails_its_link_and_delete_cancels(
         tmp_path):
-    with deployment(tmp_path, 'sqlite:///%s' % (
-            tmp_path / 'store.sqlite')) as cloud:
-        occi = cloud.occi('occi')
-        occi.wait_ready('/')
+    with on_sqlite(tmp_path) as (cloud, occi):
         cloud.control.fail_next('build')
         failing, storage = building_compute_and_storage(occi)
         doomed = link(occi, failing, storage)
