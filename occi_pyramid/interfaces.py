@@ -139,7 +139,7 @@ class IOCCISession(Interface):
         """Return one entity; raise OCCINotFound when it does not exist."""
 
     def create(data):
-        """Create an entity from validated :class:`EntityData`; return it.
+        """Create an entity from validated :class:`model.EntityData`; return it.
         """
 
     def update(entity, data):

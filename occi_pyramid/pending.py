@@ -503,8 +503,6 @@ class PendingWorker(threading.Thread):
         if token is None:
             store.release(record.id, me)
             return
-        from .views.requests import EntityData
-
         kind = links.kind_of(record)
         attributes = dict(record.attributes, **{
             'occi.core.source': record.source,
@@ -515,7 +513,7 @@ class PendingWorker(threading.Thread):
         attempts = record.attempts + 1
         now = time.time()
         try:
-            made = session.create(EntityData(kind, mixins, attributes))
+            made = session.create(model.EntityData(kind, mixins, attributes))
         except BackendAuthError:
             links.tokens.forget(record.owner, token)
             store.release(record.id, me)

@@ -10,6 +10,8 @@ Locations held here are paths relative to the application root
 """
 import re
 
+from ..exceptions import OCCIBadRequest
+
 CORE_SCHEME = 'http://schemas.ogf.org/occi/core#'
 
 #: OCCI 1.1 term grammar; also what we produce for terms made from cloud data
@@ -390,6 +392,37 @@ class CategoryCollection:
 
     def __len__(self):
         return len(self.categories)
+
+
+class EntityData:
+    """A validated create or update request.
+
+    :ivar kind: the entity's Kind
+    :ivar mixins: the Mixins named (resolved, applicable)
+    :ivar attributes: validated attribute values by name
+    :ivar links: the parsed inline links (dicts from the parser)
+    """
+
+    def __init__(self, kind, mixins=(), attributes=None, links=()):
+        self.kind = kind
+        self.mixins = list(mixins)
+        self.attributes = dict(attributes or {})
+        self.links = list(links)
+
+    def template(self, base):
+        """The mixin given that depends on ``base`` (os_tpl / resource_tpl),
+        or ``None``; two of them are a 400."""
+        found = [m for m in self.mixins if m is not base and m.is_a(base)]
+        if len(found) > 1:
+            raise OCCIBadRequest('Only one %s mixin may be given; got %s.' % (
+                base.term, ', '.join(m.type_id for m in found)))
+        return found[0] if found else None
+
+    def has(self, mixin):
+        return any(m.is_a(mixin) for m in self.mixins)
+
+    def get(self, name, default=None):
+        return self.attributes.get(name, default)
 
 
 class ActionResult:

@@ -3,7 +3,7 @@
 The parsers give a plain cstruct; here its categories are resolved against
 ``request.categories``, its attributes validated against the kind's and
 mixins' definitions (:mod:`occi_pyramid.schemas`), and the result handed to
-the OCCI session as :class:`EntityData`.
+the OCCI session as :class:`~occi_pyramid.model.EntityData`.
 """
 from .. import model
 from ..locations import entity_location
@@ -32,37 +32,6 @@ ALIASES = {
         'org.openstack.credentials.publickey.name',
         model.OPENSTACK_PUBLIC_KEY),
 }
-
-
-class EntityData:
-    """A validated create or update request.
-
-    :ivar kind: the entity's Kind
-    :ivar mixins: the Mixins named (resolved, applicable)
-    :ivar attributes: validated attribute values by name
-    :ivar links: the parsed inline links (dicts from the parser)
-    """
-
-    def __init__(self, kind, mixins=(), attributes=None, links=()):
-        self.kind = kind
-        self.mixins = list(mixins)
-        self.attributes = dict(attributes or {})
-        self.links = list(links)
-
-    def template(self, base):
-        """The mixin given that depends on ``base`` (os_tpl / resource_tpl),
-        or ``None``; two of them are a 400."""
-        found = [m for m in self.mixins if m is not base and m.is_a(base)]
-        if len(found) > 1:
-            raise OCCIBadRequest('Only one %s mixin may be given; got %s.' % (
-                base.term, ', '.join(m.type_id for m in found)))
-        return found[0] if found else None
-
-    def has(self, mixin):
-        return any(m.is_a(mixin) for m in self.mixins)
-
-    def get(self, name, default=None):
-        return self.attributes.get(name, default)
 
 
 def resolve_categories(request, categories):
@@ -151,7 +120,7 @@ def entity_data(request, kind, mode='create', current=None):
     if links and mode != 'replace':
         # NB: Link lines in a PUT are ignored (docs/decisions.md)
         links = inline_links(request, links, current)
-    return EntityData(kind, mixins, attributes, links)
+    return model.EntityData(kind, mixins, attributes, links)
 
 
 #: the kind of link made to each kind of target

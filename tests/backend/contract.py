@@ -3,7 +3,7 @@
 A backend is what ``request.occi`` is: an
 :class:`~occi_pyramid.interfaces.IOCCISession` per request, taking and
 returning OCCI model objects and validated
-:class:`~occi_pyramid.views.requests.EntityData` (docs/backends.md).
+:class:`~occi_pyramid.model.EntityData` (docs/backends.md).
 To check a second backend, subclass :class:`OCCISessionContract` and give
 the ``occi`` fixture: a factory of sessions of one user, on an app whose
 ``occi.backend`` names your backend, starting from an account holding
@@ -15,7 +15,7 @@ from zope.interface.verify import verifyObject
 from occi_pyramid import model
 from occi_pyramid.exceptions import OCCIError, OCCINotFound
 from occi_pyramid.interfaces import IOCCISession
-from occi_pyramid.views.requests import EntityData
+from occi_pyramid.model import EntityData
 
 
 class OCCISessionContract:

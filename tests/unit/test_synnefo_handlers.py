@@ -16,7 +16,7 @@ from occi_pyramid.exceptions import (
     BackendBadRequest, BackendConflict, BackendUnavailable, OCCIBadRequest,
     OCCIConflict, OCCINotFound, OCCINotImplemented,
 )
-from occi_pyramid.views.requests import EntityData
+from occi_pyramid.model import EntityData
 
 
 @pytest.mark.parametrize('id', ['1', '42', str(2 ** 63 - 1)])

@@ -5,7 +5,7 @@ import pytest
 from occi_pyramid import model
 from occi_pyramid.categories import CategoryRegistry
 from occi_pyramid.exceptions import BackendAuthError
-from occi_pyramid.views.requests import EntityData
+from occi_pyramid.model import EntityData
 
 TAGS = 'http://example.org/tags#'
 STATIC = CategoryRegistry(model.CORE_KINDS + model.KINDS + model.MIXINS)
