@@ -139,8 +139,8 @@ class IOCCISession(Interface):
         """Return one entity; raise OCCINotFound when it does not exist."""
 
     def create(data):
-        """Create an entity from validated :class:`model.EntityData`; return it.
-        """
+        """Create an entity from validated :class:`model.EntityData`;
+        return it."""
 
     def update(entity, data):
         """Partial update (POST to the entity); return the new entity."""
