@@ -53,6 +53,11 @@ DEFAULTS = {
     # the working directory; its folder is created) for one process, a
     # PostgreSQL URL for several processes sharing one state
     'occi.store.url': ('sqlite:///var/occi-store.sqlite', str),
+    # seconds a process may answer the store's hot reads (a caller's
+    # mixins, associations, pending links) from memory; any change to the
+    # store, by any process, ends them at once (store/cache.py); 0: every
+    # request reads the database
+    'occi.store.cache_ttl': (60.0, float),
     # seconds a link to a busy compute (being built, running a task) may
     # wait for it before it goes to error (docs/decisions.md)
     'occi.pending.max_wait': (600.0, float),

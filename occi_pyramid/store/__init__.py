@@ -48,10 +48,12 @@ def mixin_probe(request, path):
 
 
 def includeme(config):  # pragma: no cover - wiring, covered functionally
+    from .cache import configure
     from .schema import make_engine, upgrade
 
     settings = config.get_settings()
     engine = make_engine(settings['occi.store.url'])
     upgrade(engine)
+    configure(engine, settings['occi.store.cache_ttl'])
     config.registry.occi_store = MixinStore(engine)
     config.add_occi_category_source(mixin_source, probe=mixin_probe)

@@ -26,6 +26,7 @@ import time
 
 from sqlalchemy import bindparam, delete, or_, select, update
 
+from .cache import read_cache
 from .models import Association, PendingLink, UserMixin, utcnow
 from .schema import taking_turns
 
@@ -96,6 +97,7 @@ class PendingStore:
 
     def __init__(self, engine):
         self.engine = engine
+        self.cache = read_cache(engine)
 
     # -- the owner's rows --------------------------------------------------
 
@@ -117,16 +119,21 @@ class PendingStore:
                 .returning(*_TABLE.c)).one()
         return _record(row)
 
-    @taking_turns
     def of_owner(self, cloud, owner):
         """The rows of ``owner`` on ``cloud`` not made (pending or
         failed: they render as links of their own), oldest first (one
-        query).  Made ones stay as aliases of their location, read by
-        id."""
+        query, answered from the process's cache until the store changes:
+        a tuple, shared).  Made ones stay as aliases of their location,
+        read by id."""
+        return self.cache.get(('pending', cloud, owner),
+                              lambda: self._read_of_owner(cloud, owner))
+
+    @taking_turns
+    def _read_of_owner(self, cloud, owner):
         with self.engine.connect() as connection:
             rows = connection.execute(
                 _OF_OWNER, {'cloud': cloud, 'owner': owner})
-            return [_record(row) for row in rows]
+            return tuple(_record(row) for row in rows)
 
     @taking_turns
     def get(self, cloud, id):

@@ -135,3 +135,45 @@ def test_a_user_mixin_location_is_found_all_the_same(cloud):
     alice.delete('/-/', request=({'Content-Type': 'text/occi', 'Category': (
         'cold; scheme="http://example.org/tags#"; class="mixin"')}, ''))
     alice.get('/tags/cold/', status=404)
+
+
+def test_warm_reads_make_no_store_query(warm_cloud):
+    """The store's hot reads (the caller's mixins, associations, pending
+    links) come from the process's cache until the store changes: a
+    warm entity GET, collection and /-/ make no SQL query; a change is
+    read once, then cached again."""
+    from sqlalchemy import event
+
+    from tests.functional.conftest import ALICE, OCCI
+
+    user = OCCI(warm_cloud, ALICE)
+    compute = user.create_compute(title='store-reads')
+    engine = warm_cloud.app.app.registry.occi_store.engine
+    queries = []
+
+    def record(conn, cursor, statement, *rest):
+        queries.append(statement)
+
+    def reads():
+        del queries[:]
+        user.get(compute)
+        user.get('/compute/')
+        user.get('/-/')
+        return list(queries)
+
+    event.listen(engine, 'before_cursor_execute', record)
+    try:
+        reads()
+        assert reads() == []
+        user.post('/-/', ({'Content-Type': 'text/occi', 'Category': (
+            'warm; scheme="http://example.org/tags#"; class="mixin"; '
+            'location="/tags/warm/"')}, ''))
+        assert reads()
+        assert reads() == []
+        assert 'Category: warm; scheme="http://example.org/tags#"' in (
+            user.get('/-/').text)
+    finally:
+        event.remove(engine, 'before_cursor_execute', record)
+        user.delete('/-/', request=({'Content-Type': 'text/occi',
+                                     'Category': (
+            'warm; scheme="http://example.org/tags#"; class="mixin"')}, ''))

@@ -134,17 +134,17 @@ def check(store, name, results):
     if name in ('associate', 'tag_in_update'):
         assert results == ['ok'] * len(results)
         assert members == [ENTITY]
-        assert store.associations(OWNER) == {ENTITY: [TYPE_ID]}
+        assert store.associations(OWNER) == {ENTITY: (TYPE_ID,)}
     elif name == 'remove':
         assert sorted(results) == ['not found'] * (len(results) - 1) + ['ok']
-        assert store.mixins(OWNER) == []
+        assert store.mixins(OWNER) == ()
     else:
         # the mixin went once; an association is there only if it is
         removals = results[1::2]
         assert sorted(removals) == ['not found'] * (len(removals) - 1) + [
             'ok']
         assert set(results[0::2]) <= {'ok', 'not found'}
-        assert store.mixins(OWNER) == []
+        assert store.mixins(OWNER) == ()
         assert store.associations(OWNER) == {}
 
 

@@ -104,7 +104,7 @@ def test_cancelled_rows_are_not_made(store):
     add(store, source='/compute/3')
     add(store, source='/compute/3')
     assert store.cancel_source(CLOUD, 'u1', '/compute/3') == 2
-    assert store.of_owner(CLOUD, 'u1') == []
+    assert store.of_owner(CLOUD, 'u1') == ()
 
 
 def test_an_error_row_stays_until_deleted(store):

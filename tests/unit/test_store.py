@@ -149,7 +149,7 @@ class TestMixinStore:
         store.associate(OWNER, TAGS + 'vip', ['/compute/1'])
         store.associate(OWNER, TAGS + 'gold', ['/compute/1'])
         store.remove(OWNER, [TAGS + 'vip'])
-        assert store.associations(OWNER) == {'/compute/1': [TAGS + 'gold']}
+        assert store.associations(OWNER) == {'/compute/1': (TAGS + 'gold',)}
         with engine.connect() as connection:
             assert connection.scalar(
                 select(func.count()).select_from(Association)) == 1
@@ -173,13 +173,13 @@ class TestMixinStore:
         store.set_entity_mixins(OWNER, '/compute/1', [TAGS + 'b'])
         store.set_entity_mixins(OTHER, '/compute/1', [TAGS + 'a'])
         assert store.associations(OWNER) == {
-            '/compute/1': [TAGS + 'a', TAGS + 'b']}
+            '/compute/1': (TAGS + 'a', TAGS + 'b')}
         store.set_entity_mixins(OWNER, '/compute/1', [TAGS + 'b'],
                                 replace=True)
-        assert store.associations(OWNER) == {'/compute/1': [TAGS + 'b']}
+        assert store.associations(OWNER) == {'/compute/1': (TAGS + 'b',)}
         store.forget_entities(OWNER, ['/compute/1'])
         assert store.associations(OWNER) == {}
-        assert store.associations(OTHER) == {'/compute/1': [TAGS + 'a']}
+        assert store.associations(OTHER) == {'/compute/1': (TAGS + 'a',)}
 
 
 class TestBuildMixins:

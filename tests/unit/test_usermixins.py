@@ -165,4 +165,4 @@ def test_deletes_forget_associations_except_of_the_failed(store):
     occi.delete(made[2])
     assert occi.delete_many(made[:2]) == {made[1].location: 'refused'}
     assert store.store.associations('user-1') == {
-        made[1].location: [mixin.type_id]}
+        made[1].location: (mixin.type_id,)}
