@@ -135,3 +135,70 @@ def test_translate_ignores_our_own_bugs():
     with pytest.raises(KeyError):
         with errors.translated():
             raise KeyError('x')
+
+
+# -- the transport's header parser --------------------------------------------
+
+def _view(message):
+    """What a parsed header block holds, comparable across two parses."""
+    payload = message.get_payload()
+    if isinstance(payload, list):
+        payload = [_view(part) for part in payload]
+    return (type(message), message.items(), payload,
+            [type(d) for d in message.defects], message.get_unixfrom(),
+            message.get_content_type())
+
+
+def _both(data):
+    import http.client
+    import io
+
+    ours, theirs = io.BytesIO(data), io.BytesIO(data)
+    mine = kamaki_py3.parse_headers(ours)
+    reference = http.client.parse_headers(theirs)
+    assert ours.tell() == theirs.tell()  # the body is left where it was
+    return _view(mine), _view(reference)
+
+
+@pytest.mark.parametrize('data', [
+    b'Content-Type: application/json\r\nContent-Length: 12\r\n\r\n{}',
+    b'\r\n', b'', b'A:b\n\n', b'A:  \t b  \r\nB: c\r\n\r\n',
+    b'A: b\r\nA: c\r\n\r\n', b'A: b', b'A: b\r\n',
+    # what the email parser does its own way: folded, non-ASCII, bare CR,
+    # vertical tab, no name, a mbox From line, a line without a colon,
+    # bodies it reads (multipart, message/*)
+    b'X: 1\r\n folded\r\n\r\n', b'A: \x85x\r\n\r\n', b'A: \xe9\r\n\r\n',
+    b'A: b\rc\r\n\r\n', b'A: b\x0bc\r\n\r\n', b':x\r\n\r\n',
+    b'From me\r\n\r\n', b'Bad line\r\nA: b\r\n\r\n',
+    b'Content-Type: multipart/mixed; boundary=x\r\n\r\n',
+    b'content-type: message/rfc822\r\n\r\n',
+])
+def test_header_parser_gives_what_http_client_gives(data):
+    mine, reference = _both(data)
+    assert mine == reference
+
+
+def test_header_parser_agrees_on_random_header_blocks():
+    import random
+
+    pieces = [b'A', b'b', b':', b' ', b'\t', b'\r', b'\n', b'\r\n', b'-',
+              b'\x85', b'\x0c', b'x', b'Content-Type: ', b'multipart/',
+              b'text/', b'message/']
+    rnd = random.Random(20261129)
+    for _ in range(3000):
+        lines = [b''.join(rnd.choice(pieces)
+                          for _ in range(rnd.randint(0, 8)))
+                 + rnd.choice([b'\r\n', b'\n'])
+                 for _ in range(rnd.randint(0, 4))]
+        data = b''.join(lines) + rnd.choice([b'\r\n', b'\n', b'', b'\r\nx'])
+        mine, reference = _both(data)
+        assert mine == reference, data
+
+
+def test_transport_connections_use_the_header_parser():
+    transport = kamaki_py3.Transport(timeout=5)
+    pool = transport.pool('http', '127.0.0.1:9')
+    connection = pool._pool_create()
+    assert connection.response_class is kamaki_py3.Response
+    assert kamaki_py3.Response.begin.__code__ is (
+        __import__('http.client').client.HTTPResponse.begin.__code__)
