@@ -1,6 +1,7 @@
 """occi-pyramid: an OCCI 1.1/1.2 server for Synnefo clouds."""
 from pyramid.config import Configurator
 
+from .request import freeze_request_extensions
 from .settings import __version__  # noqa: F401
 
 
@@ -21,4 +22,4 @@ def main(global_config, **settings):
         config.include('.store')
         config.include('.views')
         config.include('.options')
-    return config.make_wsgi_app()
+    return freeze_request_extensions(config.make_wsgi_app())

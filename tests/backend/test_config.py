@@ -79,3 +79,30 @@ def test_includeme_registers_backend_and_request_method():
     finally:
         testing.tearDown()
         synnefo._stop_embedded()
+
+
+def test_requests_are_of_one_class_with_the_request_methods(app_settings):
+    """The router's requests share one class carrying every
+    add_request_method property (not a class made per request), and the
+    registry still holds them for apply_request_extensions."""
+    from pyramid.interfaces import IRequestExtensions
+
+    from occi_pyramid import main
+
+    router = main({}, **app_settings)
+    assert router.request_extensions is None
+    environ = Request.blank('/compute/', headers={
+        'X-Auth-Token': ALICE, 'Accept': 'text/uri-list'}).environ
+    requests = []
+    for _ in range(2):
+        context = router.request_context(dict(environ))
+        requests.append(context.begin())
+        context.end()
+    first, second = requests
+    assert type(first) is type(second) is router.request_factory
+    assert issubclass(router.request_factory, Request)
+    assert first.auth_token == ALICE
+    assert 'auth_token' in first.__dict__  # reified
+    names = set(router.registry.getUtility(IRequestExtensions).descriptors)
+    assert {'occi', 'categories', 'occi_format', 'auth_token'} <= names
+    assert names <= set(vars(router.request_factory))
