@@ -68,9 +68,24 @@ def negotiate(accept, offers):
     return acceptable[0][0]
 
 
+#: (Accept header, offers) -> the type negotiated: clients send a few
+#: distinct Accept headers, and parsing one costs more than rendering a
+#: small answer; kept to at most _NEGOTIATED_MAX (then started over)
+_negotiated = {}
+_NEGOTIATED_MAX = 1024
+
+
 def occi_format(request):
     """The negotiated media type of the response (reified)."""
-    return negotiate(request.accept, offers_for(request.context))
+    offers = offers_for(request.context)
+    key = (request.environ.get('HTTP_ACCEPT'), offers)
+    found = _negotiated.get(key)
+    if found is None:
+        found = negotiate(request.accept, offers)  # a 406 is not kept
+        if len(_negotiated) >= _NEGOTIATED_MAX:
+            _negotiated.clear()
+        _negotiated[key] = found
+    return found
 
 
 def occi_format_or_default(request):

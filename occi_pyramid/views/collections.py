@@ -17,6 +17,7 @@ from ..interfaces import (
     IKindCollection, IMixinCollection, IPathCollection, IRoot,
 )
 from ..model import ActionResult, Collection
+from . import respond
 from .errors import unknown_action
 from .requests import action_parameters, entity_data, resolve_categories
 
@@ -156,7 +157,13 @@ class KindCollectionViews(_CollectionViews):
     def members(self):
         return self.request.occi.list(self.context.kind)
 
-    @view_config(request_method='GET')
+    # NB: one view for every method and action (views/__init__.py)
+    @view_config(request_method=('GET', 'POST', 'DELETE'))
+    def answer(self):
+        return respond(self, {'GET': self.get, 'HEAD': self.get,
+                              'DELETE': self.delete},
+                       self.create, self.invoke_all)
+
     def get(self):
         if locations_only(self.request):
             # the backend's cheapest listing (Synnefo: no detail)
@@ -164,7 +171,6 @@ class KindCollectionViews(_CollectionViews):
                 self.request, self.request.occi.locations(self.context.kind)))
         return self.list()
 
-    @view_config(request_method='POST', request_param=not_('action'))
     def create(self):
         kind = self.context.kind
         if kind in (model.RESOURCE, model.LINK):
@@ -173,12 +179,9 @@ class KindCollectionViews(_CollectionViews):
                 'kind instead.' % (kind.location, kind.term))
         return create(self.request, kind)
 
-    @view_config(request_method='DELETE')
     def delete(self):
         return self.delete_all()
 
-    # NB: one view for every action term (see EntityViews.invoke)
-    @view_config(request_method='POST', request_param='action')
     def invoke_all(self):
         term = self.request.GET['action']
         action = self.context.kind.action(term)

@@ -1,10 +1,10 @@
 """Entity instances: retrieve, partial update, full update, delete, and
 actions (``POST <entity>?action=<term>``, the kind's actions)."""
-from pyramid.config import not_
 from pyramid.view import view_config, view_defaults
 
 from ..exceptions import OCCIBadRequest, OCCINotFound
 from ..interfaces import IEntityContext
+from . import respond
 from .errors import PUT_REFUSAL, unknown_action
 from .requests import action_parameters, entity_data, get_entity
 
@@ -19,18 +19,22 @@ class EntityViews:
     def entity(self):
         return get_entity(self.request, self.context.kind, self.context.id)
 
-    @view_config(request_method='GET')
+    # NB: one view for every method and action (views/__init__.py)
+    @view_config(request_method=('GET', 'POST', 'PUT', 'DELETE'))
+    def answer(self):
+        return respond(self, {'GET': self.show, 'HEAD': self.show,
+                              'PUT': self.replace, 'DELETE': self.delete},
+                       self.update, self.invoke)
+
     def show(self):
         return self.entity
 
-    @view_config(request_method='POST', request_param=not_('action'))
     def update(self):
         entity = self.entity
         data = entity_data(self.request, self.context.kind, 'update',
                            current=entity)
         return self.request.occi.update(entity, data)
 
-    @view_config(request_method='PUT')
     def replace(self):
         try:
             entity = self.request.occi.get(self.context.kind, self.context.id)
@@ -40,15 +44,12 @@ class EntityViews:
                            current=entity)
         return self.request.occi.replace(entity, data)
 
-    @view_config(request_method='DELETE')
     def delete(self):
         self.request.occi.delete(self.entity)
         return None
 
-    # NB: one view for every action (the model's table says which the
-    # kind has): a view per action made every request on an entity try
-    # and fail each of them first, an exception apiece
-    @view_config(request_method='POST', request_param='action')
+    # NB: every action goes here (the model's table says which the kind
+    # has), not to a view per action
     def invoke(self):
         term = self.request.GET['action']
         action = self.context.kind.action(term)

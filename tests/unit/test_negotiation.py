@@ -31,6 +31,45 @@ def test_negotiate(accept, expected):
     assert negotiate(accept) == expected
 
 
+def request_for(accept, context=None):
+    from pyramid.request import Request
+
+    request = Request.blank('/', headers={} if accept is None
+                            else {'Accept': accept})
+    request.context = context
+    return request
+
+
+@pytest.mark.parametrize('accept, expected', [
+    (None, 'text/plain'), ('', 'text/plain'), ('garbage;;;', 'text/plain'),
+    ('text/occi;q=0.5, application/occi+json', 'application/occi+json'),
+])
+def test_a_request_format_is_negotiated_once_per_accept(accept, expected):
+    """occi_format keeps what an Accept header negotiated to, per set of
+    offers; a kept answer is the one negotiation gives."""
+    from occi_pyramid import negotiation
+
+    negotiation._negotiated.clear()
+    for _ in range(2):
+        assert negotiation.occi_format(request_for(accept)) == expected
+        assert negotiation._negotiated == {
+            (accept, negotiation.ENTITY_OFFERS): expected}
+
+
+def test_a_406_is_never_kept_and_the_kept_are_bounded(monkeypatch):
+    from occi_pyramid import negotiation
+
+    negotiation._negotiated.clear()
+    for _ in range(2):
+        with pytest.raises(OCCINotAcceptable):
+            negotiation.occi_format(request_for('text/uri-list'))
+    assert negotiation._negotiated == {}
+    monkeypatch.setattr(negotiation, '_NEGOTIATED_MAX', 3)
+    for q in range(10):
+        negotiation.occi_format(request_for('text/occi;q=0.%d' % (q + 1)))
+        assert 0 < len(negotiation._negotiated) <= 3
+
+
 def test_nothing_acceptable_is_406_naming_the_offers():
     from occi_pyramid.negotiation import ENTITY_OFFERS
 
