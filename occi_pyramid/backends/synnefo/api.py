@@ -241,6 +241,7 @@ class SynnefoAPI(object):
         self._clients = {}
         self._astakos = None
         self._access = None
+        self._identity = None
         #: the timeout that ended this session's calls to the cloud
         self.gave_up = None
 
@@ -286,8 +287,16 @@ class SynnefoAPI(object):
 
     # -- identity -----------------------------------------------------------
 
-    @_operation
     def authenticate(self):
+        """Who the token is (asked once per session: the views, the
+        wrappers and the handlers each ask; the answer is shared, not to
+        be changed)."""
+        if self._identity is None:
+            self._identity = self._authenticate()
+        return self._identity
+
+    @_operation
+    def _authenticate(self):
         if self._access is None:
             key = hashlib.sha256(
                 self._require_token().encode('utf-8')).hexdigest()
