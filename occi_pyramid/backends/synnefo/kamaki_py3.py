@@ -366,7 +366,9 @@ def _patch_kamaki_clients(kc, utils):
         """#8: Python 2 httplib took the URL as a byte string; http.client
         wants ``str`` (the path is already quoted ASCII)."""
         self._encode_headers()
-        self.dump_log()
+        if kc.sendlog.isEnabledFor(kc.DEBUGV):
+            # NB: dump_log formats every line before logging.log drops it
+            self.dump_log()
         try:
             conn.request(
                 method=self.method.upper(), url=self.path,
@@ -435,8 +437,11 @@ def _patch_kamaki_clients(kc, utils):
                     self._request_performed = True
                     self._status_code, self._status = r.status, unquote(
                         r.reason)
-                    kc.recvlog.log(
-                        kc.DEBUGV, '%d %s' % (self._status_code, self._status))
+                    # NB: the lines are formatted only when they are logged
+                    debug = kc.recvlog.isEnabledFor(kc.DEBUGV)
+                    if debug:
+                        kc.recvlog.log(kc.DEBUGV, '%d %s' % (
+                            self._status_code, self._status))
                     self._headers = dict()
                     r_headers = r.getheaders()
                     enc_headers = self._get_headers_to_decode(r_headers)
@@ -444,11 +449,13 @@ def _patch_kamaki_clients(kc, utils):
                         key = k.lower()
                         self._headers[key] = _header_text(
                             v, key in enc_headers)
-                        kc.recvlog.log(kc.DEBUGV, '  %s: %s' % (key, v))
+                        if debug:
+                            kc.recvlog.log(kc.DEBUGV, '  %s: %s' % (key, v))
                     self._content = r.read()
-                    kc.recvlog.log(kc.DEBUGV, 'data size: %s' % (
-                        len(self._content) if self._content else 0))
-                    if self.LOG_DATA and self._content:
+                    if debug:
+                        kc.recvlog.log(kc.DEBUGV, 'data size: %s' % (
+                            len(self._content) if self._content else 0))
+                    if debug and self.LOG_DATA and self._content:
                         data = utils.escape_ctrl_chars(self._content)
                         if self._token:
                             data = data.replace(self._token, '...')
