@@ -25,8 +25,9 @@
 import contextvars
 import hashlib
 import logging
+import os
+import random
 import re
-import secrets
 import time
 
 from pyramid.tweens import INGRESS
@@ -71,9 +72,16 @@ class RequestInfo(object):
         return '<RequestInfo %s>' % self.id
 
 
+#: where request ids come from: seeded from the system once per process
+#: (ids are labels, not secrets; os.urandom on every request was a system
+#: call that gave up the interpreter lock to the other threads)
+_ids = random.Random(os.urandom(16))
+os.register_at_fork(after_in_child=lambda: _ids.seed(os.urandom(16)))
+
+
 def new_request_id():
     """A short random id: 16 hex digits (64 bits)."""
-    return secrets.token_hex(8)
+    return '%016x' % _ids.getrandbits(64)
 
 
 def request_id_of(request):

@@ -48,6 +48,17 @@ CHANNEL = 'occi_store'
 RECONNECT_PAUSE = 1.0
 #: statements that do not change the database
 _READS = ('SELECT', 'PRAGMA', 'SHOW', 'WITH', 'EXPLAIN')
+#: forks of this process so far: a watch made before a fork is the
+#: parent's (its connection and thread stay there)
+_forks = 0
+
+
+def _forked():
+    global _forks
+    _forks += 1
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 class Generations:
@@ -59,7 +70,7 @@ class Generations:
         self.engine = engine
         self._lock = threading.Lock()
         self._generation = 0
-        self._pid = os.getpid()
+        self._forks = _forks
         self._watch = None
         self._closed = False
         event.listen(engine, 'after_cursor_execute', self._executed)
@@ -93,8 +104,8 @@ class Generations:
         process changed it), or ``None``: do not cache."""
         if self._closed:
             return None
-        if self._pid != os.getpid():  # forked: the watch is the parent's
-            self._pid, self._watch = os.getpid(), None
+        if self._forks != _forks:  # forked: the watch is the parent's
+            self._forks, self._watch = _forks, None
         watch = self._watch
         if watch is None:
             watch = self._watch = _watch_for(self)

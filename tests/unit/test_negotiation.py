@@ -142,3 +142,28 @@ def test_no_version_we_speak_is_501_naming_them(agent):
         client_version(agent)
     assert agent.split(' ', 1)[1].replace(' ', ', ') in info.value.message
     assert 'OCCI/1.1, OCCI/1.2' in info.value.message
+
+
+def test_request_ids_are_16_hex_digits_and_differ_after_a_fork():
+    """Request ids come from a generator of the process's own, seeded
+    again in a forked child (or two processes would hand out the same
+    ids)."""
+    import os
+    import re
+
+    from occi_pyramid.tweens import new_request_id
+
+    ids = {new_request_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(re.fullmatch(r'[0-9a-f]{16}', i) for i in ids)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write, new_request_id().encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    assert re.fullmatch(r'[0-9a-f]{16}', child)
+    assert child != new_request_id()
