@@ -122,6 +122,10 @@ class Category:
         self.term = term
         self.title = title
         self.attributes = dict(attributes or {})
+        #: what renderers made of this category, kept by them: a category
+        #: does not change once built (the query interface renders every
+        #: one on each request)
+        self.rendered = {}
 
     @property
     def type_id(self):

@@ -177,8 +177,16 @@ class HeaderPairs:
         """One Category value.
 
         ``full`` renders the query-interface form (with ``attributes`` and
-        ``actions``); entity renderings use the short form.
+        ``actions``); entity renderings use the short form.  Kept on the
+        category (``rendered``) per form, client version and mount prefix.
         """
+        key = ('text', full, self.nested, self.urls.script_name)
+        line = category.rendered.get(key)
+        if line is None:
+            line = category.rendered[key] = self._category(category, full)
+        return line
+
+    def _category(self, category, full):
         parts = [
             category.term,
             'scheme=%s' % quote(category.scheme),

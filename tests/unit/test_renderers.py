@@ -171,6 +171,27 @@ class TestHeaderPairs(unittest.TestCase):
     def test_action_category(self):
         self.assertEqual(self._makeOne().category(m.STOP), STOP_CATEGORY)
 
+    def test_a_category_line_is_kept_per_form_version_and_prefix(self):
+        from occi_pyramid.renderers.headers import HeaderPairs
+        from occi_pyramid.renderers.urls import URLs
+
+        mixin = m.Mixin('http://example.org/t#', 'a', 'A',
+                        location='/a/')
+        one = HeaderPairs(URLs('http://h/one', '/one'))
+        other = HeaderPairs(URLs('http://h/two', '/two'))
+        old = HeaderPairs(URLs('http://h/one', '/one'), '1.1')
+        self.assertIn('location="/one/a/"', one.category(mixin))
+        self.assertIs(one.category(mixin), one.category(mixin))
+        self.assertIn('location="/two/a/"', other.category(mixin))
+        one.category(mixin, full=False)
+        self.assertEqual(len(mixin.rendered), 3)
+        old.category(mixin)
+        self.assertEqual(len(mixin.rendered), 4)
+        # another object with the same type id has its own lines
+        retitled = m.Mixin('http://example.org/t#', 'a', 'B',
+                           location='/a/')
+        self.assertIn('title="B"', one.category(retitled))
+
     def test_entity_kind_has_no_location_or_rel(self):
         line = self._makeOne().category(m.ENTITY)
         self.assertEqual(
