@@ -11,11 +11,15 @@ method and per POST flavour made every GET pay two or three times.
 def respond(views, by_method, post, post_action):
     """Call what answers the request of ``views`` (a view class
     instance): ``by_method[method]``, or for a POST ``post_action`` when
-    the request names an action (``?action=``), else ``post``."""
+    the query names an action (``?action=``), else ``post``.
+
+    NB: the query only, where OCCI puts it: an ``action`` field of a form
+    body is the body's business (it is no OCCI field: a 400 from the
+    form's parser, not a 500 for an action missing from the query).
+    """
     request = views.request
     if request.method == 'POST':
-        # NB: request.params, as Pyramid's request_param predicate reads
-        return post_action() if 'action' in request.params else post()
+        return post_action() if 'action' in request.GET else post()
     return by_method[request.method]()
 
 

@@ -14,7 +14,6 @@ per cloud user.  Template mixin collections have only GET (405 here).
 import re
 from urllib.parse import urlsplit
 
-from pyramid.config import not_
 from pyramid.view import view_config, view_defaults
 
 from .. import model
@@ -24,6 +23,7 @@ from ..exceptions import (
 from ..interfaces import IQueryInterface, IUserMixinCollection
 from ..model import CategoryCollection, Collection
 from ..store import MixinRecord
+from . import respond
 from .collections import MixinCollectionViews, run_on_all
 from .requests import action_parameters, locations_to_entities
 
@@ -277,15 +277,19 @@ class UserMixinCollectionViews:
             replace=replace)
         return self.collection()
 
-    @view_config(request_method='POST', request_param=not_('action'))
+    # NB: one view for every method and action (views/__init__.py)
+    @view_config(request_method=('POST', 'PUT', 'DELETE'))
+    def answer(self):
+        return respond(self, {'PUT': self.replace,
+                              'DELETE': self.dissociate},
+                       self.associate, self.invoke_all)
+
     def associate(self):
         return self.change(replace=False)
 
-    @view_config(request_method='PUT')
     def replace(self):
         return self.change(replace=True)
 
-    @view_config(request_method='DELETE')
     def dissociate(self):
         locations = self.locations()
         paths = None
@@ -295,7 +299,6 @@ class UserMixinCollectionViews:
         self.request.occi.dissociate(self.mixin.type_id, paths)
         return self.collection()
 
-    @view_config(request_method='POST', request_param='action')
     def invoke_all(self):
         """Every member must define the action through its kind (400
         before anything runs); failures are reported per member."""

@@ -42,6 +42,29 @@ def test_a_made_up_token_gets_401_before_the_body_is_parsed(cloud, path):
     assert 'WWW-Authenticate' in res.headers
 
 
+@pytest.mark.parametrize('content_type', [
+    'application/x-www-form-urlencoded', 'text/plain'])
+@pytest.mark.parametrize('where', ['entity', '/compute/', '/tags/form/'])
+def test_action_in_the_body_not_the_query_is_a_client_error(cloud, where,
+                                                            content_type):
+    """``action`` belongs in the query (``?action=``); named only in a form
+    body it is no action, and the body gets the answer any body does, not
+    a 500 for an action missing from the query."""
+    tags = 'Category: form; scheme="http://example.org/tags#"; ' \
+        'class="mixin"; location="/tags/form/"'
+    send(cloud.app, 'POST', '/-/', tags.encode(), content_type='text/plain')
+    try:
+        path = create_compute(cloud.app) if where == 'entity' else where
+        res = send(cloud.app, 'POST', path, b'action=stop',
+                   content_type=content_type)
+        assert 400 <= res.status_int < 500, res.text
+        assert res.status_int != 404, res.text
+    finally:
+        send(cloud.app, 'DELETE', '/-/', tags.replace(
+            '; location="/tags/form/"', '').encode(),
+            content_type='text/plain')
+
+
 def test_a_made_up_token_gets_401_for_put_and_delete_bodies(cloud):
     path = create_compute(cloud.app)
     for method, where in (('PUT', path), ('DELETE', '/-/')):
