@@ -14,7 +14,9 @@ cloud cannot hold, whatever the backend (docs/mixins.md):
 
 Store reads are cached for the session (one request): one read of the
 caller's mixins and one of their associations, again only after this
-request changed them.  The wrapper sees no Pyramid request.
+request changed them (the store answers them from its per-process cache
+while nothing changed: store/cache.py).  The wrapper sees no Pyramid
+request.
 """
 from zope.interface import implementer
 
