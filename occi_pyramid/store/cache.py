@@ -74,7 +74,8 @@ class Generations:
         self._watch = None
         self._closed = False
         event.listen(engine, 'after_cursor_execute', self._executed)
-        event.listen(engine.pool, 'checkin', self._checked_in)
+        # NB: on the engine, so that a pool made by engine.dispose() has it
+        event.listen(engine, 'checkin', self._checked_in)
 
     # -- this process's writes ---------------------------------------------
 
@@ -82,8 +83,7 @@ class Generations:
     def _executed(connection, cursor, statement, parameters, context,
                   executemany):
         if not statement.lstrip()[:7].upper().startswith(_READS):
-            connection.connection._connection_record.info[
-                'occi_wrote'] = True
+            connection.connection.info['occi_wrote'] = True
 
     def _checked_in(self, dbapi_connection, record):
         # NB: a connection goes back after its transaction ended (commit
@@ -91,6 +91,12 @@ class Generations:
         # with the old generation
         if record is not None and record.info.pop('occi_wrote', False):
             self.bump()
+
+    @property
+    def known(self):
+        """The generation as this process knows it, without asking the
+        database."""
+        return self._generation
 
     def bump(self):
         """The data may have changed: answers read so far are stale."""
@@ -119,7 +125,7 @@ class Generations:
             self._watch.close()
         for name, target, fn in (
                 ('after_cursor_execute', self.engine, self._executed),
-                ('checkin', self.engine.pool, self._checked_in)):
+                ('checkin', self.engine, self._checked_in)):
             if event.contains(target, name, fn):
                 event.remove(target, name, fn)
 

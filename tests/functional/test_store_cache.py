@@ -254,3 +254,13 @@ def test_a_lost_listen_connection_stops_caching_until_back(store, other,
         time.sleep(0.1)
     other.add([record('c')])
     assert eventually(lambda: terms(store) == ['a', 'b', 'c'], kind)
+
+
+@shared
+def test_a_pool_made_by_dispose_is_watched_too(store, kind):
+    """engine.dispose() makes a new pool; a write through it moves the
+    generation on at once, as through the first one."""
+    store.engine.dispose()
+    before = store.cache.generations.known
+    store.add([record('a')])
+    assert store.cache.generations.known > before
