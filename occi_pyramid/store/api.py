@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from ..exceptions import OCCIConflict, OCCINotFound
-from .cache import read_cache
+from .cache import cached_read, read_cache
 from .models import Association, UserMixin
 from .schema import taking_turns
 
@@ -110,26 +110,18 @@ class MixinStore:
     # process's cache (.cache) until the store changes, and on a miss
     # are Core selects on a pooled connection, without an ORM session
 
+    @cached_read
     def mixins(self, owner):
         """Every mixin of ``owner``, oldest first (a tuple, shared: do
         not change it)."""
-        return self.cache.get(('mixins', owner),
-                              lambda: self._read_mixins(owner))
-
-    @taking_turns
-    def _read_mixins(self, owner):
         with self.engine.connect() as connection:
             rows = connection.execute(_MIXINS, {'owner': owner})
             return tuple(_record(row) for row in rows)
 
+    @cached_read
     def anyone_at_or_below(self, path):
         """Whether some owner has a mixin located at or below ``path``
         (one query, whoever asks)."""
-        return self.cache.get(('below', path),
-                              lambda: self._read_anyone_at_or_below(path))
-
-    @taking_turns
-    def _read_anyone_at_or_below(self, path):
         with self.engine.connect() as connection:
             return connection.execute(
                 select(UserMixin.id)
@@ -203,14 +195,10 @@ class MixinStore:
 
     # -- associations --------------------------------------------------------
 
+    @cached_read
     def associations(self, owner):
         """``{entity location: (type id, ...)}`` of every association of
         ``owner`` (one query; a read-only mapping, shared)."""
-        return self.cache.get(('associations', owner),
-                              lambda: self._read_associations(owner))
-
-    @taking_turns
-    def _read_associations(self, owner):
         result = {}
         with self.engine.connect() as connection:
             for entity, scheme, term in connection.execute(

@@ -32,6 +32,7 @@ what was cached before is dropped.  Answers are also dropped after
 0 turns caching off.  Cached values are shared by threads: callers must
 not change them (the store returns tuples and frozen records).
 """
+import functools
 import logging
 import os
 import select
@@ -39,6 +40,8 @@ import threading
 import time
 
 from sqlalchemy import event
+
+from .schema import taking_turns
 
 log = logging.getLogger(__name__)
 
@@ -344,3 +347,18 @@ def read_cache(engine):
 def configure(engine, ttl):
     """Set the ``ttl`` of the engine's cache (``occi.store.cache_ttl``)."""
     read_cache(engine).ttl = float(ttl)
+
+
+def cached_read(read):
+    """Decorate a store method that reads (positional arguments only):
+    its answer comes from ``self.cache`` (:class:`ReadCache`), keyed by
+    the method's name and arguments, and on a miss it runs in
+    :func:`~.schema.taking_turns` as every store method does.  The answer
+    is shared: the method returns tuples and read-only mappings."""
+    read = taking_turns(read)
+    name = read.__name__
+
+    @functools.wraps(read)
+    def wrapper(self, *args):
+        return self.cache.get((name,) + args, lambda: read(self, *args))
+    return wrapper

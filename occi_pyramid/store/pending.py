@@ -26,7 +26,7 @@ import time
 
 from sqlalchemy import bindparam, delete, or_, select, update
 
-from .cache import read_cache
+from .cache import cached_read, read_cache
 from .models import Association, PendingLink, UserMixin, utcnow
 from .schema import taking_turns
 
@@ -119,17 +119,13 @@ class PendingStore:
                 .returning(*_TABLE.c)).one()
         return _record(row)
 
+    @cached_read
     def of_owner(self, cloud, owner):
         """The rows of ``owner`` on ``cloud`` not made (pending or
         failed: they render as links of their own), oldest first (one
         query, answered from the process's cache until the store changes:
         a tuple, shared).  Made ones stay as aliases of their location,
         read by id."""
-        return self.cache.get(('pending', cloud, owner),
-                              lambda: self._read_of_owner(cloud, owner))
-
-    @taking_turns
-    def _read_of_owner(self, cloud, owner):
         with self.engine.connect() as connection:
             rows = connection.execute(
                 _OF_OWNER, {'cloud': cloud, 'owner': owner})

@@ -13,9 +13,10 @@ def respond(views, by_method, post, post_action):
     instance): ``by_method[method]``, or for a POST ``post_action`` when
     the query names an action (``?action=``), else ``post``.
 
-    NB: the query only, where OCCI puts it: an ``action`` field of a form
-    body is the body's business (it is no OCCI field: a 400 from the
-    form's parser, not a 500 for an action missing from the query).
+    NB: the query only, where OCCI puts it: an ``action`` field of a
+    body is no action, and the body gets the answer any body gets (415
+    for a form outside the pages, 400 for one that does not parse), not
+    a 500 for an action missing from the query.
     """
     request = views.request
     if request.method == 'POST':

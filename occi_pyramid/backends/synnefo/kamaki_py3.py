@@ -120,7 +120,7 @@ _STRUCTURED = re.compile(rb'content-type:[ \t]*(multipart|message)/', re.I)
 def parse_headers(fp, _class=http.client.HTTPMessage):
     """:func:`http.client.parse_headers`, the same message, without the
     email package's feed parser where the header block is plain lines
-    (every Synnefo answer): that parser was a quarter of the CPU a cloud
+    (every Synnefo answer): that parser was a tenth of the CPU a cloud
     call costs the OCCI process.  Anything else (folded or non-ASCII
     lines, a missing end, a multipart type) goes to the email parser as
     in http.client."""
