@@ -140,11 +140,23 @@ def test_translate_ignores_our_own_bugs():
 # -- the transport's header parser --------------------------------------------
 
 def _view(message):
-    """What a parsed header block holds, comparable across two parses."""
+    """What a parsed header block holds, comparable across two parses:
+    every read http.client and kamaki make of it, for every name in it
+    (in any case) and one that is not."""
+    import http.client
+
     payload = message.get_payload()
     if isinstance(payload, list):
         payload = [_view(part) for part in payload]
-    return (type(message), message.items(), payload,
+    names = [name for key in message.keys()
+             for name in (key, key.upper(), key.lower())] + ['absent']
+    reads = [(message.get(name), message.get(name, 'failobj'),
+              message[name], message.get_all(name),
+              message.get_all(name, 'failobj'), name in message)
+             for name in names]
+    return (isinstance(message, http.client.HTTPMessage),
+            message.items(), message.values(),
+            message.keys(), reads, payload,
             [type(d) for d in message.defects], message.get_unixfrom(),
             message.get_content_type())
 

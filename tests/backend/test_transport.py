@@ -254,6 +254,22 @@ def test_connections_are_reused(http_sim):
     backend.close()
 
 
+def test_a_connection_serves_objpools_usage_limit_then_retires(
+        http_sim, monkeypatch):
+    """objpool's rule, kept by our cleanup: a pooled connection serves
+    USAGE_LIMIT requests (1000 by default), then is closed."""
+    import objpool.http
+
+    monkeypatch.setattr(objpool.http, 'USAGE_LIMIT', 3)
+    backend = _backend(http_sim.proxy_auth_url)
+    backend.api(ALICE).list_servers()                 # pool warmed
+    before = http_sim.proxy.accepted
+    for _ in range(9):
+        backend.api(ALICE).list_servers()
+    assert 3 <= http_sim.proxy.accepted - before <= 4
+    backend.close()
+
+
 def test_body_logging_works_and_hides_the_token(http_sim, caplog):
     """#13: with kamaki's body logging on, every request used to fail."""
     import logging
