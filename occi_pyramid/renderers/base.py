@@ -1,5 +1,6 @@
 """What every rendering returns, and the shape every rendering has."""
 import abc
+from functools import singledispatchmethod
 
 from .urls import URLs
 
@@ -37,7 +38,7 @@ class Rendering(abc.ABC):
     """Base of the four renderings: one class per media type.
 
     Subclasses implement ``render(obj) -> Rendered`` (a
-    ``functools.singledispatchmethod`` over the model types) and
+    :class:`dispatchmethod` over the model types) and
     ``render_error(code, message) -> Rendered``.
 
     :param urls: a :class:`~occi_pyramid.renderers.urls.URLs` (a string is
@@ -73,6 +74,27 @@ class Rendering(abc.ABC):
     def render_error(self, code, message):
         """The body and headers of an error answer (text/plain default)."""
         return Rendered(message + '\n', 'text/plain')
+
+
+class dispatchmethod(singledispatchmethod):
+    """``functools.singledispatchmethod`` (the same ``register``), bound
+    cheaply: on Python 3.11 every attribute access built a new function
+    and ran ``functools.update_wrapper`` on it, which a rendering paid
+    once per entity, link and category it renders.  Here an access
+    returns a closure that dispatches on its first argument's class.
+
+    The registered implementations are plain functions (what the
+    renderings register), called with the instance first.
+    """
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return super().__get__(obj, cls)
+        dispatch = self.dispatcher.dispatch
+
+        def method(arg, *args, **kwargs):
+            return dispatch(arg.__class__)(obj, arg, *args, **kwargs)
+        return method
 
 
 def cannot_render(rendering, obj):

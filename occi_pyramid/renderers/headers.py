@@ -18,13 +18,12 @@ left out (:func:`without_sub_attributes`, docs/decisions.md).
 """
 import json
 from decimal import Decimal
-from functools import singledispatchmethod
 
 from ..model.core import (
     RESOURCE, ActionResult, Category, CategoryCollection,
     Collection, Entity, Kind, Link, Mixin, Resource,
 )
-from .base import cannot_render
+from .base import cannot_render, dispatchmethod
 
 CATEGORY = 'Category'
 LINK = 'Link'
@@ -254,7 +253,7 @@ class HeaderPairs:
 
     # -- whole renderings --------------------------------------------------
 
-    @singledispatchmethod
+    @dispatchmethod
     def pairs(self, obj):
         """The pairs rendering ``obj``.
 

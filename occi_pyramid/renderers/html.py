@@ -14,10 +14,9 @@ answer it shows after a form.  Every page is sent with a strict
 Content-Security-Policy (no script at all, styles from our own static
 files only) and is never cached.
 """
-from functools import singledispatchmethod
 from urllib.parse import urlencode
 
-from .base import Rendering, cannot_render
+from .base import Rendering, cannot_render, dispatchmethod
 from .headers import format_value
 from ..model import (
     COMPUTE, OS_TPL, RESOURCE_TPL, ActionResult, Category,
@@ -136,7 +135,7 @@ class HTMLRendering(Rendering):
         body = render(TEMPLATES + template, values, request=request)
         return self.rendered(body, SECURITY_HEADERS)
 
-    @singledispatchmethod
+    @dispatchmethod
     def page(self, obj):
         """``(template, values)`` of a model object."""
         raise cannot_render(self, obj)

@@ -29,13 +29,14 @@ rOCCI-core 5's stricter schema too (docs/decisions.md):
 * errors are ``{"code", "message"}`` (ooi): no schema defines an error.
 """
 import json
-from functools import singledispatchmethod
 
 from ..model.core import (
     CORE_ATTRIBUTE_NAMES, Action, ActionResult, CategoryCollection,
     Collection, Entity, Kind, Link, Mixin, Resource,
 )
-from .base import Rendered, Rendering, cannot_render, carried_by
+from .base import (
+    Rendered, Rendering, cannot_render, carried_by, dispatchmethod,
+)
 from .headers import HeaderPairs, location_of
 from .text import header_safe
 
@@ -68,6 +69,10 @@ def _put(document, member, items):
     return document
 
 
+#: ``json.dumps(document, ensure_ascii=False, default=str)``, its
+#: encoder made once (dumps builds one per call for these options)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+
 #: the location rendered for core#entity, which binds none: the root,
 #: where every entity is listed (GET) and deleted (DELETE)
 ENTITY_LOCATION = '/'
@@ -83,8 +88,7 @@ class OCCIJSONRendering(Rendering):
         # NB: no indent: an indent makes json use its pure-Python encoder,
         # five times slower on a collection (bench/bench_requests.py);
         # pipe through `python -m json.tool` or jq to read it
-        return self.rendered(
-            json.dumps(document, ensure_ascii=False, default=str) + '\n')
+        return self.rendered(_ENCODER.encode(document) + '\n')
 
     def render(self, obj):
         """Render ``obj`` as a JSON document.
@@ -103,7 +107,7 @@ class OCCIJSONRendering(Rendering):
 
     # -- documents ---------------------------------------------------------
 
-    @singledispatchmethod
+    @dispatchmethod
     def document(self, obj):
         """The JSON-able document for ``obj``."""
         raise cannot_render(self, obj)

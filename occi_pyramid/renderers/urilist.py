@@ -1,11 +1,10 @@
 """``text/uri-list``: location listings only (GFD.185, GFD.229, RFC 2483)."""
-from functools import singledispatchmethod
 
 from ..exceptions import OCCINotAcceptable
 from ..model.core import (
     ActionResult, Category, CategoryCollection, Collection,
 )
-from .base import Rendered, Rendering, carried_by
+from .base import Rendered, Rendering, carried_by, dispatchmethod
 from .headers import location_of, one_line
 
 
@@ -28,7 +27,7 @@ class URIListRendering(Rendering):
 
     media_types = ('text/uri-list',)
 
-    @singledispatchmethod
+    @dispatchmethod
     def render(self, obj):
         raise OCCINotAcceptable(
             'text/uri-list renders only location listings, not %s; ask for '

@@ -687,3 +687,23 @@ class TestRenderingFor(unittest.TestCase):
         rendering = TextPlainRendering('http://h')
         self.assertEqual(rendering.render(['/x']).body,
                          'X-OCCI-Location: http://h/x\n')
+
+
+def test_dispatchmethod_dispatches_on_the_class_of_its_argument():
+    from occi_pyramid.renderers.base import dispatchmethod
+
+    class Shapes:
+        @dispatchmethod
+        def name(self, obj):
+            return 'object'
+
+        @name.register
+        def _(self, obj: int):
+            return 'int %s %s' % (obj, type(self).__name__)
+
+    class Bool(Shapes):
+        pass
+
+    shapes = Bool()
+    assert shapes.name(True) == 'int True Bool'     # bool is an int
+    assert shapes.name('x') == 'object'
