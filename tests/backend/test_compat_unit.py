@@ -130,6 +130,25 @@ def test_error_from_astakos_body_and_cyclades_fault():
     assert error.message == 'Invalid token'
 
 
+def test_translated_raises_backend_errors_from_the_cloud_error():
+    timeout = TimeoutError('timed out')
+    with pytest.raises(exc.BackendUnavailable) as raised:
+        with errors.translated():
+            raise timeout
+    assert raised.value.__cause__ is timeout
+    assert raised.value.timed_out
+    already = exc.BackendNotFound('gone')
+    with pytest.raises(exc.BackendNotFound) as raised:
+        with errors.translated():
+            raise already
+    assert raised.value is already
+    with pytest.raises(KeyboardInterrupt):
+        with errors.translated():
+            raise KeyboardInterrupt()
+    with errors.translated():
+        pass
+
+
 def test_translate_ignores_our_own_bugs():
     assert errors.translate(KeyError('x')) is None
     with pytest.raises(KeyError):

@@ -35,7 +35,6 @@ status and details) or say that what Synnefo reports as a bad request is
 a state conflict (:func:`as_conflict`); they never build a second error
 from a first one's message alone.
 """
-import contextlib
 import copy
 import json
 import re
@@ -226,15 +225,31 @@ def as_conflict(error, message=None):
                            details=getattr(error, 'details', None))
 
 
-@contextlib.contextmanager
-def translated():
-    """Run a block of kamaki calls, raising :class:`BackendError` s."""
-    try:
-        yield
-    except BackendError:
-        raise
-    except Exception as exc:
+class _Translated:
+    """The context manager :func:`translated` returns (a class, not a
+    generator: every cloud call enters one)."""
+
+    __slots__ = ()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, traceback):
+        if exc is None or isinstance(exc, BackendError) or not isinstance(
+                exc, Exception):
+            return False
         error = translate(exc)
         if error is None:
-            raise
+            return False
         raise error from exc
+
+
+_TRANSLATED = _Translated()
+
+
+def translated():
+    """Run a block of kamaki calls, raising :class:`BackendError` s:
+    ``with translated(): ...`` (a BackendError, and what is no
+    ``Exception``, pass as they are; an exception :func:`translate` does
+    not know too)."""
+    return _TRANSLATED
