@@ -51,6 +51,29 @@ class TestTemplates:
         assert mixin.title == 'Debian (Bookworm)'
         assert mixin.is_a(model.OS_TPL)
 
+    def test_one_shared_mixin_per_distinct_template(self):
+        image = {'name': 'Debian', 'metadata': {'description': 'Bookworm'}}
+        assert translate.os_template(IMAGE_ID, image) is \
+            translate.os_template(IMAGE_ID, dict(image))
+        renamed = dict(image, name='Debian 13')
+        assert translate.os_template(IMAGE_ID, renamed).title == \
+            'Debian 13 (Bookworm)'
+        assert translate.resource_template(3, FLAVOR) is \
+            translate.resource_template(3, dict(FLAVOR))
+        bigger = translate.resource_template(3, dict(FLAVOR, vcpus=4))
+        assert bigger.attributes['occi.compute.cores'].default == 4
+        assert translate.resource_template(3, FLAVOR).attributes[
+            'occi.compute.cores'].default == 2
+        closed = translate.resource_template(
+            3, dict(FLAVOR, **{'SNF:allow_create': False}))
+        assert closed.offered is False
+        assert getattr(translate.resource_template(3, FLAVOR), 'offered',
+                       True)
+
+    def test_a_template_from_odd_values_is_built_all_the_same(self):
+        mixin = translate.os_template(IMAGE_ID, {'name': ['a', 'list']})
+        assert mixin.title == ['a', 'list']      # as before: not cached
+
     @pytest.mark.parametrize('cores, memory, expected', [
         (1, None, 1), (2, 2, 2), (2, 3, 4), (None, 4, 4), (8, None, None),
     ])

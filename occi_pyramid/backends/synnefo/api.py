@@ -207,6 +207,24 @@ class ISynnefoAPI(Interface):
         """Detach a volume from a server."""
 
 
+class Listing(list):
+    """A user's cached listing of flavors or images: shared by the
+    requests of its lifetime, never changed; ``by_id`` is its records by
+    id, made once (an entity GET looks its flavor and image up in it)."""
+
+    def __init__(self, records):
+        super().__init__(records)
+        self.by_id = {record['id']: record for record in self}
+
+
+def by_id(records):
+    """``{id: record}`` of a listing (a :class:`Listing`'s own)."""
+    index = getattr(records, 'by_id', None)
+    if index is None:
+        index = {record['id']: record for record in records}
+    return index
+
+
 def _operation(func):
     """Run a session operation with kamaki errors translated.
 
@@ -428,7 +446,7 @@ class SynnefoAPI(object):
         key = self.user_id
         value = cache.get(key)
         if value is None:
-            value = cache.set(key, fetch())
+            value = cache.set(key, Listing(fetch()))
         return value
 
     @_operation

@@ -10,6 +10,7 @@ from ids are stable (a rename in the cloud does not change them), follow
 the OCCI 1.1 term grammar and map back to the image or flavor without a
 lookup; the human name is the mixin's title.
 """
+import functools
 import re
 
 from ... import model
@@ -46,8 +47,6 @@ def flavor_id_of(term):
 
 def os_template(image_id, image=None):
     """The os_tpl mixin of an image (``image``: its compute record)."""
-    term = os_tpl_term(image_id)
-    attributes = {}
     title = None
     if image is not None:
         title = image.get('name')
@@ -56,12 +55,38 @@ def os_template(image_id, image=None):
         if description:
             title = '%s (%s)' % (title, description) if title else \
                 description
+    return _shared(_os_template, image_id, title or 'Image %s' % image_id)
+
+
+def _os_template(image_id, title):
+    term = os_tpl_term(image_id)
     return Mixin(
-        OS_TPL_SCHEME, term, title or 'Image %s' % image_id,
-        attributes=attributes, depends=[model.OS_TPL],
+        OS_TPL_SCHEME, term, title, depends=[model.OS_TPL],
         applies=[model.COMPUTE],
         location='%s%s/' % (model.OS_TPL.location, term),
     )
+
+
+#: distinct templates kept (per kind of template): a cloud's images and
+#: flavors, for every user, many times over
+SHARED_TEMPLATES = 4096
+
+
+def _shared(build, *key):
+    """``build(*key)``, the same object for the same key.
+
+    A template mixin is built from a few values of its cloud record, and
+    categories do not change once built (``model.Category``), so every
+    compute of every request that names a template gets one shared
+    object: built once, its renderings kept by the renderers.  A value
+    that cannot be a key (a cloud sending a list for a name) is built
+    each time.
+    """
+    cached = _SHARED.get(build)
+    try:
+        return cached(*key)
+    except TypeError:
+        return build(*key)
 
 
 def gib(mebibytes):
@@ -71,35 +96,55 @@ def gib(mebibytes):
 
 def resource_template(flavor_id, flavor=None):
     """The resource_tpl mixin of a flavor: its cores, memory (GiB) and disk
-    (GB) as immutable attributes with those defaults."""
+    (GB) as immutable attributes with those defaults.  A flavor Synnefo
+    refuses to create with (``SNF:allow_create: false``) is known
+    (computes using one render it; a create naming one gets Synnefo's
+    403) but marked ``offered = False``: the query interface does not
+    list it."""
+    if flavor is None:
+        return _shared(_resource_template, flavor_id, None, None, None, None,
+                       True)
+    # NB: no commas in generated text: rOCCI 4 splits text/occi header
+    # values on every comma, quoted or not
+    title = 'Flavor %s: %d core%s with %s GiB memory and %d GB disk' % (
+        flavor.get('name', flavor_id), flavor['vcpus'],
+        '' if flavor['vcpus'] == 1 else 's',
+        _number(gib(flavor['ram'])), flavor['disk'])
+    return _shared(_resource_template, flavor_id, title, flavor['vcpus'],
+                   gib(flavor['ram']), float(flavor['disk']),
+                   bool(flavor.get('SNF:allow_create', True)))
+
+
+def _resource_template(flavor_id, title, cores, memory, disk, offered):
     term = resource_tpl_term(flavor_id)
     attributes = {}
-    title = 'Flavor %s' % flavor_id
-    if flavor is not None:
-        # NB: no commas in generated text: rOCCI 4 splits text/occi
-        # header values on every comma, quoted or not
-        title = 'Flavor %s: %d core%s with %s GiB memory and %d GB disk' % (
-            flavor.get('name', flavor_id), flavor['vcpus'],
-            '' if flavor['vcpus'] == 1 else 's',
-            _number(gib(flavor['ram'])), flavor['disk'])
+    if title is None:
+        title = 'Flavor %s' % flavor_id
+    else:
         attributes = attribute_map(
             # NB: cores and memory stay mutable: a client may give them
             # (the template wins, OCCI 1.2) or change them (a resize)
-            AttributeDef('occi.compute.cores', 'integer',
-                         default=flavor['vcpus'],
+            AttributeDef('occi.compute.cores', 'integer', default=cores,
                          description='Number of virtual CPU cores'),
-            AttributeDef('occi.compute.memory', 'float',
-                         default=gib(flavor['ram']),
+            AttributeDef('occi.compute.memory', 'float', default=memory,
                          description='Memory in gigabytes (GiB)'),
             AttributeDef('occi.compute.ephemeral_storage.size', 'float',
-                         mutable=False, default=float(flavor['disk']),
+                         mutable=False, default=disk,
                          description='Disk size in gigabytes'),
         )
-    return Mixin(
+    mixin = Mixin(
         RESOURCE_TPL_SCHEME, term, title, attributes=attributes,
         depends=[model.RESOURCE_TPL], applies=[model.COMPUTE],
         location='%s%s/' % (model.RESOURCE_TPL.location, term),
     )
+    if not offered:
+        mixin.offered = False
+    return mixin
+
+
+#: the template builders, each behind its cache of shared mixins
+_SHARED = {build: functools.lru_cache(maxsize=SHARED_TEMPLATES)(build)
+           for build in (_os_template, _resource_template)}
 
 
 def _number(value):
@@ -109,18 +154,11 @@ def _number(value):
 def templates(images, flavors):
     """Every os_tpl and resource_tpl mixin of a user's images and flavors.
 
-    Flavors Synnefo refuses to create with (``SNF:allow_create: false``)
-    are known (computes using one render it; a create naming one gets
-    Synnefo's 403) but marked ``offered = False``: the query interface
-    does not list them.
+    Flavors Synnefo refuses to create with are ``offered = False``
+    (:func:`resource_template`).
     """
-    result = [os_template(image['id'], image) for image in images]
-    for flavor in flavors:
-        mixin = resource_template(flavor['id'], flavor)
-        if not flavor.get('SNF:allow_create', True):
-            mixin.offered = False
-        result.append(mixin)
-    return result
+    return [os_template(image['id'], image) for image in images] + [
+        resource_template(flavor['id'], flavor) for flavor in flavors]
 
 
 def flavor_for(flavors, cores=None, memory=None):

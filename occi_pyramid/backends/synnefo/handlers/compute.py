@@ -11,6 +11,7 @@ from ....exceptions import (
 )
 from ....model import ActionResult
 from .. import translate
+from ..api import by_id
 from ..errors import as_conflict, retold
 from .base import ResourceHandler, refuse_changes
 from .inline import InlineLinks
@@ -67,10 +68,10 @@ class ComputeHandler(ResourceHandler):
     gone = staticmethod(translate.is_destroying)
 
     def flavors(self):
-        return {f['id']: f for f in self.listing('flavors')}
+        return by_id(self.listing('flavors'))
 
     def images(self):
-        return {i['id']: i for i in self.listing('images')}
+        return by_id(self.listing('images'))
 
     def entity(self, server, flavors, images, pending=None):
         links = translate.server_links(server)
