@@ -33,11 +33,16 @@ def client_version(request):
 
 
 def _apply(response, rendered):
+    """Put a rendering in ``response``: its headers, ``Content-Type``
+    with the charset, and the encoded body (set directly: WebOb's
+    ``content_type``, ``charset`` and ``text`` setters each parse the
+    header again)."""
+    headers = response.headers
     for name, value in rendered.headers:
-        response.headers.add(name, value)
-    response.content_type = rendered.content_type
-    response.charset = rendered.charset
-    response.text = rendered.body or ''
+        headers.add(name, value)
+    headers['Content-Type'] = '%s; charset=%s' % (
+        rendered.content_type, rendered.charset)
+    response.body = (rendered.body or '').encode(rendered.charset)
 
 
 def render_error(request, response, media_type, code, message):
@@ -62,7 +67,9 @@ class OCCIRenderer:
         if request.occi_format == OCCI:
             rendered = fit_in_headers(request, value, rendered)
         _apply(response, rendered)
-        return response.body
+        # NB: None: Pyramid uses the response as it is (a value would be
+        # set as its body a second time)
+        return None
 
 
 def header_size(rendered):
