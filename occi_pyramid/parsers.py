@@ -366,8 +366,18 @@ def from_wsgi(value):
         return value
 
 
+#: the WSGI environ keys of the structure headers (PEP 3333 CGI names)
+STRUCTURE_ENVIRON_KEYS = tuple(
+    'HTTP_' + name.upper().replace('-', '_') for name in STRUCTURE_NAMES)
+
+
 def has_occi_headers(headers):
-    """True when any OCCI structure travels in the headers."""
+    """True when any OCCI structure travels in the headers.  (WebOb's
+    headers of a WSGI environ are looked up in it by key: a request
+    with none, every GET of a collection, costs no walk of them all.)"""
+    environ = getattr(headers, 'environ', None)
+    if isinstance(environ, dict):
+        return any(key in environ for key in STRUCTURE_ENVIRON_KEYS)
     return any(
         name.lower() in STRUCTURE_NAMES for name, _ in header_items(headers)
     )

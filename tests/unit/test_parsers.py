@@ -3,6 +3,8 @@ pOCCI, ooi, the OCCI-WG test script) and every way of getting it wrong."""
 import json
 import unittest
 
+import pytest
+
 INFRA = 'http://schemas.ogf.org/occi/infrastructure#'
 CORE = 'http://schemas.ogf.org/occi/core#'
 COMPUTE_ACTION = 'http://schemas.ogf.org/occi/infrastructure/compute/action#'
@@ -636,3 +638,21 @@ class TestParseRequest(unittest.TestCase):
         with self.assertRaises(OCCIParseError) as raised:
             self._callFUT('text/plain; charset=klingon', b'x')
         self.assertIn('klingon', raised.exception.message)
+
+
+@pytest.mark.parametrize('name', [
+    'Category', 'X-OCCI-Category', 'link', 'X-Occi-Link',
+    'X-OCCI-Attribute', 'X-OCCI-Location', 'Location', None])
+def test_occi_headers_found_in_a_wsgi_environ_as_in_pairs(name):
+    from webob.headers import EnvironHeaders
+
+    from occi_pyramid.parsers import has_occi_headers
+
+    pairs = [('Accept', 'text/plain'), ('X-Auth-Token', 'x')]
+    environ = {'HTTP_ACCEPT': 'text/plain', 'HTTP_X_AUTH_TOKEN': 'x',
+               'CONTENT_TYPE': 'text/plain'}
+    if name is not None:
+        pairs.append((name, 'v'))
+        environ['HTTP_' + name.upper().replace('-', '_')] = 'v'
+    assert has_occi_headers(EnvironHeaders(environ)) is (name is not None)
+    assert has_occi_headers(pairs) is (name is not None)
