@@ -19,6 +19,7 @@ same count on every run, whatever else the machine does), two runs per
 operation (with and without the measured requests) subtracted.
 """
 import argparse
+import gc
 import io
 import json
 import logging.config
@@ -163,6 +164,11 @@ def one(args):
         call = caller(app, path.format(vm=args.vm), accept)
     for _ in range(20):
         call()
+    # NB: what the warm-up left is frozen, so that a full collection of
+    # it does not fall in one run and not in the other (it moved the
+    # count per request by tens of thousands between runs)
+    gc.collect()
+    gc.freeze()
     for _ in range(args.requests):
         call()
 
