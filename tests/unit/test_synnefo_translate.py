@@ -70,6 +70,15 @@ class TestTemplates:
         assert getattr(translate.resource_template(3, FLAVOR), 'offered',
                        True)
 
+    def test_equal_numbers_of_other_types_are_other_templates(self):
+        # 2 == 2.0, but a flavor with 2.0 cores renders "2.0"
+        flavor = dict(FLAVOR, id=77)
+        assert isinstance(translate.resource_template(
+            77, dict(flavor, vcpus=2.0)).attributes[
+                'occi.compute.cores'].default, float)
+        assert isinstance(translate.resource_template(77, flavor).attributes[
+            'occi.compute.cores'].default, int)
+
     def test_a_template_from_odd_values_is_built_all_the_same(self):
         mixin = translate.os_template(IMAGE_ID, {'name': ['a', 'list']})
         assert mixin.title == ['a', 'list']      # as before: not cached

@@ -45,6 +45,28 @@ def flavor_id_of(term):
     return int(match.group(1)) if match else None
 
 
+#: distinct templates kept (per kind of template): a cloud's images and
+#: flavors, for every user, many times over
+SHARED_TEMPLATES = 4096
+
+
+def _shared(build, *key):
+    """``build(*key)`` (an LRU-cached builder), the same object for the
+    same key.
+
+    A template mixin is built from a few values of its cloud record, and
+    categories do not change once built (``model.Category``), so every
+    compute of every request that names a template gets one shared
+    object: built once, its renderings kept by the renderers.  Keys are
+    typed (``2`` and ``2.0`` render differently); a value that cannot be
+    a key (a cloud sending a list for a name) is built each time.
+    """
+    try:
+        return build(*key)
+    except TypeError:
+        return build.__wrapped__(*key)
+
+
 def os_template(image_id, image=None):
     """The os_tpl mixin of an image (``image``: its compute record)."""
     title = None
@@ -58,6 +80,7 @@ def os_template(image_id, image=None):
     return _shared(_os_template, image_id, title or 'Image %s' % image_id)
 
 
+@functools.lru_cache(maxsize=SHARED_TEMPLATES, typed=True)
 def _os_template(image_id, title):
     term = os_tpl_term(image_id)
     return Mixin(
@@ -65,28 +88,6 @@ def _os_template(image_id, title):
         applies=[model.COMPUTE],
         location='%s%s/' % (model.OS_TPL.location, term),
     )
-
-
-#: distinct templates kept (per kind of template): a cloud's images and
-#: flavors, for every user, many times over
-SHARED_TEMPLATES = 4096
-
-
-def _shared(build, *key):
-    """``build(*key)``, the same object for the same key.
-
-    A template mixin is built from a few values of its cloud record, and
-    categories do not change once built (``model.Category``), so every
-    compute of every request that names a template gets one shared
-    object: built once, its renderings kept by the renderers.  A value
-    that cannot be a key (a cloud sending a list for a name) is built
-    each time.
-    """
-    cached = _SHARED.get(build)
-    try:
-        return cached(*key)
-    except TypeError:
-        return build(*key)
 
 
 def gib(mebibytes):
@@ -115,6 +116,7 @@ def resource_template(flavor_id, flavor=None):
                    bool(flavor.get('SNF:allow_create', True)))
 
 
+@functools.lru_cache(maxsize=SHARED_TEMPLATES, typed=True)
 def _resource_template(flavor_id, title, cores, memory, disk, offered):
     term = resource_tpl_term(flavor_id)
     attributes = {}
@@ -140,11 +142,6 @@ def _resource_template(flavor_id, title, cores, memory, disk, offered):
     if not offered:
         mixin.offered = False
     return mixin
-
-
-#: the template builders, each behind its cache of shared mixins
-_SHARED = {build: functools.lru_cache(maxsize=SHARED_TEMPLATES)(build)
-           for build in (_os_template, _resource_template)}
 
 
 def _number(value):
