@@ -7,18 +7,16 @@
   reads the path.  Dot segments are refused rather than normalised, so
   ``DELETE /compute/%2e%2e/`` can never act as ``DELETE /``
   (docs/decisions.md, "Hostile input").
-* :func:`authenticate_first` (ContextFound): a request that may carry a
+* :func:`authenticate_first` (after traversal): a request that may carry a
   body (any method but GET, HEAD and OPTIONS, or any request with a
   body) has its token verified with the cloud's identity before the body
   is read or parsed.  The backend keeps identity answers per token hash
   for ``occi.synnefo.cache_ttl``, so a known token costs no call; a
   made-up one costs one identity call instead of a parse.
-* :func:`exact_collection_path` (ContextFound): a DELETE of a collection
+* :func:`exact_collection_path` (after traversal): a DELETE of a collection
   (every member) answers only to the collection's own path, never to a
   spelling of it (``/compute``, ``//``).
 """
-from pyramid.events import ContextFound
-
 from .exceptions import OCCIBadRequest
 from .interfaces import ICollection
 
@@ -82,16 +80,14 @@ def has_body(request):
         request.headers.get('Transfer-Encoding'))
 
 
-def authenticate_first(event):
-    """ContextFound: verify the token before the body is touched."""
-    request = event.request
+def authenticate_first(request):
+    """After traversal: verify the token before the body is touched."""
     if has_body(request):
         request.occi.authenticate()
 
 
-def exact_collection_path(event):
-    """ContextFound: a DELETE of a collection names it exactly."""
-    request = event.request
+def exact_collection_path(request):
+    """After traversal: a DELETE of a collection names it exactly."""
     context = request.context
     if request.method != 'DELETE' or not ICollection.providedBy(context):
         return
@@ -106,5 +102,3 @@ def includeme(config):
 
     config.add_tween('occi_pyramid.guards.request_guard_tween_factory',
                      under=EXCVIEW)
-    config.add_subscriber(authenticate_first, ContextFound)
-    config.add_subscriber(exact_collection_path, ContextFound)

@@ -1,14 +1,13 @@
 """Content negotiation, once per request, before any side effect.
 
 ``request.occi_format`` is the media type the response will be rendered
-in.  It is computed when the context is found (a ContextFound subscriber
-touches it), so an unsupported ``Accept`` gets 406 before the view runs.
+in.  It is computed when the context is found (:func:`negotiate_early`,
+one of the checks after traversal), so an unsupported ``Accept`` gets 406
+before the view runs.
 ``request.occi_body`` parses the request body (or the OCCI headers) once;
 an unsupported ``Content-Type`` gets 415 and a malformed body 400.
 """
 import re
-
-from pyramid.events import ContextFound
 
 from .exceptions import (
     OCCINotAcceptable, OCCINotImplemented, OCCIRequestTooLarge,
@@ -180,11 +179,11 @@ def auth_token(request):
     return None
 
 
-def negotiate_early(event):
-    """ContextFound: fail with 406 before the view has any side effect
+def negotiate_early(request):
+    """After traversal: fail with 406 before the view has any side effect
     (a route, such as the static files', serves no OCCI rendering)."""
-    if event.request.matched_route is None:
-        event.request.occi_format
+    if request.matched_route is None:
+        request.occi_format
 
 
 def includeme(config):
@@ -192,4 +191,3 @@ def includeme(config):
     config.add_request_method(occi_body, 'occi_body', reify=True)
     config.add_request_method(occi_version, 'occi_version', reify=True)
     config.add_request_method(auth_token, 'auth_token', reify=True)
-    config.add_subscriber(negotiate_early, ContextFound)

@@ -199,7 +199,10 @@ def install_log_filters():
 
 
 def request_log_tween_factory(handler, registry):
-    """The tween: request id in, header and one log line out."""
+    """The tween: request id in, headers and one log line out (the
+    outermost: the headers every response carries are added here,
+    :func:`occi_pyramid.subscribers.add_server_headers`)."""
+    from .subscribers import add_server_headers
 
     def request_log_tween(request):
         request_id = request_id_of(request)
@@ -212,6 +215,7 @@ def request_log_tween_factory(handler, registry):
             response = handler(request)
             status = response.status_int
             response.headers['X-Request-Id'] = request_id
+            add_server_headers(request, response)
             return response
         finally:
             log_request(request, status, started, token)
