@@ -15,7 +15,7 @@ def main(global_config, **settings):
         config.include('.guards')
         config.include('.categories')
         config.include('.negotiation')
-        config.include('.subscribers')
+        config.include('.checks')
         config.include('.renderers.pyramid')
         config.include('.browser')
         config.include('.backends')

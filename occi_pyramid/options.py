@@ -3,7 +3,7 @@
 The methods come from the registered views, as a 405's ``Allow`` does
 (:func:`~occi_pyramid.views.errors.allowed_methods`).  An ``OPTIONS``
 request needs no token (a browser's CORS preflight never carries one):
-``subscribers.require_token`` lets it through, and this answer reveals
+``checks.require_token`` lets it through, and this answer reveals
 nothing but the methods.  The project has no CORS policy, so the answer
 carries no ``Access-Control-Allow-*`` headers.
 """

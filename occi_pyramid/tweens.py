@@ -32,6 +32,8 @@ import time
 
 from pyramid.tweens import INGRESS
 
+from .checks import add_server_headers
+
 log = logging.getLogger('occi_pyramid.request')
 
 #: the request being served in this thread/context, or None
@@ -201,8 +203,7 @@ def install_log_filters():
 def request_log_tween_factory(handler, registry):
     """The tween: request id in, headers and one log line out (the
     outermost: the headers every response carries are added here,
-    :func:`occi_pyramid.subscribers.add_server_headers`)."""
-    from .subscribers import add_server_headers
+    :func:`occi_pyramid.checks.add_server_headers`)."""
 
     def request_log_tween(request):
         request_id = request_id_of(request)

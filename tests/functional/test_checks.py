@@ -1,5 +1,5 @@
 """The checks around traversal run without Pyramid's events
-(occi_pyramid/subscribers.py): the same answers at the same points, and
+(occi_pyramid/checks.py): the same answers at the same points, and
 no subscriber left to turn the events back on."""
 import pytest
 
