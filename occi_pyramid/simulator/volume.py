@@ -18,6 +18,7 @@ from .core import (
     isoformat,
     links,
     not_found,
+    not_implemented,
     parse_int,
 )
 
@@ -223,6 +224,23 @@ def get_volume(ctx, volume_id):
     return Reply({'volume': volume_dict(ctx, _get(ctx, volume_id))})
 
 
+def validate_volume_termination(volume_type, delete_on_termination):
+    """Synnefo keeps no volume when its server is deleted: every volume
+    still attached then is deleted, whatever its ``delete_on_termination``
+    (``process_op_status``), and the flag cannot be set to false (400 for
+    a disk template that is not ``ext_*``, else 501), as
+    ``volume/util.validate_volume_termination`` answers."""
+    if delete_on_termination is False:
+        if not volume_type.disk_template.startswith('ext_'):
+            raise bad_request(
+                "Volumes of '%s' disk template cannot have "
+                "'delete_on_termination' attribute set to 'False'"
+                % volume_type.disk_template)
+        raise not_implemented(
+            "Volumes with the 'delete_on_termination' attribute set to "
+            "False are not supported")
+
+
 @service.route(VOLUME, 'PUT')
 def update_volume(ctx, volume_id):
     body = ctx.json_object('volume')
@@ -230,6 +248,9 @@ def update_volume(ctx, volume_id):
     if not any(field in body for field in fields):
         raise bad_request('Nothing to update.')
     volume = _get(ctx, volume_id, non_deleted=True)
+    if 'delete_on_termination' in body:
+        validate_volume_termination(volume.volume_type,
+                                    body['delete_on_termination'])
     if 'display_name' in body:
         if not isinstance(body['display_name'], str) \
                 or len(body['display_name']) > 255:

@@ -163,3 +163,34 @@ def test_53_quota_usage_in_account(alice, sim):
     assert own['cyclades.cpu']['usage'] == 2
     assert own['cyclades.ram']['usage'] == 2048 * 1024 ** 2
     assert own['cyclades.disk']['usage'] == 20 * 1024 ** 3
+
+
+def test_delete_on_termination_cannot_be_turned_off(alice, sim):
+    """Synnefo keeps no volume with its server: the flag stays true (501
+    for a detachable type, 400 for another), and a volume still attached
+    when its server is deleted is deleted with it."""
+    server = alice.create_server()
+    vid = alice.create_volume()['id']
+    path = '%s/%s' % (VOLUMES, vid)
+    assert alice.get(path).json['volume']['delete_on_termination'] is True
+    fault(alice.put(path, {'volume': {'delete_on_termination': False,
+                                      'display_name': 'kept'}}),
+          'notImplemented', 501, "'delete_on_termination' attribute set to "
+          'False are not supported')
+    volume = alice.get(path).json['volume']
+    assert volume['display_name'] != 'kept'  # nothing changed
+    assert alice.put(path, {'volume': {'delete_on_termination': True}}
+                     ).status == 200
+    drbd = alice.create_server(flavor=5)
+    fault(alice.put('%s/%d' % (VOLUMES, drbd['volumes'][0]), {
+        'volume': {'delete_on_termination': False}}), 'badRequest', 400,
+        "Volumes of 'drbd' disk template cannot have")
+    sim.control.settle()
+    attachments = '/compute/v2.0/servers/%d/os-volume_attachments' % \
+        server['id']
+    alice.post(attachments, {'volumeAttachment': {'volumeId': vid}})
+    sim.control.settle()
+    alice.delete('/compute/v2.0/servers/%d' % server['id'])
+    sim.control.settle()
+    volume = alice.get(path).json['volume']
+    assert volume['status'] == 'deleted' and volume['attachments'] == []
