@@ -74,22 +74,37 @@ class OCCINotAcceptable(OCCIError):
 
 
 class OCCIConflict(OCCIError):
+    """The request conflicts with the current state.
+
+    :param held_by: the locations of the entities that hold the one the
+        request was about (a network's computes): when every one of them
+        is being deleted by the server, the conflict is only for now and
+        a delete waits (docs/decisions.md, "Deferred work")
+    """
+
     code = 409
     title = 'Conflict'
     message = 'The request conflicts with the current state.'
 
+    def __init__(self, message=None, code=None, headers=None, held_by=()):
+        super().__init__(message, code, headers)
+        self.held_by = tuple(held_by)
+
 
 class OCCIBusy(OCCIConflict):
-    """The compute is busy for now (being built, or running a task) and
-    will settle by itself: a link to it waits (docs/decisions.md,
-    "Pending links"); anything else is the 409 it always was.
+    """The cloud refuses the operation only for now: a resource is busy
+    (a compute being built or running a task, a volume attaching) and
+    will settle by itself.  A link create or a delete that gets it waits
+    and is carried out by the server (docs/decisions.md, "Deferred
+    work"); anything else is the 409 it always was.
 
-    :param waiting: what the link waits for, e.g. ``compute 3 to be
+    :param waiting: what the operation waits for, e.g. ``compute 3 to be
         built`` (its state message while it waits)
     """
 
-    def __init__(self, message=None, code=None, headers=None, waiting=None):
-        super().__init__(message, code, headers)
+    def __init__(self, message=None, code=None, headers=None, waiting=None,
+                 held_by=()):
+        super().__init__(message, code, headers, held_by)
         self.waiting = waiting
 
 

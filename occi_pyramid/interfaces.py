@@ -149,16 +149,35 @@ class IOCCISession(Interface):
         """Full update (PUT); return the new entity."""
 
     def delete(entity):
-        """Delete an entity (and the links it owns)."""
+        """Delete an entity (and the links it owns; a storage linked to
+        a compute outlives it).  Return ``None`` when done, or a
+        :class:`~occi_pyramid.model.Unfinished` when the cloud took the
+        delete but the server must carry it on (:meth:`resume_delete`).
+
+        :raises OCCIBusy: the cloud refuses it only for now (nothing was
+            done): the server tries it again later
+        """
+
+    def resume_delete(kind, id, resume):
+        """Carry on a delete that answered :class:`OCCIBusy` (``resume``
+        is ``None``: try it again) or ``Unfinished`` (its ``resume``).
+        Return ``None`` once the entity and what it held are gone (an
+        entity already gone counts), or a new ``Unfinished``.
+
+        :raises OCCIBusy: still refused for now
+        :raises OCCIError: failed for good (the reason is shown)
+        """
 
     def run_action(entity, action, attributes):
         """Trigger ``action`` with validated parameters; return an
         ActionResult."""
 
-    def delete_many(entities):
+    def delete_many(entities, busy=None):
         """Delete the members of a collection (what the cloud deletes with
         another member is not deleted twice); return ``{location:
-        message}`` for the ones that failed."""
+        message}`` for the ones that failed.  ``busy(entity, outcome)``,
+        when given, takes each member whose delete answered
+        :class:`OCCIBusy` or ``Unfinished`` instead of a failure."""
 
 
 class IUserMixinCollection(IMixinCollection):

@@ -2,42 +2,19 @@
 
 Built per request from plain values (the caller's token, the application
 URL, the static categories) by the backend ``occi.backend`` names, and
-wrapped for user mixins (:class:`~occi_pyramid.usermixins.UserMixinSession`).
+wrapped for deferred work and user mixins (:mod:`occi_pyramid.wrappers`).
 This is the only module that reads the Pyramid request for the backend:
 nothing under :mod:`occi_pyramid.backends` or :mod:`occi_pyramid.model`
 sees one (docs/backends.md).
 """
 from . import model
-from .exceptions import BackendAuthError
 from .interfaces import IBackend, ICategoryRegistry
+from .locations import entity_location
+from .wrappers.deferred import DeferredSession, deferred_work
+from .wrappers.usermixins import UserMixinSession
 
 #: where a backend's templates are: below their family's location
 TEMPLATE_LOCATIONS = (model.OS_TPL.location, model.RESOURCE_TPL.location)
-
-
-class SessionWrapper:
-    """Base of what wraps a backend's session (pending links, user
-    mixins): the ``inner`` session, and the caller asked once."""
-
-    def __init__(self, inner):
-        self.inner = inner
-        self._owner = None
-
-    def authenticate(self):
-        return self.inner.authenticate()
-
-    @property
-    def owner(self):
-        """The caller's user id, asked once.
-
-        :raises BackendAuthError: no token, or the cloud refuses it
-        """
-        if self._owner is None:
-            owner = self.authenticate()
-            if not owner:
-                raise BackendAuthError()
-            self._owner = owner
-        return self._owner
 
 
 def backend_session(request):
@@ -51,20 +28,15 @@ def backend_session(request):
 
 
 def occi_session(request):
-    """``request.occi``: the backend session with the caller's pending
-    links and user mixins around it (:mod:`occi_pyramid.pending`,
-    :mod:`occi_pyramid.usermixins`; both kept in the store, when one is
-    configured)."""
-    from .locations import entity_location
-    from .pending import PendingLinkSession, pending_links
-    from .usermixins import UserMixinSession
-
+    """``request.occi``: the backend session with the caller's deferred
+    work and user mixins around it (:mod:`occi_pyramid.wrappers`; both
+    kept in the store, when one is configured)."""
     registry = request.registry
     session = backend_session(request)
-    links = pending_links(registry)
-    if links is not None:
-        session = PendingLinkSession(
-            session, links, request.auth_token,
+    work = deferred_work(registry)
+    if work is not None:
+        session = DeferredSession(
+            session, work, request.auth_token,
             lambda location: entity_location(request, location))
     return UserMixinSession(session, getattr(registry, 'occi_store', None),
                             registry.getUtility(ICategoryRegistry))

@@ -58,14 +58,17 @@ DEFAULTS = {
     # store, by any process, ends them at once (store/cache.py); 0: every
     # request reads the database
     'occi.store.cache_ttl': (60.0, float),
-    # seconds a link to a busy compute (being built, running a task) may
-    # wait for it before it goes to error (docs/decisions.md)
+    # seconds deferred work (a link to a busy compute, a delete the cloud
+    # refuses for now) may wait before it goes to error (docs/decisions.md)
     'occi.pending.max_wait': (600.0, float),
-    # longest pause, in seconds, between two attempts at a pending link
-    # (the pause doubles from 0.5 s up to this)
+    # seconds between two looks at the resource deferred work waits for
+    # (a compute being built, a volume attaching)
+    'occi.pending.poll': (0.5, float),
+    # longest pause, in seconds, between two attempts while the cloud
+    # does not answer (the pause doubles from 0.5 s up to this)
     'occi.pending.retry_max': (10.0, float),
-    # seconds a process holds a pending link it is making before another
-    # process may take it over (it died)
+    # seconds a process holds deferred work it is carrying out before
+    # another process may take it over (it died)
     'occi.pending.lease': (300.0, float),
 }
 

@@ -3,7 +3,7 @@ from .core import (  # noqa: F401
     CORE_ATTRIBUTE_NAMES, CORE_SCHEME, ENTITY, LINK, RESOURCE, TERM_RE,
     TERM_RE_12, Action, ActionResult, AttributeDef, Category,
     CategoryCollection, Collection, Entity, EntityData, Kind, Link, Mixin,
-    Resource, attribute_map, make_term,
+    Resource, Unfinished, attribute_map, make_term,
 )
 from .infrastructure import *  # noqa: F401,F403
 from . import core, infrastructure

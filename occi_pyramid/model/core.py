@@ -443,6 +443,29 @@ class ActionResult:
         self.failures = dict(failures or {})
 
 
+class Unfinished:
+    """What a backend's ``delete`` answers when the cloud took the delete
+    (the entity is gone for OCCI) but the server must carry it on: let
+    go what the entity held once the cloud is done with it, or first
+    detach what must outlive it.  The deferred-work layer then calls the
+    session's ``resume_delete(kind, id, resume)`` until it answers
+    ``None`` (docs/decisions.md, "Deferred work").
+
+    :param waiting: what it waits for, e.g. ``compute 3 to be deleted``
+    :param resume: what the backend needs to go on (JSON-able)
+    :param goes_with: the locations of what goes with the entity (a
+        compute's root disk): gone for OCCI from now on too
+    """
+
+    def __init__(self, waiting, resume=None, goes_with=()):
+        self.waiting = waiting
+        self.resume = resume
+        self.goes_with = tuple(goes_with)
+
+    def __repr__(self):
+        return 'Unfinished(%r, %r)' % (self.waiting, self.resume)
+
+
 # -- The three core Kinds ---------------------------------------------------
 
 ENTITY = Kind(

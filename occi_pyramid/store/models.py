@@ -70,9 +70,11 @@ class Association(Base):
 
 
 class PendingLink(Base):
-    """A link asked for while its compute could not take it (building,
-    or busy with a task): carried out by the worker of whichever process
-    holds a token of its owner (docs/decisions.md, "Pending links").
+    """Work the cloud refused only for now, carried out by the worker of
+    whichever process holds a token of its owner (docs/decisions.md,
+    "Deferred work"): a link asked for while its compute could not take
+    it (building, or busy with a task), or a delete the cloud could not
+    do or finish yet.  The table keeps the name of the first kind.
 
     Times are seconds since the epoch (``time.time()``), so SQLite and
     PostgreSQL compare them the same way.
@@ -91,12 +93,21 @@ class PendingLink(Base):
     cloud: Mapped[str] = mapped_column(String(512), nullable=False)
     #: the cloud user id of the owner
     owner: Mapped[str] = mapped_column(String(64), nullable=False)
-    #: the link's kind (type id)
+    #: ``link`` (make a link) or ``delete`` (delete an entity)
+    operation: Mapped[str] = mapped_column(String(16), nullable=False,
+                                           default='link',
+                                           server_default='link')
+    #: the link's kind, or the deleted entity's (type id)
     kind: Mapped[str] = mapped_column(String(512), nullable=False)
-    #: the source compute's location (``/compute/3``)
+    #: the source compute's location (``/compute/3``), or the location
+    #: of the entity to delete
     source: Mapped[str] = mapped_column(String(1024), nullable=False)
-    #: the target's location (``/network/5``, ``/storage/7``)
+    #: the target's location (``/network/5``, ``/storage/7``); empty for
+    #: a delete
     target: Mapped[str] = mapped_column(String(1024), nullable=False)
+    #: what the backend needs to carry on a delete it began (``None``:
+    #: try the whole delete again)
+    resume: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     #: the validated attributes, and the mixins' type ids, of the create
     attributes: Mapped[dict] = mapped_column(JSON, nullable=False,
                                              default=dict)

@@ -1,11 +1,13 @@
-"""The store's pending links: links a busy compute could not take yet.
+"""The store's deferred work: links a busy compute could not take yet,
+and deletes the cloud could not do or finish yet.
 
 :class:`PendingStore` is process-wide and thread-safe like
 :class:`~.api.MixinStore` (one short transaction per method) and shares
 its engine.  It speaks :class:`PendingRecord` s, never ORM objects.
 
-A row is ``pending`` until a worker carries it out (``active``, with the
-cloud's id in ``made``) or gives up (``error``, the reason in
+A row's ``operation`` is ``link`` or ``delete``.  A row is ``pending``
+until a worker carries it out (a link: ``active``, with the cloud's id in
+``made``; a delete: the row goes) or gives up (``error``, the reason in
 ``message``).  Workers of several processes share the rows: a worker
 *claims* due rows for a lease (``claimed_by``, ``claimed_until``) in one
 statement, so each row is carried out by one worker at a time:
@@ -31,6 +33,8 @@ from .models import Association, PendingLink, UserMixin, utcnow
 from .schema import taking_turns
 
 PENDING, ACTIVE, ERROR = 'pending', 'active', 'error'
+LINK, DELETE = 'link', 'delete'
+_KEEP = object()
 
 _TABLE = PendingLink.__table__
 
@@ -55,11 +59,14 @@ class PendingRecord:
     deadline: float
     claimed_by: str | None = None
     claimed_until: float | None = None
+    operation: str = LINK
+    resume: dict | None = None
 
 
 def _record(row):
     return PendingRecord(
         id=row.id, cloud=row.cloud, owner=row.owner, kind=row.kind,
+        operation=row.operation, resume=row.resume,
         source=row.source, target=row.target,
         attributes=dict(row.attributes or {}),
         mixins=tuple(row.mixins or ()), state=row.state,
@@ -103,14 +110,18 @@ class PendingStore:
 
     @taking_turns
     def add(self, cloud, owner, kind, source, target, attributes=None,
-            mixins=(), message=None, deadline=None, now=None):
-        """A new pending link, due at once; return its record."""
+            mixins=(), message=None, deadline=None, now=None,
+            operation=LINK, resume=None, due=None):
+        """New deferred work (a link by default), due at once (or at
+        ``due``); return its record."""
         now = time.time() if now is None else now
         values = dict(
+            operation=operation, resume=resume,
             cloud=cloud, owner=owner, kind=kind, source=source,
             target=target, attributes=dict(attributes or {}),
             mixins=list(mixins), state=PENDING, message=message,
-            made=None, attempts=0, next_attempt_at=now,
+            made=None, attempts=0,
+            next_attempt_at=now if due is None else due,
             deadline=deadline if deadline is not None else now,
             claimed_by=None, claimed_until=None)
         with self.engine.begin() as connection:
@@ -153,11 +164,12 @@ class PendingStore:
 
     @taking_turns
     def cancel_source(self, cloud, owner, source):
-        """Delete every row of ``owner`` whose source is ``source`` (the
-        compute was deleted); return how many went."""
+        """Delete every link row of ``owner`` whose source is ``source``
+        (the compute was deleted); return how many went."""
         with self.engine.begin() as connection:
             return connection.execute(delete(_TABLE).where(
                 _TABLE.c.cloud == cloud, _TABLE.c.owner == owner,
+                _TABLE.c.operation == LINK,
                 _TABLE.c.source == source)).rowcount
 
     @taking_turns
@@ -187,6 +199,11 @@ class PendingStore:
                   .where(*due, _TABLE.c.owner.in_(owners))
                   .order_by(_TABLE.c.next_attempt_at, _TABLE.c.id)
                   .limit(limit))
+        with self.engine.connect() as connection:
+            # NB: a read first: a write, even of no row, tells every
+            # process's store cache that the store changed
+            if not connection.execute(chosen).first():
+                return []
         with self.engine.begin() as connection:
             if connection.dialect.name == 'postgresql':
                 chosen = chosen.with_for_update(skip_locked=True)
@@ -209,10 +226,24 @@ class PendingStore:
                 .values(claimed_by=None, claimed_until=None, **values)
             ).rowcount == 1
 
-    def retry(self, id, worker, at, message, attempts):
-        """Another attempt at ``at`` (epoch seconds)."""
+    def retry(self, id, worker, at, message, attempts, resume=_KEEP,
+              attributes=_KEEP):
+        """Another attempt at ``at`` (epoch seconds); a delete may carry
+        new ``resume`` data and ``attributes``."""
+        values = {name: value for name, value in (
+            ('resume', resume), ('attributes', attributes))
+            if value is not _KEEP}
         return self._settle(id, worker, next_attempt_at=at, message=message,
-                            attempts=attempts)
+                            attempts=attempts, **values)
+
+    @taking_turns
+    def done(self, id, worker):
+        """The deferred delete held by ``worker`` is carried out: its row
+        goes; return whether it was still there."""
+        with self.engine.begin() as connection:
+            return connection.execute(delete(_TABLE).where(
+                _TABLE.c.id == id, _TABLE.c.claimed_by == worker)
+            ).rowcount == 1
 
     def release(self, id, worker):
         """Give a claimed row back unchanged (no token to try it with)."""

@@ -13,7 +13,7 @@ import pytest
 from zope.interface.verify import verifyObject
 
 from occi_pyramid import model
-from occi_pyramid.exceptions import OCCIError, OCCINotFound
+from occi_pyramid.exceptions import OCCIBusy, OCCIError, OCCINotFound
 from occi_pyramid.interfaces import IOCCISession
 from occi_pyramid.model import EntityData
 
@@ -126,6 +126,25 @@ class OCCISessionContract:
         with pytest.raises(OCCINotFound):
             occi().get(model.COMPUTE, made.id)
         assert made.location not in occi().locations(model.COMPUTE)
+
+    def test_a_delete_answers_none_or_what_to_resume(self, occi):
+        """A delete is done (``None``) or ``Unfinished``; resuming it
+        ends (``None``) once the cloud is done, and resuming the delete
+        of an entity that is gone is done at once."""
+        made = self.create_compute(occi)
+        session = occi()
+        outcome = session.delete(session.get(model.COMPUTE, made.id))
+        assert outcome is None or isinstance(outcome, model.Unfinished)
+        for _ in range(50):
+            if outcome is None:
+                break
+            try:
+                outcome = occi().resume_delete(model.COMPUTE, made.id,
+                                               outcome.resume)
+            except OCCIBusy:
+                pass
+        assert outcome is None
+        assert occi().resume_delete(model.COMPUTE, made.id, None) is None
 
     def test_delete_many_reports_nothing_when_all_went(self, occi):
         made = [self.create_compute(occi, 'm%d' % i) for i in range(2)]

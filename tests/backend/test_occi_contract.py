@@ -16,8 +16,9 @@ def app(app_settings):
 
 @pytest.fixture
 def occi(app):
-    from tests.functional.conftest import _simulator_of
+    from tests.functional.conftest import _simulator_of, forget_deferred_work
 
+    forget_deferred_work(app.registry)
     _simulator_of(app.registry.settings).reset()
 
     def session():

@@ -151,7 +151,11 @@ class Strike:
                 return
             time.sleep(0.02)
 
-    def join(self):
+    def join(self, grace=5):
+        """Wait for the strike (the trigger may be logged already: the
+        watcher looks every 20 ms), at most ``grace`` seconds, then stop
+        watching."""
+        self.thread.join(grace)
         self.stopped = True
         self.thread.join(10)
 
@@ -177,4 +181,16 @@ def app(simulator, app_settings):
         'occi.synnefo.auth_url': simulator.url + '/identity/v2.0',
         'occi.synnefo.timeout': str(TIMEOUT),
         'occi.synnefo.link_wait': '30',
+        # NB: the deferred work looks again at once after a cloud fault
+        'occi.pending.retry_max': '1',
     }))
+
+
+@pytest.fixture(autouse=True)
+def no_deferred_work_left(request):
+    """Each test starts without the deferred work of the one before (the
+    simulator's reset starts its ids over)."""
+    if 'app' in request.fixturenames:
+        from tests.functional.conftest import forget_deferred_work
+
+        forget_deferred_work(request.getfixturevalue('app').app.registry)

@@ -51,7 +51,13 @@ def made(sim, before):
 def assert_told(res, new):
     """The answer names each server and floating IP that exists now and
     did not before, or says that it does not know (the cloud went away
-    before it answered the create)."""
+    before it answered the create).  A 201 names the compute: the cloud
+    answered the server create before it went away, and the storage
+    links wait for the compute as pending links (docs/decisions.md)."""
+    if res.status_int == 201:
+        assert set(new['servers']) == {
+            res.headers['Location'].rsplit('/', 1)[1]}, (new, res.text)
+        return
     if 'may have been created' in res.text:
         return
     for server in new['servers']:
@@ -70,7 +76,7 @@ def test_a_killed_cloud_during_an_inline_create_is_named(sim, app):
     res = create(app, [public_link(), storage_link(volume)])
     strike.join()
     assert strike.struck_at is not None, 'the cloud was not killed'
-    assert res.status_int == 503, res.text
+    assert res.status_int in (201, 503), res.text
     sim.ensure_running()
     new = made(sim, before)
     assert_told(res, new)
@@ -90,7 +96,7 @@ def test_a_stopped_cloud_answers_within_the_timeout(sim, app):
     assert strike.struck_at is not None, 'the cloud was not stopped'
     # one timeout, not one per call left (undo included)
     assert answered - strike.struck_at < TIMEOUT + 1.5
-    assert res.status_int == 503, res.text
+    assert res.status_int in (201, 503), res.text
     sim.ensure_running()
     assert_told(res, made(sim, before))
 
@@ -130,10 +136,18 @@ def test_a_cloud_killed_after_taking_a_delete_is_a_success(sim, app):
     strike.join()
     assert strike.struck_at is not None, 'the cloud was not killed'
     assert res.status_int == 200, res.text
+    app.get('/compute/%s' % server, headers=AUTH, status='*')
     sim.ensure_running()
     # the cloud took the delete: its job finishes after the restart
     assert wait_gone(sim, server), 'compute %s still listed' % server
     app.get('/compute/%s' % server, headers=AUTH, status=404)
+    # and the server releases the floating IP once the cloud answers
+    # again (its worker tries again after a backoff meanwhile)
+    deadline = time.monotonic() + 30
+    while sim.holdings()['floatingips']:
+        assert time.monotonic() < deadline, 'the floating IP stays'
+        app.get('/compute/', headers=AUTH)   # the owner's token, again
+        time.sleep(0.2)
 
 
 def test_a_cloud_killed_before_a_delete_took_is_an_error(sim, app):
@@ -152,19 +166,27 @@ def test_a_cloud_killed_before_a_delete_took_is_an_error(sim, app):
         assert res.status_int == 200, res.text
 
 
-def test_a_failed_cloud_delete_is_an_error_at_once(sim, app):
+def test_a_failed_cloud_delete_comes_back_in_error(sim, app):
+    """The cloud takes the delete, then fails it: the DELETE was 200 (the
+    compute gone for OCCI meanwhile), and the compute shows again, in
+    error with the reason, with everything it had."""
     server = public_compute(sim, app)
     before = sim.holdings()
     sim.control.fail_next('delete')
-    started = time.monotonic()
     res = app.delete('/compute/%s' % server, headers=AUTH, status='*')
-    # the wait ends when the cloud lists it again, within the timeout
-    assert time.monotonic() - started < TIMEOUT + 1.5
-    assert res.status_int == 502, res.text
-    assert 'failed to delete the compute %s' % server in res.text
+    assert res.status_int == 200, res.text
+    app.get('/compute/%s' % server, headers=AUTH, status=404)
+    deadline = time.monotonic() + 30
+    while app.get('/compute/%s' % server, headers=AUTH,
+                  status='*').status_int != 200:
+        assert time.monotonic() < deadline, 'the compute never came back'
+        time.sleep(0.1)
+    text = app.get('/compute/%s' % server, headers=AUTH).text
+    assert 'occi.compute.state="error"' in text
+    assert 'The delete failed: The cloud failed to delete the compute %s' \
+        % server in text
     assert made(sim, before) == {'servers': set(), 'ports': set(),
                                  'floatingips': set(), 'volumes': set()}
     assert sim.holdings() == before
-    app.get('/compute/%s' % server, headers=AUTH, status=200)
     listed = app.get('/compute/', headers=dict(AUTH, Accept='text/uri-list'))
     assert '/compute/%s' % server in listed.text

@@ -5,6 +5,8 @@ Two clouds run per test session: one whose jobs complete at once
 such as BUILD.  Each test starts from the seed (the simulator is reset).
 """
 import json
+import time
+import weakref
 
 import pytest
 
@@ -24,6 +26,9 @@ SMALL = 'flavor-1'   # 1 core, 1 GiB, 20 GB
 MEDIUM = 'flavor-2'  # 2 cores, 2 GiB, 20 GB
 
 FORMATS = ['text/plain', 'text/occi', 'application/occi+json']
+#: seconds a test waits for the deferred-work worker (it looks again
+#: every 0.5 s)
+WAIT = 30
 HOST = 'http://occi.example.org'
 
 
@@ -42,25 +47,82 @@ class Cloud:
         self.settings = settings
         self.app = make_testapp(settings)
         self.control = _simulator_of(settings)
+        _clouds.add(self)
 
     def reset(self):
-        """The simulator from its seed, and no pending links (their
-        worker stopped: the cloud's ids start over)."""
-        from occi_pyramid.pending import pending_links
+        """The simulator from its seed, and no deferred work in any app
+        (their workers stopped: the cloud's ids start over, and apps may
+        share a simulator)."""
+        from sqlalchemy.exc import DBAPIError
+
+        for cloud in list(_clouds):
+            try:
+                forget_deferred_work(cloud.app.app.registry)
+            except DBAPIError:
+                # NB: an app of a finished module, its database dropped
+                _clouds.discard(cloud)
+        self.control.reset()
+
+    def drain(self, wait=30):
+        """Wait until the deferred work of this app is done (the worker
+        polls every ``occi.pending.poll`` seconds); fail after ``wait``
+        seconds."""
+        from sqlalchemy import select
+
         from occi_pyramid.store.models import PendingLink
 
-        links = pending_links(self.app.app.registry)
-        if links is not None:
-            links.stop()
-            with links.store.engine.begin() as connection:
-                connection.execute(PendingLink.__table__.delete())
-        self.control.reset()
+        engine = self.app.app.registry.occi_store.engine
+        deadline = time.monotonic() + wait
+        while True:
+            with engine.connect() as connection:
+                left = connection.execute(
+                    select(PendingLink.operation, PendingLink.source,
+                           PendingLink.message)
+                    .where(PendingLink.state == 'pending')).all()
+            if not left:
+                return
+            assert time.monotonic() < deadline, (
+                'deferred work left after %s s: %s' % (wait, left))
+            time.sleep(0.05)
+
+
+#: every app of the tests, whose deferred work a reset drops
+_clouds = weakref.WeakSet()
+
+
+def forget_deferred_work(registry):
+    """Stop the application's deferred-work worker and drop its rows (a
+    simulator reset starts the cloud's ids over, which a real cloud never
+    does)."""
+    from occi_pyramid.store.models import PendingLink
+    from occi_pyramid.wrappers.deferred import deferred_work
+
+    work = deferred_work(registry)
+    if work is not None:
+        work.stop()
+        with work.store.engine.begin() as connection:
+            connection.execute(PendingLink.__table__.delete())
+
+
+def until(check, cloud=None, wait=WAIT):
+    """Poll ``check()`` until it returns a true value (settling the
+    cloud's jobs each time when ``cloud`` is given); fail after ``wait``
+    seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        if cloud is not None:
+            cloud.control.settle()
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, 'gave up after %s s' % wait
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope='session', autouse=True)
 def no_pending_worker_left():
     """Every pending links' worker stops when the tests end."""
-    from occi_pyramid.pending import stop_all
+    from occi_pyramid.wrappers.deferred import stop_all
 
     yield
     stop_all()
@@ -73,8 +135,9 @@ def instant_cloud(app_settings):
 
 @pytest.fixture(scope='session')
 def manual_cloud(app_settings):
-    return Cloud(dict(app_settings, **{'occi.simulator.delays': 'manual',
-                                       'occi.pending.retry_max': '0.5'}))
+    # NB: occi.pending.poll keeps its default (0.5 s): the worker looks
+    # again that often at what it waits for, whatever the number of tries
+    return Cloud(dict(app_settings, **{'occi.simulator.delays': 'manual'}))
 
 
 @pytest.fixture

@@ -69,8 +69,9 @@ def store_url(kind, folder):
 
 def clear(store):
     """Delete every row of the store (between tests)."""
-    from occi_pyramid.store.models import Association, UserMixin
+    from occi_pyramid.store.models import Association, PendingLink, UserMixin
 
     with store.engine.begin() as connection:
         connection.execute(Association.__table__.delete())
         connection.execute(UserMixin.__table__.delete())
+        connection.execute(PendingLink.__table__.delete())

@@ -275,7 +275,7 @@ def test_defaults_from_the_settings_fill_missing_templates(app_settings):
         'occi.default_os_tpl': DEBIAN,
         'occi.default_resource_tpl': RES_SCHEME + SMALL,
     }))
-    cloud.control.reset()
+    cloud.reset()
     user = OCCI(cloud, ALICE)
     path = user.create_compute(image=None, flavor=None)
     categories = {c['term'] for c in read(user.get(path))['categories']}

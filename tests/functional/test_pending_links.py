@@ -10,32 +10,17 @@ import time
 
 import pytest
 
-from tests.functional.conftest import HOST, entity_request, read
+from tests.functional.conftest import (
+    HOST, entity_request, read, until,
+)
 from tests.functional.test_links import (
     NETWORKINTERFACE, STORAGELINK, created, make_network, make_storage,
 )
 
-#: seconds a test waits for the worker (it retries every 0.5 s here)
-WAIT = 30
 
 
 def attributes(user, path):
     return read(user.get(path))['attributes']
-
-
-def until(check, cloud=None, wait=WAIT):
-    """Poll ``check()`` until it returns a true value (settling the
-    cloud's jobs each time when ``cloud`` is given); fail after ``wait``
-    seconds."""
-    deadline = time.monotonic() + wait
-    while True:
-        if cloud is not None:
-            cloud.control.settle()
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, 'gave up after %s s' % wait
-        time.sleep(0.1)
 
 
 def storagelink(user, compute, storage, status=201):

@@ -1,9 +1,10 @@
-"""Pending links over real HTTP: OCCI server processes (pserve, waitress)
+"""Deferred work over real HTTP: OCCI server processes (pserve, waitress)
 in front of the standalone simulator with a clock the test drives
 (``manual`` delays).  A link to a building compute is 201 at once and
-made once the compute is built; the same across a restart of the OCCI
-process (the intent is in its SQLite store); and two processes on one
-PostgreSQL make it exactly once."""
+made once the compute is built, and deletes the cloud refuses for now
+are 200 at once and finished by the server; the same across a restart of
+the OCCI process (the intent is in its SQLite store); and two processes
+on one PostgreSQL carry each out exactly once."""
 import contextlib
 import os
 import time
@@ -140,16 +141,24 @@ def link(server, compute, storage, kind=STORAGELINK):
 def made(deployment, servers, path, wait=WAIT, state='active'):
     """Advance the clock until ``path`` is a link in ``state`` (asking
     each of ``servers`` in turn); fail after ``wait`` seconds."""
+    name = 'occi.%s.state' % path.split('/')[1]
+    until_true(deployment, servers,
+               lambda server: attribute(server, path, name) == state, wait)
+
+
+def until_true(cloud, servers, check, wait=WAIT):
+    """Settle the cloud and ask each of ``servers`` in turn (their worker
+    needs the owner's token) until ``check(server)``; fail after
+    ``wait`` seconds."""
     deadline = time.monotonic() + wait
     turn = 0
-    name = 'occi.%s.state' % path.split('/')[1]
     while True:
-        deployment.control.settle()
+        cloud.control.settle()
         server = servers[turn % len(servers)]
         turn += 1
-        if attribute(server, path, name) == state:
+        if check(server):
             return
-        assert time.monotonic() < deadline, 'not made within %ss:\n%s' % (
+        assert time.monotonic() < deadline, 'not done within %ss:\n%s' % (
             wait, '\n'.join(s.output() for s in servers))
         time.sleep(0.1)
 
@@ -181,13 +190,20 @@ def test_a_pending_link_survives_a_restart(tmp_path):
         assert len(cloud.attaches()) == 1
 
 
-def test_two_processes_on_one_postgresql_make_a_link_once(tmp_path):
+@contextlib.contextmanager
+def two_on_postgresql(tmp_path):
+    """The cloud and two OCCI servers, ready, on one PostgreSQL store."""
     stores.require_postgresql()
     with stores.postgresql_schema() as url, deployment(tmp_path,
                                                        url) as cloud:
         one, two = cloud.occi('occi-a'), cloud.occi('occi-b')
         one.wait_ready('/')
         two.wait_ready('/')
+        yield cloud, one, two
+
+
+def test_two_processes_on_one_postgresql_make_a_link_once(tmp_path):
+    with two_on_postgresql(tmp_path) as (cloud, one, two):
         compute, storage = building_compute_and_storage(one)
         _, headers, _ = call(one, 'POST', '/network/', NETWORK)
         network = location_of(headers)
@@ -226,3 +242,85 @@ def test_over_http_a_compute_in_error_fails_its_link_and_delete_cancels(
             time.sleep(0.1)
         assert cloud.attaches() == []
         call(occi, 'DELETE', doomed)
+
+
+# -- deferred deletes ---------------------------------------------------------
+
+def compute_with_storage(cloud, server):
+    """A built compute with a storage of its own linked to it."""
+    compute, storage = building_compute_and_storage(server)
+    cloud.control.settle()
+    path = link(server, compute, storage)
+    assert not path.startswith('/storagelink/pending-')
+    cloud.control.settle()
+    return compute, storage
+
+
+def succeeded(cloud, method, suffix):
+    """The calls of the cloud that did ``method`` on a path ending in
+    ``suffix`` (the refused ones left out)."""
+    return [r for r in cloud.control.requests()
+            if r['method'] == method and r['path'].endswith(suffix)
+            and r['status'] < 300]
+
+
+def volume_of(cloud, storage):
+    return cloud.control.call('GET', '/volume/v2.0/volumes/%s' % (
+        storage.rsplit('/', 1)[1]), token='alice-token')[1]['volume']
+
+
+def test_a_deferred_delete_survives_a_restart(tmp_path):
+    with on_sqlite(tmp_path) as (cloud, occi):
+        compute, storage = compute_with_storage(cloud, occi)
+        server_id = compute.rsplit('/', 1)[1]
+        assert call(occi, 'DELETE', compute)[0] == 200
+        occi.stop()
+        cloud.control.settle()   # the detach done while no server runs
+        again = cloud.occi('occi-again', port=occi.port)
+        again.wait_ready('/')
+        result = again.client.call('GET', compute, token='alice-token')
+        assert result.status == 404   # still being deleted, for OCCI
+        until_true(cloud, [again], lambda server: call(
+            server, 'GET', '/compute/') and succeeded(
+            cloud, 'DELETE', '/servers/%s' % server_id))
+        until_true(cloud, [again], lambda server: volume_of(cloud, storage)[
+            'status'] == 'available')
+        record = volume_of(cloud, storage)
+        assert not record['deleted'] and record['attachments'] == []
+        assert len(succeeded(cloud, 'DELETE', '/servers/%s' % server_id)) \
+            == 1
+
+
+def test_two_processes_on_one_postgresql_finish_deletes_once(tmp_path):
+    with two_on_postgresql(tmp_path) as (cloud, one, two):
+        _, headers, _ = call(one, 'POST', '/network/', NETWORK)
+        network = location_of(headers)
+        compute, storage = compute_with_storage(cloud, one)
+        link(one, compute, network, NETWORKINTERFACE)
+        cloud.control.settle()
+        server_id = compute.rsplit('/', 1)[1]
+        volume_id = storage.rsplit('/', 1)[1]
+        network_id = network.rsplit('/', 1)[1]
+        for path in (compute, storage, network):
+            assert call(one, 'DELETE', path)[0] == 200
+        # both hold the owner's token, so both workers carry the deletes
+        for path in (compute, storage, network):
+            result = two.client.call('GET', path, token='alice-token')
+            assert result.status == 404
+        until_true(cloud, [one, two], lambda server: call(
+            server, 'GET', '/compute/') and succeeded(
+            cloud, 'DELETE', '/networks/%s' % network_id) and
+            volume_of(cloud, storage)['deleted'])
+        for _ in range(10):   # more rounds of both workers: nothing more
+            cloud.control.settle()
+            call(one, 'GET', '/')
+            call(two, 'GET', '/')
+            time.sleep(0.1)
+        assert len(succeeded(cloud, 'DELETE', '/servers/%s' % server_id)) \
+            == 1
+        assert len(succeeded(cloud, 'DELETE', '/os-volume_attachments/%s'
+                             % volume_id)) == 1
+        assert len(succeeded(cloud, 'DELETE', '/volumes/%s' % volume_id)) \
+            == 1
+        assert len(succeeded(cloud, 'DELETE', '/networks/%s'
+                             % network_id)) == 1

@@ -225,7 +225,7 @@ def test_http_association_and_removal_races(http_cloud):
     from tests.e2e.conftest import call
 
     cloud, server = http_cloud
-    cloud.control.reset()
+    cloud.reset()
     stores.clear(cloud.app.app.registry.occi_store)
     headers = {'X-Auth-Token': ALICE, 'Content-Type': 'text/plain'}
     created = call(server.port, 'POST', '/compute/', headers, CREATE_BODY)

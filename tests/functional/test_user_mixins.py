@@ -34,7 +34,7 @@ def mixin_cloud(store_url, app_settings):
 @pytest.fixture
 def cloud(mixin_cloud):
     """Overrides conftest's: the same simulator, with a store."""
-    mixin_cloud.control.reset()
+    mixin_cloud.reset()
     stores.clear(mixin_cloud.app.app.registry.occi_store)
     return mixin_cloud
 

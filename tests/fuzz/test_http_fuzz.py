@@ -114,7 +114,7 @@ def target(app_settings, tmp_path_factory):
     folder = tmp_path_factory.mktemp('fuzz')
     cloud = Cloud(dict(app_settings, **{
         'occi.store.url': 'sqlite:///%s' % (folder / 'store.sqlite')}))
-    cloud.control.reset()
+    cloud.reset()
     server = Server(cloud.app.app, threads=2)
     errors = Errors()
     loggers = [logging.getLogger(n) for n in ('waitress', 'occi_pyramid')]

@@ -11,7 +11,7 @@ import occi_pyramid
 PACKAGE = pathlib.Path(occi_pyramid.__file__).parent
 #: what a backend or the model must not import
 UPWARD = ('occi_pyramid.contexts', 'occi_pyramid.views',
-          'occi_pyramid.seam', 'occi_pyramid.usermixins',
+          'occi_pyramid.seam', 'occi_pyramid.wrappers',
           'occi_pyramid.store', 'pyramid.request', 'pyramid.threadlocal')
 LOWER = sorted(
     path for folder in ('backends', 'model')
@@ -61,3 +61,24 @@ def test_the_import_reader_sees_relative_imports():
     found = set(imported(PACKAGE / 'backends' / 'synnefo' / 'occi.py'))
     assert 'occi_pyramid.locations.parse_entity_location' in found
     assert 'occi_pyramid.backends.synnefo.handlers.HANDLERS' in found
+
+
+WRAPPERS = sorted((PACKAGE / 'wrappers').rglob('*.py'))
+
+
+@pytest.mark.parametrize('path', WRAPPERS, ids=lambda p: p.relative_to(
+    PACKAGE).as_posix())
+def test_the_session_wrappers_are_one_layer_below_the_seam(path):
+    """The wrappers around a backend's session (deferred work, user
+    mixins) import neither the seam that composes them, traversal, the
+    views, nor anything of Pyramid's: no import circle, no request."""
+    names = list(imported(path))
+    assert [name for name in names if name.startswith((
+        'occi_pyramid.seam', 'occi_pyramid.contexts', 'occi_pyramid.views',
+        'pyramid'))] == []
+
+
+def test_the_seam_composes_the_wrappers():
+    found = set(imported(PACKAGE / 'seam.py'))
+    assert 'occi_pyramid.wrappers.deferred.DeferredSession' in found
+    assert 'occi_pyramid.wrappers.usermixins.UserMixinSession' in found

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from occi_pyramid.pending import Tokens, pending_id
+from occi_pyramid.wrappers.deferred import Tokens, pending_id
 from occi_pyramid.store.pending import (
     ACTIVE, ERROR, PENDING, PendingStore, backoff,
 )

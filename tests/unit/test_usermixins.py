@@ -50,7 +50,7 @@ class Backend:
     def delete(self, entity):
         del self.computes[entity.id]
 
-    def delete_many(self, entities):
+    def delete_many(self, entities, busy=None):
         failures = {}
         for entity in entities:
             if entity.title == 'stuck':
@@ -91,7 +91,7 @@ def store(tmp_path):
 
 
 def session(backend, store):
-    from occi_pyramid.usermixins import UserMixinSession
+    from occi_pyramid.wrappers.usermixins import UserMixinSession
 
     return UserMixinSession(backend, store, STATIC)
 

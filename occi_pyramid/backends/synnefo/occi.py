@@ -28,7 +28,7 @@ from ...categories import CategoryRegistry
 from ...locations import parse_entity_location
 from ...exceptions import (
     BackendBadRequest, BackendConflict, BackendError, BackendNotFound,
-    BackendUnavailable, OCCIBadRequest, OCCIConflict, OCCIError,
+    BackendUnavailable, OCCIBadRequest, OCCIBusy, OCCIConflict, OCCIError,
     OCCINotFound, OCCINotImplemented,
 )
 from ...interfaces import IOCCISession
@@ -218,6 +218,18 @@ class SynnefoOCCI:
         self.changed()
         return True
 
+    def release_floating_ips(self, fip_ids, of):
+        """Release floating IPs (``of``: whose they were, for the error).
+
+        :raises BackendUnavailable: some are not released yet (the
+            deferred work tries again once the cloud answers)
+        """
+        left = [fip for fip in fip_ids if not self.release_floating_ip(fip)]
+        if left:
+            raise BackendUnavailable(
+                'The floating IPs %s of %s are not released yet.' % (
+                    ', '.join(str(fip) for fip in left), of))
+
     # -- deleting servers -------------------------------------------------
 
     def cloud_timeout(self):
@@ -325,9 +337,14 @@ class SynnefoOCCI:
         self.changed()
         return port
 
-    def detach_network(self, port):
+    def detach_network(self, port, wait=False):
         """Delete a port; a floating IP it carried is released once the
-        cloud has detached it ("removing the link releases it")."""
+        cloud has removed the port ("removing the link releases it"):
+        here when ``wait``, else later (an :class:`Unfinished` to resume).
+
+        :raises OCCIBusy: its compute is busy for now (building, running
+            a task)
+        """
         fips = [f for f in self.listing('floatingips')
                 if str(f.get('port_id')) == str(port['id'])]
         try:
@@ -336,22 +353,95 @@ class SynnefoOCCI:
             raise OCCINotFound('There is no networkinterface %s.'
                                % port['id'])
         except (BackendBadRequest, BackendConflict) as exc:
+            server = self.server_of(port)
+            if server is not None and translate.is_destroying(server):
+                return None  # the port goes with its compute
+            if server is not None and translate.is_busy(server):
+                raise OCCIBusy('The network interface cannot be removed '
+                               'now: %s' % exc.message,
+                               waiting=translate.waiting_for(server))
             # NB: as a storagelink: a state conflict, whatever Synnefo says
             raise as_conflict(exc, 'The network interface cannot be '
                               'removed now: %s' % exc.message)
         self.changed()
+        if not fips:
+            return None
+        if not wait:
+            return model.Unfinished(
+                'network interface %s to be removed' % port['id'], {
+                    'port': str(port['id']),
+                    'floating_ips': [str(f['id']) for f in fips]})
         for fip in fips:
-            self.wait(lambda: self._port_gone(port['id']),
+            self.wait(lambda: self.port_gone(port['id']),
                       'network interface %s to be removed' % port['id'],
                       fail=False)
             self.release_floating_ip(fip['id'])
+        return None
 
-    def _port_gone(self, port_id):
+    def server_of(self, port):
+        """The server record of a port's device, ``None`` without one."""
+        if not port.get('device_id'):
+            return None
+        try:
+            return self.cloud.get_server(int(port['device_id']))
+        except BackendNotFound:
+            return None
+
+    def port_gone(self, port_id):
         try:
             self.cloud.get_port(port_id)
         except BackendNotFound:
             return True
         return False
+
+    def volume_waits_for(self, volume):
+        """What a refused change of ``volume`` waits for (a state message:
+        an attach or detach running, its server busy or being deleted),
+        or ``None`` when the refusal lasts."""
+        status = volume.get('status')
+        if status in ('attaching', 'creating'):
+            return 'storage %s to be attached' % volume['id']
+        if status == 'detaching':
+            return 'storage %s to be detached' % volume['id']
+        for attachment in volume.get('attachments') or ():
+            try:
+                server = self.cloud.get_server(int(attachment['server_id']))
+            except BackendNotFound:
+                continue
+            if translate.is_destroying(server):
+                return 'compute %s to be deleted' % server['id']
+            if translate.is_busy(server):
+                return translate.waiting_for(server)
+        return None
+
+    def network_held(self, network_id, exc):
+        """The error of a network delete the cloud refused (it still has
+        ports): :class:`OCCIBusy` when every port belongs to a compute
+        being deleted, else a conflict naming the computes that hold it
+        (a delete waits when the server is deleting them)."""
+        ports = [p for p in self.listing('ports')
+                 if str(p.get('network_id')) == str(network_id)]
+        servers = sorted({str(p['device_id']) for p in ports
+                          if p.get('device_id')}, key=int)
+        if not servers:
+            return as_conflict(exc, 'The network %s cannot be deleted: %s'
+                               % (network_id, exc.message))
+        live = []
+        for server_id in servers:
+            server = self.server_of({'device_id': server_id})
+            if server is not None and not translate.is_destroying(server):
+                live.append(server_id)
+        if not live:
+            return OCCIBusy(
+                'The network %s cannot be deleted yet: %s' % (
+                    network_id, exc.message),
+                waiting='%s to be deleted' % _computes(servers))
+        return OCCIConflict(
+            'The network %s cannot be deleted: %s (%s still %s network '
+            'interfaces on it: delete them first).' % (
+                network_id, exc.message.rstrip('.'), _computes(live),
+                'has' if len(live) == 1 else 'have'),
+            held_by=[translate.compute_location(s) for s in live])
 
     # -- storage links ----------------------------------------------------
 
@@ -415,20 +505,26 @@ class SynnefoOCCI:
         return self.handler(entity.kind).replace(entity, data)
 
     def delete(self, entity):
-        self.handler(entity.kind).delete(entity)
+        return self.handler(entity.kind).delete(entity)
+
+    def resume_delete(self, kind, id, resume):
+        return self.handler(kind).resume_delete(id, resume)
 
     def run_action(self, entity, action, attributes):
         return self.handler(entity.kind).run_action(entity, action,
                                                     attributes)
 
-    def delete_many(self, entities):
+    def delete_many(self, entities, busy=None):
         """Delete a collection's members; return ``{location: message}``
         of the ones that failed.
 
-        What goes with a compute in Synnefo (its links, the volumes
-        attached to it) is not deleted twice; the cloud's public network
-        is not the caller's to delete and is left out.  Networks wait for
-        the ports of deleted computes to go before they are deleted.
+        A link of a deleted compute, and its root disk, go with it and
+        are not deleted twice; the cloud's public network is not the
+        caller's to delete and is left out.  Links go first, then
+        computes, then the rest (a network after the computes on it).  A
+        member whose delete waits (:class:`OCCIBusy`,
+        :class:`Unfinished`) goes to ``busy`` when given; a refusal
+        ``busy`` does not take is a failure.
         """
         computes = {e.location for e in entities if e.kind == model.COMPUTE}
 
@@ -436,8 +532,11 @@ class SynnefoOCCI:
             if isinstance(entity, model.Link):
                 return entity.source in computes
             if entity.kind == model.STORAGE:
+                # NB: a compute's root disk goes with it; the storages
+                # linked to it outlive it, so they are deleted here
                 return any(
                     translate.compute_location(a['server_id']) in computes
+                    and a.get('device_index') == 0
                     for a in self.record_of(entity).get('attachments')
                     or ())
             return False
@@ -458,13 +557,16 @@ class SynnefoOCCI:
         failures = {}
         for entity in doomed:
             try:
-                if entity.kind == model.NETWORK and computes:
-                    self.wait(lambda: not self._ports_of(entity, computes),
-                              'ports of network %s to go' % entity.id,
-                              fail=False)
-                self.delete(entity)
+                outcome = self.delete(entity)
+            except OCCIConflict as exc:
+                if busy is None or not busy(entity, exc):
+                    failures[entity.location] = exc.message
+                continue
             except OCCIError as exc:
                 failures[entity.location] = exc.message
+                continue
+            if outcome is not None and busy is not None:
+                busy(entity, outcome)
         return failures
 
     def record_of(self, entity):
@@ -472,12 +574,11 @@ class SynnefoOCCI:
         :meth:`.handlers.base.Handler.record_of`)."""
         return self.handler(entity.kind).record_of(entity)
 
-    def _ports_of(self, network, computes):
-        self.changed()
-        return [p for p in self.listing('ports')
-                if str(p.get('network_id')) == network.id
-                and translate.compute_location(p.get('device_id'))
-                in computes]
+
+def _computes(server_ids):
+    """``compute 3`` or ``computes 3, 4`` (a state message)."""
+    return ('compute %s' if len(server_ids) == 1 else 'computes %s') % (
+        ', '.join(server_ids))
 
 
 def _lister(name):

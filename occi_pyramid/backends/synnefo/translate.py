@@ -253,6 +253,27 @@ def waiting_for(server):
         .replace('_', ' '))
 
 
+#: the tasks after which a compute is active, or stopped
+_ENDS_ACTIVE = ('BUILDING', 'STARTING', 'REBOOTING')
+_ENDS_STOPPED = ('STOPPING',)
+
+
+def reached_anyway(server, action):
+    """Whether ``server`` is on its way to the state ``action`` asks for
+    (start on a compute being built, started or rebooted; stop or
+    suspend on one being stopped): the action has nothing to do
+    (docs/decisions.md, "Deferred work")."""
+    if server.get('suspended') or server.get('status') == 'ERROR':
+        return False
+    task = server.get('SNF:task_state')
+    if action == model.START:
+        return task in _ENDS_ACTIVE or (
+            server.get('status') == 'BUILD' and not task)
+    if action in (model.STOP, model.SUSPEND):
+        return task in _ENDS_STOPPED
+    return False
+
+
 def action_refusal(server, action):
     """Why ``action`` cannot run on ``server`` now, or ``None``."""
     if action in compute_actions(server):

@@ -87,6 +87,15 @@ class Handler:
         raise OCCINotImplemented('%s is not available on Synnefo.'
                                  % action.term)
 
+    def resume_delete(self, id, resume):
+        """Carry on a delete (IOCCISession.resume_delete): by default the
+        delete again; an entity gone already is done."""
+        try:
+            entity = self.get(id)
+        except OCCINotFound:
+            return None
+        return self.delete(entity)
+
 
 class ResourceHandler(Handler):
     """A kind whose entities are single cloud records; subclasses say how

@@ -6,10 +6,11 @@ import math
 
 from .... import model
 from ....exceptions import (
-    BackendBadRequest, BackendConflict, BackendError, BackendUnavailable,
-    OCCIBadRequest, OCCIConflict, OCCINotImplemented,
+    BackendBadRequest, BackendConflict, BackendError, BackendNotFound,
+    BackendUnavailable, OCCIBadRequest, OCCIBusy, OCCIConflict,
+    OCCINotImplemented,
 )
-from ....model import ActionResult
+from ....model import ActionResult, Unfinished
 from .. import translate
 from ..api import by_id
 from ..errors import as_conflict, retold
@@ -55,6 +56,14 @@ COMPUTE_ACTIONS = {
         lambda cloud, server_id, params: cloud.reboot_server(
             server_id, hard=params.get('method') == 'cold'),
 }
+
+
+def _settled(volume):
+    """What a volume in a transitional state becomes."""
+    status = volume.get('status')
+    return {'attaching': 'attached', 'creating': 'attached',
+            'detaching': 'detached', 'deleting': 'deleted'}.get(
+        status, 'settled (it is %s)' % status)
 
 
 class ComputeHandler(ResourceHandler):
@@ -281,8 +290,27 @@ class ComputeHandler(ResourceHandler):
     # -- deleting and actions -------------------------------------------
 
     def delete(self, entity):
+        """Delete a server; the storages linked to it outlive it.
+
+        Synnefo deletes every volume still attached to a server when it
+        deletes the server, whatever the volume's delete_on_termination
+        (which cannot be turned off), so the storages the user linked are
+        detached first, one at a time (the server runs one task at a
+        time): each step answers :class:`Unfinished` and the server
+        carries the delete on.  Then the server is deleted, and its
+        floating IPs are released once the cloud is done with it; the
+        delete is followed until then, so a delete the cloud fails is
+        told (docs/decisions.md, "Deferred work").
+        """
         server = self.record_of(entity)
         server_id = server['id']
+        kept, root = self.kept_volumes(server)
+        goes_with = [translate.storage_location(v) for v in root]
+        if kept:
+            unfinished = self._detach_first(server, kept)
+            if unfinished is not None:
+                unfinished.goes_with = tuple(goes_with)
+            return unfinished
         floating = []
         if may_hold_floating_ips(server):
             # NB: its floating IPs go with the compute; the record tells
@@ -294,18 +322,95 @@ class ComputeHandler(ResourceHandler):
                         or (f.get('instance_id') is not None and str(
                             f.get('instance_id')) == str(server_id))]
         self.occi.delete_server(server_id)
-        if floating:
-            # NB: its links go with the compute, so do their floating IPs
-            # (released once the cloud has detached them); the delete
-            # took, so it succeeds even when one stays allocated: a free
-            # floating IP of the caller, which the next public link takes
-            # (docs/decisions.md)
-            left = self.occi.release_after_delete(server_id, floating)
-            if left:
-                log.warning('compute %s deleted; floating IPs %s stay '
-                            'allocated', server_id,
-                            ', '.join(str(f['id']) for f in left))
         self.occi.changed()
+        return Unfinished('compute %s to be deleted' % server_id, {
+            'deleted': True,
+            'floating_ips': [str(f['id']) for f in floating]},
+            goes_with=goes_with)
+
+    def kept_volumes(self, server):
+        """``(volumes, root)``: the records of the volumes attached to
+        ``server`` other than its root disk (the user's storages, which
+        outlive the compute), and the id of its root disk (in a list).
+        One call per volume, and none for a server with its root disk
+        alone."""
+        ids = [str(v) for v in server.get('volumes') or ()]
+        if len(ids) < 2:
+            return [], ids
+        kept, root = [], []
+        for volume_id in ids:
+            try:
+                volume = self.cloud.get_volume(volume_id)
+            except BackendNotFound:
+                continue
+            if translate.is_deleted(volume):
+                continue
+            mine = [a for a in volume.get('attachments') or ()
+                    if str(a.get('server_id')) == str(server['id'])]
+            if any(a.get('device_index') == 0 for a in mine):
+                root.append(volume_id)
+            elif mine:
+                kept.append(volume)
+        return kept, root
+
+    def _detach_first(self, server, volumes):
+        """One step of detaching the user's storages before the server
+        goes: detach one, or wait for what runs."""
+        server_id = server['id']
+        if translate.is_destroying(server):
+            # NB: deleted by someone else meanwhile: nothing to save
+            return None
+        if server.get('status') == 'ERROR':
+            raise OCCIConflict(
+                'The compute %s is in error, so the cloud cannot detach '
+                '%s from it, and deleting it would delete them too: delete '
+                'them first (or ask the cloud administrators).' % (
+                    server_id, ', '.join(
+                        translate.storage_location(v['id'])
+                        for v in volumes)))
+        moving = [v for v in volumes
+                  if v.get('status') not in ('in_use', 'error')]
+        if moving:
+            raise OCCIBusy(
+                'The compute %s cannot be deleted now.' % server_id,
+                waiting='storage %s to be %s' % (
+                    moving[0]['id'], _settled(moving[0])))
+        if translate.is_busy(server):
+            raise OCCIBusy('The compute %s cannot be deleted now: %s' % (
+                server_id, translate.busy_reason(server)),
+                waiting=translate.waiting_for(server))
+        volume = volumes[0]
+        try:
+            self.cloud.detach_volume(server_id, volume['id'])
+        except (BackendBadRequest, BackendConflict) as exc:
+            raise OCCIBusy('The compute %s cannot be deleted now: %s' % (
+                server_id, exc.message), waiting='compute %s to settle'
+                % server_id)
+        self.occi.changed()
+        return Unfinished('storage %s to be detached from compute %s' % (
+            volume['id'], server_id))
+
+    def resume_delete(self, id, resume):
+        if resume and resume.get('deleted'):
+            return self._released(id, resume.get('floating_ips') or ())
+        return super().resume_delete(id, resume)
+
+    def _released(self, server_id, floating_ips):
+        """The last step of a delete the cloud took: once the server is
+        gone its floating IPs are released; a delete the cloud failed is
+        an error (the compute is listed again)."""
+        state = self.occi.deletion(int(server_id))
+        if state == 'going':
+            raise OCCIBusy('The compute %s is being deleted.' % server_id,
+                           waiting='compute %s to be deleted' % server_id)
+        if state == 'failed':
+            self.cloud.undeleted_server(server_id)
+            raise OCCIConflict(
+                'The cloud failed to delete the compute %s: it is still '
+                'there, with its links; DELETE it again.' % server_id)
+        self.occi.release_floating_ips(floating_ips,
+                                       'the deleted compute %s' % server_id)
+        return None
 
     def run_action(self, entity, action, params):
         server = self.record_of(entity)
@@ -313,6 +418,8 @@ class ComputeHandler(ResourceHandler):
             raise OCCINotImplemented(
                 'Synnefo cannot save a running compute as a new image '
                 '(its compute API answers createImage with 501).')
+        if translate.reached_anyway(server, action):
+            return ActionResult()
         refusal = translate.action_refusal(server, action)
         if refusal:
             raise OCCIConflict(refusal)

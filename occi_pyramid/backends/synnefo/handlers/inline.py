@@ -3,7 +3,9 @@ client can tell."""
 import logging
 
 from .... import model
-from ....exceptions import BackendError, OCCIError, OCCINotFound
+from ....exceptions import (
+    BackendError, OCCIConflict, OCCIError, OCCINotFound,
+)
 from .. import translate
 from ..errors import retold
 from .base import linkable
@@ -33,8 +35,19 @@ class InlineLinks:
         target's record: 404 now, before anything is created."""
         kind, target_id = link['target_kind'], link['target_id']
         record = self.occi.handler(kind).record(target_id)
+        if kind == model.STORAGE and record.get('status') != 'available':
+            users = [str(a.get('server_id'))
+                     for a in record.get('attachments') or ()]
+            raise OCCIConflict(
+                'The compute was not created: the storage %s is %s%s, so '
+                'it cannot be linked to a new compute.' % (
+                    target_id, (record.get('status') or '').replace(
+                        '_', ' '),
+                    ' (linked to compute %s)' % ', '.join(users)
+                    if users else ''))
         attributes = link.get('attributes') or {}
         return {'kind': kind, 'id': target_id, 'record': record,
+                'defer': bool(link.get('defer')),
                 'address': attributes.get('occi.networkinterface.address')}
 
     def networks(self):
@@ -116,11 +129,13 @@ class InlineLinks:
 
     def attach_storage(self, server_id):
         """Attach the storage links once the new server is built (return
-        whether there were any); on any failure delete the server and
+        whether there were any), except those marked ``defer``, which the
+        caller makes once it is built (docs/backends.md); on any failure
+        delete the server and
         release its new floating IPs, and say that nothing was created
         (or exactly what could not be removed)."""
         volumes = [link for link in self.links
-                   if link['kind'] == model.STORAGE]
+                   if link['kind'] == model.STORAGE and not link['defer']]
         if not volumes:
             return False
         try:
@@ -151,7 +166,7 @@ class InlineLinks:
             for what, item in reversed(made):
                 try:
                     if what == 'port':
-                        self.occi.detach_network(item)
+                        self.occi.detach_network(item, wait=True)
                     else:
                         self.occi.cloud.detach_volume(server['id'], item)
                 except OCCIError:

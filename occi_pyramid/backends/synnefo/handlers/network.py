@@ -3,8 +3,9 @@ import logging
 
 from .... import model
 from ....exceptions import (
-    BackendError, BackendNotFound, OCCIBadRequest, OCCIConflict, OCCIError,
-    OCCIForbidden, OCCINotImplemented,
+    BackendBadRequest, BackendConflict, BackendError, BackendNotFound,
+    OCCIBadRequest, OCCIConflict, OCCIError, OCCIForbidden,
+    OCCINotImplemented,
 )
 from ....model import ActionResult
 from .. import translate
@@ -123,7 +124,10 @@ class NetworkHandler(ResourceHandler):
             self.cloud.delete_network(record['id'])
         except BackendNotFound:
             raise self.not_found(entity.id)
+        except (BackendBadRequest, BackendConflict) as exc:
+            raise self.occi.network_held(record['id'], exc)
         self.occi.changed()
+        return None
 
     def run_action(self, entity, action, params):
         return NETWORK_ACTIONS[action.type_id](entity)

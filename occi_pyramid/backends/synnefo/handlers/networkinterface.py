@@ -1,7 +1,7 @@
 """NetworkInterface = a port of a server (on the public network it
 carries a floating IP)."""
 from .... import model
-from ....exceptions import BackendNotFound
+from ....exceptions import BackendNotFound, OCCIBusy
 from .. import translate
 from .base import LinkHandler, digits
 
@@ -66,5 +66,17 @@ class NetworkInterfaceHandler(LinkHandler):
         return self.get(port['id'])
 
     def delete(self, entity):
-        self.occi.detach_network(self.record_of(entity))
-        self.occi.changed()
+        return self.occi.detach_network(self.record_of(entity))
+
+    def resume_delete(self, id, resume):
+        """A removed interface's floating IPs are released once the cloud
+        has removed its port."""
+        if not (resume and resume.get('floating_ips')):
+            return super().resume_delete(id, resume)
+        if not self.occi.port_gone(resume['port']):
+            raise OCCIBusy('The network interface %s is being removed.'
+                           % id, waiting='network interface %s to be '
+                           'removed' % id)
+        self.occi.release_floating_ips(
+            resume['floating_ips'], 'the removed network interface %s' % id)
+        return None

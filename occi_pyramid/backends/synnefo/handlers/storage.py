@@ -3,8 +3,8 @@ import math
 
 from .... import model
 from ....exceptions import (
-    BackendBadRequest, BackendNotFound, OCCIBadRequest, OCCIConflict,
-    OCCINotImplemented,
+    BackendBadRequest, BackendNotFound, OCCIBadRequest, OCCIBusy,
+    OCCIConflict, OCCINotImplemented,
 )
 from ....model import ActionResult
 from .. import translate
@@ -115,13 +115,25 @@ class StorageHandler(ResourceHandler):
         return self.get(volume['id'])
 
     def delete(self, entity):
+        volume_id = self.record_of(entity)['id']
         try:
-            self.cloud.delete_volume(self.record_of(entity)['id'])
+            self.cloud.delete_volume(volume_id)
         except BackendNotFound:
             raise self.not_found(entity.id)
         except BackendBadRequest as exc:
+            # NB: read again only when refused: a volume on its way
+            # (attaching, detaching, its server busy or being deleted)
+            # waits; one being deleted already is as good as deleted
+            volume = self.record(volume_id)
+            if volume.get('status') == 'deleting':
+                return None
+            waiting = self.occi.volume_waits_for(volume)
+            if waiting:
+                raise OCCIBusy('The storage %s cannot be deleted now: %s'
+                               % (volume_id, exc.message), waiting=waiting)
             raise as_conflict(exc)
         self.occi.changed()
+        return None
 
     def run_action(self, entity, action, params):
         return STORAGE_ACTIONS[action.type_id](entity, action)

@@ -1,7 +1,7 @@
 """StorageLink = a volume attachment (id ``<server>_<volume>``)."""
 from .... import model
 from ....exceptions import (
-    BackendBadRequest, BackendConflict, BackendNotFound,
+    BackendBadRequest, BackendConflict, BackendNotFound, OCCIBusy,
 )
 from .. import translate
 from ..errors import as_conflict
@@ -53,6 +53,22 @@ class StorageLinkHandler(LinkHandler):
         try:
             self.cloud.detach_volume(server_id, volume_id)
         except (BackendBadRequest, BackendConflict) as exc:
+            # NB: read again only when refused: an attach still running,
+            # or a busy compute, waits; a detach under way is as good as
+            # done
+            try:
+                volume = self.cloud.get_volume(volume_id)
+            except BackendNotFound:
+                return None
+            if volume.get('status') in ('detaching', 'deleting') or not any(
+                    str(a.get('server_id')) == str(server_id)
+                    for a in volume.get('attachments') or ()):
+                return None
+            waiting = self.occi.volume_waits_for(volume)
+            if waiting:
+                raise OCCIBusy('The storage cannot be detached now: %s'
+                               % exc.message, waiting=waiting)
             raise as_conflict(exc, 'The storage cannot be detached: %s'
                               % exc.message)
         self.occi.changed()
+        return None

@@ -18,18 +18,14 @@ request changed them (the store answers them from its per-process cache
 while nothing changed: store/cache.py).  The wrapper sees no Pyramid
 request.
 """
-from zope.interface import implementer
-
-from .interfaces import IOCCISession
-from .seam import SessionWrapper
-from .store import build_mixins
+from ..store import build_mixins
+from .base import SessionWrapper
 
 
 def _user_type_ids(data):
     return [m.type_id for m in data.mixins if m.owner is not None]
 
 
-@implementer(IOCCISession)
 class UserMixinSession(SessionWrapper):
     """A backend's OCCI session with the caller's user mixins around it.
 
@@ -126,12 +122,6 @@ class UserMixinSession(SessionWrapper):
 
     # -- IOCCISession ---------------------------------------------------------
 
-    def templates(self):
-        return self.inner.templates()
-
-    def locations(self, kind):
-        return self.inner.locations(kind)
-
     def list(self, kind):
         return self.decorate(self.inner.list(kind))
 
@@ -166,13 +156,10 @@ class UserMixinSession(SessionWrapper):
         self.inner.delete(entity)
         self._forget([entity.location])
 
-    def run_action(self, entity, action, attributes):
-        return self.inner.run_action(entity, action, attributes)
-
-    def delete_many(self, entities):
+    def delete_many(self, entities, busy=None):
         """The backend deletes; the associations of every member it does
         not report as failed go (docs/decisions.md)."""
-        failures = self.inner.delete_many(entities)
+        failures = self.inner.delete_many(entities, busy=busy)
         self._forget([e.location for e in entities
                       if e.location not in failures])
         return failures
