@@ -357,12 +357,16 @@ class DeferredSession(SessionWrapper):
         if not self.concerns(kind):
             return self.inner.locations(kind)
         hidden = self.hidden()
-        if hidden and any(k.is_a(kind) for k in LINKED[1:]):
-            # NB: a link of a compute being deleted is known only from the
-            # link itself
-            return [e.location for e in self.list(kind)]
+        gone = set(hidden)
+        for link_kind in LINKED[1:]:
+            if hidden and link_kind.is_a(kind):
+                # NB: a link of an entity being deleted is known only from
+                # the link itself: one listing of that kind, only then
+                gone.update(link.location
+                            for link in self.inner.list(link_kind)
+                            if not self.visible(link, hidden))
         result = [location for location in self.inner.locations(kind)
-                  if location not in hidden]
+                  if location not in gone]
         result.extend(pending_location(self.work.kind_of(r), r.id)
                       for r in self.links_shown()
                       if self.work.kind_of(r).is_a(kind))
