@@ -1,6 +1,6 @@
-"""The pure parts of pending links: ids, backoff, tokens, and the store's
-claims on an SQLite file and on PostgreSQL (two workers never hold one
-row; a lease that ran out frees it)."""
+"""The pure parts of deferred work: ids, backoff, tokens, and the store's
+rows (links and deletes) and claims on an SQLite file and on PostgreSQL
+(two workers never hold one row; a lease that ran out frees it)."""
 import threading
 
 import pytest
@@ -138,3 +138,60 @@ def test_many_workers_at_once_claim_each_row_once(store):
         thread.join(60)
     assert sorted(claims) == sorted(r.id for r in rows)
     assert all(len(names) == 1 for names in claims.values()), claims
+
+
+def test_a_delete_row_carries_its_resume_and_goes_when_done(store):
+    from occi_pyramid.store.pending import DELETE, LINK
+
+    link = add(store)
+    row = store.add(CLOUD, 'u1', 'compute', '/compute/4', '',
+                    {'goes_with': ['/storage/9']}, operation=DELETE,
+                    resume=None, message='Waiting for compute 4.',
+                    deadline=NOW + 600, now=NOW, due=NOW + 0.5)
+    assert (link.operation, row.operation) == (LINK, DELETE)
+    # the delete is due half a second later
+    assert [r.id for r in store.claim(CLOUD, 'w', {'u1'}, now=NOW)] == [
+        link.id]
+    [claimed] = [r for r in store.claim(CLOUD, 'w2', {'u1'},
+                                        now=NOW + 0.5) if r.id == row.id]
+    assert claimed.resume is None
+    assert store.retry(row.id, 'w2', NOW + 1, 'Waiting for compute 4 to '
+                       'be deleted.', 1, resume={'deleted': True},
+                       attributes={'goes_with': ['/storage/9', '/x']})
+    again = store.get(CLOUD, row.id)
+    assert again.resume == {'deleted': True}
+    assert again.attributes == {'goes_with': ['/storage/9', '/x']}
+    assert store.cancel_source(CLOUD, 'u1', '/compute/4') == 0  # links only
+    [claimed] = [r for r in store.claim(CLOUD, 'w3', {'u1'}, now=NOW + 1)
+                 if r.id == row.id]
+    assert not store.done(row.id, 'w2')   # not its claim any more
+    assert store.done(row.id, 'w3')
+    assert store.get(CLOUD, row.id) is None
+
+
+def test_a_claim_with_nothing_due_writes_nothing(store):
+    """An idle worker's claim is a read: a write, even of no row, would
+    tell every process's store cache that the store changed."""
+    from occi_pyramid.store.cache import read_cache
+
+    add(store, now=NOW + 100)
+    generations = read_cache(store.engine).generations
+    before = generations.known
+    assert store.claim(CLOUD, 'w', {'u1'}, now=NOW) == []
+    assert generations.known == before
+    assert store.claim(CLOUD, 'w', {'u1'}, now=NOW + 100)
+    assert generations.known != before
+
+
+def test_the_state_messages_of_waiting_work():
+    from occi_pyramid.exceptions import OCCIBusy, OCCIConflict
+    from occi_pyramid.wrappers.deferred import held_message, waiting_message
+
+    assert waiting_message(OCCIBusy('busy', waiting='compute 3 to be '
+                                    'built')) == (
+        'Waiting for compute 3 to be built.')
+    assert waiting_message(OCCIBusy('The volume attaches.')) == (
+        'Waiting: The volume attaches.')
+    assert held_message(OCCIConflict('ports', held_by=[
+        '/compute/3', '/compute/4'])) == (
+        'Waiting for compute 3, compute 4 to be deleted.')

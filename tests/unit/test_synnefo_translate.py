@@ -266,3 +266,25 @@ def test_flavors_forbidden_for_create_are_known_but_not_offered():
     mixins = translate.templates([], [FLAVOR, forbidden])
     assert [m.term for m in mixins] == ['flavor-3', 'flavor-6']
     assert [getattr(m, 'offered', True) for m in mixins] == [True, False]
+
+
+@pytest.mark.parametrize('status, task, action, reached', [
+    ('BUILD', 'BUILDING', 'start', True),
+    ('BUILD', None, 'start', True),
+    ('STOPPED', 'STARTING', 'start', True),
+    ('ACTIVE', 'REBOOTING', 'start', True),
+    ('ACTIVE', 'STOPPING', 'stop', True),
+    ('ACTIVE', 'STOPPING', 'suspend', True),
+    ('BUILD', 'BUILDING', 'stop', False),
+    ('BUILD', 'BUILDING', 'restart', False),
+    ('ACTIVE', 'DESTROYING', 'start', False),
+    ('ERROR', None, 'start', False),
+    ('ACTIVE', None, 'start', False),   # settled: the 409 it always was
+])
+def test_an_action_the_compute_reaches_anyway(status, task, action,
+                                              reached):
+    from occi_pyramid.model import infrastructure
+
+    server = {'id': 3, 'status': status, 'SNF:task_state': task}
+    found = {a.term: a for a in infrastructure.COMPUTE.actions}[action]
+    assert translate.reached_anyway(server, found) is reached
