@@ -80,15 +80,19 @@ class OCCIConflict(OCCIError):
         request was about (a network's computes): when every one of them
         is being deleted by the server, the conflict is only for now and
         a delete waits (docs/decisions.md, "Deferred work")
+    :param resume: what the backend needs to look again cheaply when the
+        server waits (JSON-able; handed to ``resume_delete``)
     """
 
     code = 409
     title = 'Conflict'
     message = 'The request conflicts with the current state.'
 
-    def __init__(self, message=None, code=None, headers=None, held_by=()):
+    def __init__(self, message=None, code=None, headers=None, held_by=(),
+                 resume=None):
         super().__init__(message, code, headers)
         self.held_by = tuple(held_by)
+        self.resume = resume
 
 
 class OCCIBusy(OCCIConflict):
@@ -103,8 +107,8 @@ class OCCIBusy(OCCIConflict):
     """
 
     def __init__(self, message=None, code=None, headers=None, waiting=None,
-                 held_by=()):
-        super().__init__(message, code, headers, held_by)
+                 held_by=(), resume=None):
+        super().__init__(message, code, headers, held_by, resume)
         self.waiting = waiting
 
 

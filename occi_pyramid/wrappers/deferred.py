@@ -569,9 +569,9 @@ class DeferredSession(SessionWrapper):
         if isinstance(outcome, model.Unfinished):
             waiting, resume = outcome.waiting, outcome.resume
         elif isinstance(outcome, OCCIBusy):
-            waiting, resume = waiting_message(outcome), None
+            waiting, resume = waiting_message(outcome), outcome.resume
         elif isinstance(outcome, OCCIConflict) and self.held(outcome):
-            waiting, resume = held_message(outcome), None
+            waiting, resume = held_message(outcome), outcome.resume
         else:
             return False
         goes_with = ()

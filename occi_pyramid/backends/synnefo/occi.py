@@ -431,17 +431,22 @@ class SynnefoOCCI:
             server = self.server_of({'device_id': server_id})
             if server is not None and not translate.is_destroying(server):
                 live.append(server_id)
+        # NB: a delete that waits looks at these servers only (one call
+        # each), not at the account's ports again
+        resume = {'servers': servers}
         if not live:
             return OCCIBusy(
                 'The network %s cannot be deleted yet: %s' % (
                     network_id, exc.message),
-                waiting='%s to be deleted' % _computes(servers))
+                waiting='%s to be deleted' % _computes(servers),
+                resume=resume)
         return OCCIConflict(
             'The network %s cannot be deleted: %s (%s still %s network '
             'interfaces on it: delete them first).' % (
                 network_id, exc.message.rstrip('.'), _computes(live),
                 'has' if len(live) == 1 else 'have'),
-            held_by=[translate.compute_location(s) for s in live])
+            held_by=[translate.compute_location(s) for s in live],
+            resume=resume)
 
     # -- storage links ----------------------------------------------------
 

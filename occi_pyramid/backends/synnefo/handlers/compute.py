@@ -8,7 +8,7 @@ from .... import model
 from ....exceptions import (
     BackendBadRequest, BackendConflict, BackendError, BackendNotFound,
     BackendUnavailable, OCCIBadRequest, OCCIBusy, OCCIConflict,
-    OCCINotImplemented,
+    OCCINotFound, OCCINotImplemented,
 )
 from ....model import ActionResult, Unfinished
 from .. import translate
@@ -302,7 +302,11 @@ class ComputeHandler(ResourceHandler):
         delete is followed until then, so a delete the cloud fails is
         told (docs/decisions.md, "Deferred work").
         """
-        server = self.record_of(entity)
+        return self._delete(self.record_of(entity))
+
+    def _delete(self, server):
+        """One step of deleting ``server`` (a record): from the record
+        alone, so the worker carrying a delete on reads nothing more."""
         server_id = server['id']
         kept, root = self.kept_volumes(server)
         goes_with = [translate.storage_location(v) for v in root]
@@ -315,7 +319,7 @@ class ComputeHandler(ResourceHandler):
         if may_hold_floating_ips(server):
             # NB: its floating IPs go with the compute; the record tells
             # whether there may be any, so most deletes list none
-            ports = {str(link.id) for link in entity.links
+            ports = {str(link.id) for link in translate.server_links(server)
                      if link.kind == model.NETWORKINTERFACE}
             floating = [f for f in self.listing('floatingips')
                         if str(f.get('port_id')) in ports
@@ -393,7 +397,11 @@ class ComputeHandler(ResourceHandler):
     def resume_delete(self, id, resume):
         if resume and resume.get('deleted'):
             return self._released(id, resume.get('floating_ips') or ())
-        return super().resume_delete(id, resume)
+        try:
+            server = self.record(id)
+        except OCCINotFound:
+            return None   # gone (deleted by someone else meanwhile)
+        return self._delete(server)
 
     def _released(self, server_id, floating_ips):
         """The last step of a delete the cloud took: once the server is

@@ -4,7 +4,7 @@ import logging
 from .... import model
 from ....exceptions import (
     BackendBadRequest, BackendConflict, BackendError, BackendNotFound,
-    OCCIBadRequest, OCCIConflict, OCCIError, OCCIForbidden,
+    OCCIBadRequest, OCCIBusy, OCCIConflict, OCCIError, OCCIForbidden,
     OCCINotImplemented,
 )
 from ....model import ActionResult
@@ -128,6 +128,18 @@ class NetworkHandler(ResourceHandler):
             raise self.occi.network_held(record['id'], exc)
         self.occi.changed()
         return None
+
+    def resume_delete(self, id, resume):
+        """A network waiting for the computes on it to be deleted looks at
+        them (one call each) before it tries again."""
+        waiting = [server_id for server_id in (resume or {}).get(
+            'servers') or () if self.occi.deletion(int(server_id)) != 'gone']
+        if waiting:
+            raise OCCIBusy('The network %s still has ports.' % id,
+                           waiting='compute%s %s to be deleted' % (
+                               's' if len(waiting) > 1 else '',
+                               ', '.join(waiting)))
+        return super().resume_delete(id, resume)
 
     def run_action(self, entity, action, params):
         return NETWORK_ACTIONS[action.type_id](entity)
