@@ -163,14 +163,21 @@ class PendingStore:
                 _TABLE.c.id.in_(ids))).rowcount
 
     @taking_turns
-    def cancel_source(self, cloud, owner, source):
+    def cancel_source(self, cloud, owner, source, now=None):
         """Delete every link row of ``owner`` whose source is ``source``
-        (the compute was deleted); return how many went."""
+        (the compute is deleted); return how many went, and how many of
+        them a worker held at that moment (it may be making the link)."""
+        now = time.time() if now is None else now
         with self.engine.begin() as connection:
-            return connection.execute(delete(_TABLE).where(
+            rows = connection.execute(delete(_TABLE).where(
                 _TABLE.c.cloud == cloud, _TABLE.c.owner == owner,
                 _TABLE.c.operation == LINK,
-                _TABLE.c.source == source)).rowcount
+                _TABLE.c.source == source).returning(
+                _TABLE.c.state, _TABLE.c.claimed_by,
+                _TABLE.c.claimed_until)).all()
+        held = [row for row in rows if row.state == PENDING and
+                row.claimed_by is not None and (row.claimed_until or 0) > now]
+        return len(rows), len(held)
 
     @taking_turns
     def owners_waiting(self, cloud):

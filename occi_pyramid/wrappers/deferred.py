@@ -541,6 +541,8 @@ class DeferredSession(SessionWrapper):
             raise OCCINotFound('There is no %s %s: it is being deleted.'
                                % (entity.kind.term, entity.id))
         self._retrying(entity)
+        if self._forget_compute(entity):
+            return None
         try:
             outcome = self.inner.delete(entity)
         except OCCIConflict as exc:
@@ -550,8 +552,6 @@ class DeferredSession(SessionWrapper):
         else:
             if outcome is not None:
                 self.defer(entity, outcome)
-        if entity.kind == model.COMPUTE:
-            self._forget_compute(entity.location)
         return None
 
     def _retrying(self, entity):
@@ -596,12 +596,23 @@ class DeferredSession(SessionWrapper):
         return bool(conflict.held_by) and all(
             location in hidden for location in conflict.held_by)
 
-    def _forget_compute(self, location):
-        """A deleted compute's pending links go with it."""
-        if any(r.source == location for r in self.links_shown()):
-            self.work.store.cancel_source(self.work.cloud, self.owner,
-                                          location)
-            self._changed()
+    def _forget_compute(self, entity):
+        """A compute's pending links go before the compute does (never
+        after: a link made meanwhile would attach a storage to a server
+        being deleted, which deletes it).  When a worker is making one
+        right now, the whole delete waits for the next look (by then the
+        link is made, and the storage is detached first); return whether
+        it does."""
+        if entity.kind != model.COMPUTE or not any(
+                r.source == entity.location for r in self.links_shown()):
+            return False
+        _, held = self.work.store.cancel_source(
+            self.work.cloud, self.owner, entity.location)
+        self._changed()
+        if held:
+            self.defer(entity, model.Unfinished(
+                'the links being made to compute %s' % entity.id))
+        return bool(held)
 
     def delete_many(self, entities, busy=None):
         hidden = self.hidden()
@@ -610,16 +621,13 @@ class DeferredSession(SessionWrapper):
                 and e.location not in hidden]
         for entity in rest:
             self._retrying(entity)
+        rest = [e for e in rest if not self._forget_compute(e)]
         failures = self.inner.delete_many(rest, busy=self.defer)
         for entity in mine:
             try:
                 self.delete(entity)
             except OCCIError as exc:
                 failures[entity.location] = exc.message
-        for entity in rest:
-            if entity.kind == model.COMPUTE and (
-                    entity.location not in failures):
-                self._forget_compute(entity.location)
         return failures
 
 

@@ -253,12 +253,15 @@ def test_storages_linked_inline_or_pending_outlive_their_compute(
         assert not record['deleted'] and record['attachments'] == []
 
 
-def test_a_pending_link_of_a_deleted_compute_is_never_made(slow_alice,
-                                                          slow_cloud):
+def test_a_storage_pending_for_a_deleted_compute_is_never_lost(
+        slow_alice, slow_cloud):
+    """The compute is deleted while the worker may be making its link:
+    the link is cancelled first, or made and then detached; the storage
+    stays either way."""
     compute = slow_alice.create_compute()
     storage = make_storage(slow_alice)
     storagelink(slow_alice, compute, storage)
-    slow_cloud.control.advance(60)  # built; the worker has not looked yet
+    slow_cloud.control.advance(60)  # built: the worker makes the link now
     slow_alice.delete(compute)
     until(lambda: gone(slow_cloud, 'server', compute), slow_cloud)
     slow_cloud.drain()

@@ -102,8 +102,11 @@ def test_cancelled_rows_are_not_made(store):
     assert store.cancel(CLOUD, 'u1', [row.id]) == 1
     assert not store.finish(row.id, 'w', ACTIVE, made='7')
     add(store, source='/compute/3')
+    store.claim(CLOUD, 'w', {'u1'}, now=NOW + 1, lease=30)
     add(store, source='/compute/3')
-    assert store.cancel_source(CLOUD, 'u1', '/compute/3') == 2
+    add(store, source='/compute/3')
+    assert store.cancel_source(CLOUD, 'u1', '/compute/3', now=NOW + 2) == (
+        3, 1)   # one of them was being made
     assert store.of_owner(CLOUD, 'u1') == ()
 
 
@@ -161,7 +164,7 @@ def test_a_delete_row_carries_its_resume_and_goes_when_done(store):
     again = store.get(CLOUD, row.id)
     assert again.resume == {'deleted': True}
     assert again.attributes == {'goes_with': ['/storage/9', '/x']}
-    assert store.cancel_source(CLOUD, 'u1', '/compute/4') == 0  # links only
+    assert store.cancel_source(CLOUD, 'u1', '/compute/4') == (0, 0)
     [claimed] = [r for r in store.claim(CLOUD, 'w3', {'u1'}, now=NOW + 1)
                  if r.id == row.id]
     assert not store.done(row.id, 'w2')   # not its claim any more

@@ -56,6 +56,17 @@ class NetworkInterfaceHandler(LinkHandler):
             if str(nic.get('network_id')) == str(network_id) and (
                     not address or nic.get('ipv4') == address):
                 return self.get(nic['id'])
+        if server.get('SNF:task_state') == 'CONNECTING':
+            # NB: a port being connected is not in the record yet (Synnefo
+            # lists active ports): the port listing, only then, so that a
+            # create tried again (a worker taking over a lease) finds it
+            for port in self.listing('ports'):
+                if str(port.get('device_id')) == str(server['id']) and str(
+                        port.get('network_id')) == str(network_id) and (
+                        not address or address in [
+                            ip.get('ip_address')
+                            for ip in port.get('fixed_ips') or ()]):
+                    return self.get(port['id'])
         return None
 
     def make(self, server, network_id, data):
