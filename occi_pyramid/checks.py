@@ -7,10 +7,10 @@ with none has Pyramid skip them all (3-5% of the OCCI process's own
 instructions on an entity GET, bench/bench_cpu.py --callgrind).
 
 * :class:`CheckingTraverser`, the traverser of every root, checks the
-  OCCI version before traversal (where NewRequest ran) and runs
-  :data:`CONTEXT_CHECKS` once the context is found, before the view is
-  looked up (where ContextFound ran), in this order: the token verified
-  before a body is read, a collection DELETE's exact path, the 406 for an
+  Host header and the OCCI version before traversal (where NewRequest
+  ran) and runs :data:`CONTEXT_CHECKS` once the context is found, before
+  the view is looked up (where ContextFound ran), in this order: the
+  token verified before a body is read, a collection DELETE's exact path, the 406 for an
   unsupported ``Accept``, the 401 for a missing token;
 * :func:`add_server_headers` runs in the request-log tween, the outermost
   (where NewResponse ran: after every tween).
@@ -18,11 +18,52 @@ instructions on an entity GET, bench/bench_cpu.py --callgrind).
 Add no subscriber: it would turn Pyramid's events back on for every
 request (``tests/functional/test_checks.py`` checks there is none).
 """
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
 from pyramid.traversal import ResourceTreeTraverser
 
-from .exceptions import BackendAuthError
+from .exceptions import BackendAuthError, OCCIBadRequest
 from .guards import authenticate_first, exact_collection_path
 from .negotiation import ALL_TYPES, SUPPORTED_VERSIONS, negotiate_early
+
+
+#: RFC 3986 host [":" port]: an IP literal in brackets, or a reg-name
+#: (which covers IPv4); checked further with :mod:`ipaddress`
+_HOST = re.compile(
+    r"(?:\[(?P<literal>[^\[\]]*)\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)"
+    r"(?::[0-9]*)?\Z")
+
+
+def valid_host(host):
+    """Whether ``host`` (a Host header) is ``host [":" port]`` as RFC 7230
+    §5.4 asks: a malformed one (``[::1``, ``[x]``, two Host headers
+    joined, a port past 65535) would fail every URL made from it."""
+    found = _HOST.match(host)
+    if found is None:
+        return False
+    literal = found.group('literal')
+    if literal is not None:
+        try:
+            ipaddress.IPv6Address(literal.replace('%25', '%'))
+        except ValueError:
+            return False
+    try:
+        urlsplit('//' + host).port  # NB: raises past 65535
+    except ValueError:
+        return False
+    return True
+
+
+def check_host(request):
+    """Before anything: a malformed Host header is a 400 (every location
+    this server writes is made from it)."""
+    host = request.environ.get('HTTP_HOST')
+    if host is not None and not valid_host(host):
+        raise OCCIBadRequest(
+            'The Host header %r is not a host and port (RFC 7230, section '
+            '5.4).' % host[:100])
 
 
 def check_version(request):
@@ -56,6 +97,7 @@ class CheckingTraverser(ResourceTreeTraverser):
     it (the module's notes)."""
 
     def __call__(self, request):
+        check_host(request)
         check_version(request)
         found = super().__call__(request)
         # NB: what the router sets on the request after traversal, set now

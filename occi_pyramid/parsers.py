@@ -395,7 +395,50 @@ def decode(body, charset='utf-8'):
         except UnicodeDecodeError as error:
             raise OCCIParseError('the body is not valid %s: %s'
                                  % (charset, error))
+    if LONE_SURROGATE.search(text):
+        # NB: a charset such as unicode_escape or utf-7 decodes to them
+        raise OCCIParseError('the body holds a lone UTF-16 surrogate (%s), '
+                             'which is no character; send UTF-8 text.'
+                             % _surrogate_of(text))
     return text.lstrip('\ufeff')
+
+
+#: a UTF-16 surrogate on its own: no character, and no UTF-8 for it
+LONE_SURROGATE = re.compile('[\ud800-\udfff]')
+#: where a JSON text may write one (a ``\uD8xx``-``\uDFxx`` escape)
+SURROGATE_ESCAPE = re.compile(r'\\u[dD][89a-fA-F]')
+
+
+def _surrogate_of(text):
+    return '\\u%04x' % ord(LONE_SURROGATE.search(text).group())
+
+
+def check_no_surrogates(document):
+    """Raise naming the first member of a decoded JSON document (or its
+    name) that holds a lone UTF-16 surrogate: ``json`` decodes the escape
+    ``"\\ud800"`` to one, and no text holding it can be stored, sent to
+    the cloud or rendered as UTF-8."""
+    stack = [(document, 'JSON body')]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            if LONE_SURROGATE.search(value):
+                raise OCCIParseError(
+                    '%s holds a lone UTF-16 surrogate (%s), which is no '
+                    'character; send text as UTF-8.' % (
+                        where, _surrogate_of(value)))
+        elif isinstance(value, list):
+            stack.extend((child, '%s[%d]' % (where, index))
+                         for index, child in enumerate(value))
+        elif isinstance(value, dict):
+            for member, child in value.items():
+                if LONE_SURROGATE.search(member):
+                    raise OCCIParseError(
+                        '%s has a member name holding a lone UTF-16 '
+                        'surrogate (%s), which is no character.' % (
+                            where, _surrogate_of(member)))
+                stack.append((child, member if where == 'JSON body' or (
+                    where == 'attributes') else '%s: %s' % (where, member)))
 
 
 class TextPlainParser:
@@ -545,6 +588,8 @@ class OCCIJSONParser:
         except ValueError as error:
             raise OCCIParseError('the JSON body is not valid: %s' % error)
         check_json_limits(document)
+        if SURROGATE_ESCAPE.search(text):
+            check_no_surrogates(document)
         return self.document(document)
 
     def document(self, document):

@@ -16,6 +16,11 @@ passes command-line variables as the global configuration), else the
 section's ``port`` or ``listen``.  The port is checked when pserve loads
 the server, before it loads the application, so a busy port is reported
 before any store migration or cloud call.
+
+:func:`answer_bad_uris` makes waitress answer 400 to a request target
+it cannot split (``GET http://[::1/compute/``: ``urlsplit`` raises
+``ValueError``, which waitress 3 does not catch, and the connection
+closes with no answer at all).
 """
 import errno
 
@@ -66,9 +71,34 @@ def server_factory(global_conf, **settings):
     def serve(app):
         from waitress import serve as waitress_serve
 
+        answer_bad_uris()
         waitress_serve(app, **settings)
 
     return serve
+
+
+def answer_bad_uris():
+    """Make waitress's request-target parser turn every ``ValueError``
+    into the ``ParsingError`` it answers with 400 "Bad Request" (it
+    catches only ``UnicodeError``; ``urlsplit`` raises ``ValueError`` for
+    a bracket that does not close).  Once per process; a waitress whose
+    parser has no ``split_uri`` is left alone."""
+    from waitress import parser
+
+    original = getattr(parser, 'split_uri', None)
+    if original is None or getattr(original, 'occi_guarded', False):
+        return
+
+    def split_uri(uri):
+        try:
+            return original(uri)
+        except parser.ParsingError:
+            raise
+        except ValueError as exc:
+            raise parser.ParsingError('Bad URI: %s' % exc) from exc
+
+    split_uri.occi_guarded = True
+    parser.split_uri = split_uri
 
 
 def check_free(settings):

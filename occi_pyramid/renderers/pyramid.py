@@ -42,7 +42,11 @@ def _apply(response, rendered):
         headers.add(name, value)
     headers['Content-Type'] = '%s; charset=%s' % (
         rendered.content_type, rendered.charset)
-    response.body = (rendered.body or '').encode(rendered.charset)
+    # NB: 'replace': text the cloud holds may have no encoding (a lone
+    # surrogate in another client's metadata): it shows as "?", and one
+    # entity never makes a listing fail
+    response.body = (rendered.body or '').encode(rendered.charset,
+                                                 'replace')
 
 
 def render_error(request, response, media_type, code, message):

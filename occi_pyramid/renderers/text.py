@@ -52,7 +52,8 @@ def header_safe(value):
     this.  NB: always, not only when a character is outside latin-1,
     so that the reader never has to guess.
     """
-    return value.encode('utf-8').decode('latin-1')
+    # NB: 'replace': a lone surrogate the cloud holds shows as "?"
+    return value.encode('utf-8', 'replace').decode('latin-1')
 
 
 def merge_pairs(pairs):

@@ -85,6 +85,10 @@ class Server:
     def __init__(self, app, **adjustments):
         from waitress.server import create_server
 
+        from occi_pyramid.server import answer_bad_uris
+
+        answer_bad_uris()   # as egg:occi_pyramid#waitress serves
+
         adjustments.setdefault('threads', 4)
         self.server = create_server(app, host='127.0.0.1', port=0,
                                     **adjustments)

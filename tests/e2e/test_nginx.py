@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import ssl
 import subprocess
 import http.client
@@ -378,3 +379,34 @@ def test_plain_http_is_redirected_to_https(deployment):
         assert response.headers['Location'] == 'https://occi.example.org/-/'
     finally:
         connection.close()
+
+
+def raw_tls(deployment, request):
+    """One raw request to nginx over TLS; its status line."""
+    with socket.create_connection(('127.0.0.1', deployment.https_port),
+                                  timeout=30) as plain:
+        with deployment.context.wrap_socket(
+                plain, server_hostname='127.0.0.1') as sock:
+            sock.sendall(request)
+            answer = b''
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+    return answer.split(b'\r\n', 1)[0]
+
+
+def test_malformed_hosts_and_targets_get_400_through_nginx(deployment):
+    """What a client gets for a request target or a Host header that is
+    no URL part, with nginx in front (docs/decisions.md, "Hostile
+    input"): a 400, from nginx or from the server behind it."""
+    token = b'X-Auth-Token: ' + ALICE.encode() + b'\r\n'
+    for request in (
+            b'GET http://[::1/compute/ HTTP/1.1\r\nHost: 127.0.0.1\r\n',
+            b'GET /compute/ HTTP/1.1\r\nHost: [::1\r\n',
+            b'GET /compute/ HTTP/1.1\r\nHost: [x]\r\n',
+            b'GET /compute/ HTTP/1.1\r\nHost: a\r\nHost: b\r\n'):
+        status = raw_tls(deployment, request + token
+                         + b'Connection: close\r\n\r\n')
+        assert status.startswith(b'HTTP/1.1 400'), (request, status)

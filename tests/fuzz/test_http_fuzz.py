@@ -14,6 +14,7 @@ hypothesis combine the pieces (``OCCI_FUZZ_EXAMPLES`` raises its count;
 runs are derandomized so CI is repeatable).
 """
 import base64
+import contextlib
 import json
 import logging
 import os
@@ -40,6 +41,9 @@ HUGE = ['9' * 30, '-' + '9' * 30, '1e999', '-1e999', '1' + '0' * 400,
 ENCODED = ['%ff', '%00', '%c3%28', '%2e', '%2e%2e', '.%2e', '%2E%2E',
            '%2f', '%25', '%20', '%0d%0a', '%e2%98%83', '%fe%ff']
 DOTS = ['.', '..', '%2e', '%2e%2e', '.%2e', '%2e.']
+#: Host headers that are no host and port (RFC 7230 section 5.4)
+MALFORMED_HOSTS = [b'[::1', b'[', b']', b'[]', b'[x]', b'[::1]x',
+                   b'a:99999', b'h:80:90', b'a b']
 QUERIES = ['', '?', '?action=', '?action=start', '?action=stop',
            '?action=%ff', '?action=%c3%28', '?action=restart&action=stop',
            '?page=1&number=1', '?page=0', '?page=%s' % HUGE[0],
@@ -61,24 +65,27 @@ class Sent:
         self.raw = raw
 
 
-def send(port, method, target, headers=(), body=b''):
+def send(port, method, target, headers=(), body=b'', hosts=None):
     """One raw HTTP/1.1 request (``target`` and header values as bytes,
-    sent as they are).  waitress refuses a bad request line or header
+    sent as they are; ``hosts``: the Host headers, as bytes, instead of
+    the server's address).  waitress refuses a bad request line or header
     with a 400 before reading the body; the unread body then resets the
     connection, so the request is sent again without its body to read
     that answer."""
     try:
-        return _send(port, method, target, headers, body)
+        return _send(port, method, target, headers, body, hosts)
     except ConnectionResetError:
         if not body:
             return Sent(0, b'')
-        return _send(port, method, target, headers, b'')
+        return _send(port, method, target, headers, b'', hosts)
 
 
-def _send(port, method, target, headers, body):
-    lines = [b'%s %s HTTP/1.1' % (method.encode(), target),
-             b'Host: 127.0.0.1:%d' % port, b'Connection: close',
-             b'Content-Length: %d' % len(body)]
+def _send(port, method, target, headers, body, hosts=None):
+    if hosts is None:
+        hosts = [b'127.0.0.1:%d' % port]
+    lines = [b'%s %s HTTP/1.1' % (method.encode(), target)]
+    lines += [b'Host: %s' % host for host in hosts]
+    lines += [b'Connection: close', b'Content-Length: %d' % len(body)]
     # NB: control characters in a header are refused by waitress itself
     # (a 400 and a closed connection), never seen by the app
     lines += [b'%s: %s' % (name.encode(), CONTROL.sub(b'', value))
@@ -108,14 +115,16 @@ class Errors(logging.Handler):
         self.records.append(record)
 
 
-@pytest.fixture(scope='module')
-def target(app_settings, tmp_path_factory):
-    """The running server, its endpoints, and the error log collector."""
-    folder = tmp_path_factory.mktemp('fuzz')
+@contextlib.contextmanager
+def serving(app_settings, folder, threads=2):
+    """A :class:`Target`: the app of ``app_settings`` served by waitress
+    on a free port, with an SQLite store file in ``folder`` and the error
+    log collector (also what ``bench/bench_fuzz.py`` drives)."""
     cloud = Cloud(dict(app_settings, **{
-        'occi.store.url': 'sqlite:///%s' % (folder / 'store.sqlite')}))
+        'occi.store.url': 'sqlite:///%s' % os.path.join(
+            str(folder), 'store.sqlite')}))
     cloud.reset()
-    server = Server(cloud.app.app, threads=2)
+    server = Server(cloud.app.app, threads=threads)
     errors = Errors()
     loggers = [logging.getLogger(n) for n in ('waitress', 'occi_pyramid')]
     for logger in loggers:
@@ -127,6 +136,13 @@ def target(app_settings, tmp_path_factory):
             logger.removeHandler(errors)
         server.stop()
         cloud.app.app.registry.occi_store.dispose()
+
+
+@pytest.fixture(scope='module')
+def target(app_settings, tmp_path_factory):
+    """The running server, its endpoints, and the error log collector."""
+    with serving(app_settings, tmp_path_factory.mktemp('fuzz')) as served:
+        yield served
 
 
 class Target:
@@ -181,11 +197,11 @@ class Target:
             for kind in categories.get('kinds', ())
             for action in kind.get('actions', ())})
 
-    def check(self, method, target, headers, body):
+    def check(self, method, target, headers, body, hosts=None):
         """Send, and fail on a 5xx, no answer or a logged error."""
         del self.errors.records[:]
         self.sent += 1
-        sent = send(self.port, method, target, headers, body)
+        sent = send(self.port, method, target, headers, body, hosts)
         request = (method, target[:200], headers, body[:200])
         assert sent.status, ('no answer', request)
         assert sent.status < 500, (sent.raw[:400], request)
@@ -253,9 +269,13 @@ TOKENS = st.sampled_from([
     b'alice-token\x00', None,
     b'Basic ' + base64.b64encode(b'alice:' + MADE_UP.encode()),
     b'Basic !!!not-base64', b'Bearer ' + MADE_UP.encode()])
+#: text JSON can carry that is no UTF-8: lone UTF-16 surrogates (and a
+#: pair, which is one character)
+SURROGATES = ['\ud800', 'a\udfffb', '\udc00\ud800', '\ud83d\ude00']
 SCALARS = (st.none() | st.booleans() | st.integers(min_value=-10 ** 40,
                                                    max_value=10 ** 40)
-           | st.floats() | st.text(max_size=20))
+           | st.floats() | st.text(max_size=20)
+           | st.sampled_from(SURROGATES))
 MEMBERS = st.sampled_from([
     'kind', 'mixins', 'attributes', 'links', 'actions', 'id', 'title',
     'target', 'source', 'location', 'resources', 'kinds', 'action', 'term',
@@ -325,7 +345,9 @@ def requests(draw, paths, actions):
         headers.append(('Category', draw(TEXT_VALUES).encode(
             'utf-8', 'surrogatepass').replace(b'\r', b'').replace(
                 b'\n', b'')))
-    return method, target, headers, draw(bodies(content_type))
+    hosts = draw(st.sampled_from([None] * 6 + [
+        [host] for host in MALFORMED_HOSTS] + [[b'a', b'b']]))
+    return method, target, headers, draw(bodies(content_type)), hosts
 
 
 def test_random_requests(target):
@@ -336,6 +358,114 @@ def test_random_requests(target):
         target.check(*request)
 
     fuzz()
+
+
+# -- second round: Host, request targets, lone surrogates ---------------------
+
+def test_a_malformed_host_is_a_400_before_any_work(target):
+    """Whatever the method, path and token (made-up ones included), and
+    two Host headers too."""
+    for hosts in [[host] for host in MALFORMED_HOSTS] + [[b'a', b'b']]:
+        for method, path in [('GET', '/'), ('GET', '/compute/'),
+                             ('POST', '/compute/'), ('DELETE', '/compute/'),
+                             ('OPTIONS', '/'), ('GET', '/-/'),
+                             ('GET', '/static/occi.css')]:
+            for token in (ALICE, MADE_UP):
+                sent = target.check(method, path.encode(), [
+                    ('X-Auth-Token', token.encode())], b'', hosts)
+                assert sent.status == 400, (hosts, method, path)
+                assert b'The Host header' in sent.raw, sent.raw
+
+
+def test_a_request_target_that_does_not_split_is_a_400(target):
+    for request_target in (b'http://[::1/compute/', b'http://[/',
+                           b'http://]x[/compute/'):
+        sent = target.check('GET', request_target, [], b'')
+        assert sent.status == 400, request_target
+
+
+def _json(value):
+    return json.dumps(value).encode()
+
+
+COMPUTE_JSON = {
+    'kind': 'http://schemas.ogf.org/occi/infrastructure#compute',
+    'mixins': ['http://schemas.synnefo.org/occi/templates/os#image-'
+               'd3b1a000-0000-4000-8000-000000000001',
+               'http://schemas.synnefo.org/occi/templates/resource#flavor-1'],
+    'attributes': {'occi.core.title': 'fine'}}
+
+
+def test_lone_surrogates_are_a_400_naming_where(target):
+    def compute(**attributes):
+        return dict(COMPUTE_JSON, attributes=dict(
+            COMPUTE_JSON['attributes'], **attributes))
+
+    storage = {'kind': 'http://schemas.ogf.org/occi/infrastructure#storage',
+               'attributes': {'occi.storage.size': 1,
+                              'occi.core.title': '\ud800'}}
+    cases = [
+        ('POST', '/compute/', compute(**{'occi.core.summary': 'x\ud800'}),
+         b'occi.core.summary'),
+        ('POST', '/compute/', compute(**{'occi.core.title': '\udfff'}),
+         b'occi.core.title'),
+        ('POST', '/compute/', compute(**{'occi.compute.hostname': '\ud800'}),
+         b'occi.compute.hostname'),
+        ('POST', '/storage/', storage, b'occi.core.title'),
+        ('POST', '/-/', {'mixins': [{'term': 'x', 'scheme': 'http://e.org/'
+                                     'x#', 'title': 'a\ud800'}]}, b'title'),
+        ('POST', '/-/', {'mixins': [{'term': 'x', 'scheme': 'http://e.org/'
+                                     '\ud800#'}]}, b'scheme'),
+        ('POST', '/compute/', dict(COMPUTE_JSON, links=[{
+            'kind': 'http://schemas.ogf.org/occi/infrastructure#'
+                    'networkinterface',
+            'target': {'location': '/network/\ud800'}}]), b'location'),
+        ('POST', '/compute/?action=restart', {
+            'action': 'http://schemas.ogf.org/occi/infrastructure/compute/'
+                      'action#restart', 'attributes': {'method': '\ud800'}},
+         b'method'),
+    ]
+    for method, path, document, name in cases:
+        sent = target.check(method, path.encode(), [
+            ('X-Auth-Token', ALICE.encode()),
+            ('Content-Type', b'application/occi+json')], _json(document))
+        assert sent.status == 400, (path, document, sent.raw[:300])
+        assert name in sent.raw and b'surrogate' in sent.raw, sent.raw
+    # a charset that decodes to one
+    sent = target.check('POST', b'/compute/', [
+        ('X-Auth-Token', ALICE.encode()),
+        ('Content-Type', b'text/plain; charset=unicode_escape')],
+        b'X-OCCI-Attribute: occi.core.title="\\ud800"')
+    assert sent.status == 400 and b'surrogate' in sent.raw, sent.raw
+
+
+def test_odd_text_the_cloud_holds_never_fails_a_listing(target):
+    """Another client stored a lone surrogate in a compute's metadata
+    (Synnefo keeps it): the compute and every listing still render, in
+    every rendering, the odd character as "?"."""
+    created = target.check('POST', b'/compute/', [
+        ('X-Auth-Token', ALICE.encode()),
+        ('Content-Type', b'application/occi+json')], _json(COMPUTE_JSON))
+    assert created.status == 201, created.raw
+    location = re.search(rb'Location: http://[^/]+(/compute/\d+)',
+                         created.raw).group(1).decode()
+    server = location.rsplit('/', 1)[1]
+    answer = target.cloud.control.call(
+        'POST', '/compute/v2.0/servers/%s/metadata' % server,
+        {'metadata': {'occi.core.summary': 'odd \ud800 text'}},
+        token=ALICE)
+    assert answer[0] in (200, 201), answer
+    for rendering in ('text/plain', 'text/occi', 'application/occi+json',
+                      'text/uri-list', 'text/html'):
+        for path in (location, '/compute/', '/'):
+            if rendering == 'text/uri-list' and path == location:
+                continue   # an entity has no uri-list rendering
+            sent = target.check('GET', path.encode(), [
+                ('X-Auth-Token', ALICE.encode()),
+                ('Accept', rendering.encode())], b'')
+            assert sent.status == 200, (rendering, path, sent.raw[:300])
+            if path == location and rendering != 'text/html':
+                assert b'odd ? text' in sent.raw, (rendering, sent.raw)
 
 
 def test_report_requests_sent(target):

@@ -656,3 +656,38 @@ def test_occi_headers_found_in_a_wsgi_environ_as_in_pairs(name):
         environ['HTTP_' + name.upper().replace('-', '_')] = 'v'
     assert has_occi_headers(EnvironHeaders(environ)) is (name is not None)
     assert has_occi_headers(pairs) is (name is not None)
+
+
+@pytest.mark.parametrize('body, where', [
+    (b'{"attributes": {"occi.core.summary": "\\ud800"}}', 'occi.core.summary'),
+    (b'{"kind": "k", "attributes": {"a\\udc00": 1}}', 'member name'),
+    (b'{"links": [{"target": {"location": "/network/\\udfff"}}]}',
+     'links[0]: target: location'),
+    (b'[{"location": "/compute/\\ud800"}]', 'JSON body[0]: location'),
+])
+def test_a_lone_surrogate_in_json_is_a_400_naming_where(body, where):
+    from occi_pyramid.exceptions import OCCIParseError
+    from occi_pyramid.parsers import parse_request
+
+    with pytest.raises(OCCIParseError) as raised:
+        parse_request('application/occi+json', body)
+    assert where in raised.value.message
+    assert 'surrogate' in raised.value.message
+
+
+def test_a_surrogate_pair_in_json_is_one_character():
+    from occi_pyramid.parsers import parse_request
+
+    cstruct = parse_request('application/occi+json', (
+        b'{"kind": "http://schemas.ogf.org/occi/infrastructure#compute", '
+        b'"attributes": {"occi.core.title": "\\ud83d\\ude00"}}'))
+    assert cstruct['attributes']['occi.core.title'] == '\U0001f600'
+
+
+def test_a_charset_that_decodes_to_a_surrogate_is_a_400():
+    from occi_pyramid.exceptions import OCCIParseError
+    from occi_pyramid.parsers import parse_request
+
+    with pytest.raises(OCCIParseError):
+        parse_request('text/plain; charset=unicode_escape',
+                      b'X-OCCI-Attribute: occi.core.title="\\ud800"')
