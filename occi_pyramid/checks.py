@@ -112,14 +112,48 @@ _VERSIONS = ' '.join('OCCI/' + v for v in SUPPORTED_VERSIONS)
 _ACCEPT = ', '.join(ALL_TYPES)
 
 
+#: what a page of an allowed origin may send, and read (CORS)
+CORS_REQUEST_HEADERS = ('Accept, Authorization, Category, Content-Type, '
+                        'Link, X-Auth-Token, X-OCCI-Attribute, '
+                        'X-OCCI-Location')
+CORS_EXPOSED_HEADERS = ('Category, Link, Location, X-OCCI-Attribute, '
+                        'X-OCCI-Error, X-OCCI-Location, X-Request-Id, '
+                        'WWW-Authenticate')
+
+
 def add_server_headers(request, response):
     """After every tween: ``Server: occi-pyramid/<v> OCCI/1.1 OCCI/1.2``
     and the ``Accept`` list of media types the server renders (1.2
-    SHOULD)."""
+    SHOULD); the CORS headers for an origin ``occi.cors.origins``
+    allows."""
     headers = response.headers
-    headers['Server'] = '%s %s' % (
-        request.registry.settings['occi.server_name'], _VERSIONS)
+    settings = request.registry.settings
+    headers['Server'] = '%s %s' % (settings['occi.server_name'], _VERSIONS)
     headers.setdefault('Accept', _ACCEPT)
+    origins = settings.get('occi.cors.origins')
+    if origins:
+        add_cors_headers(request, response, origins)
+
+
+def add_cors_headers(request, response, origins):
+    """CORS (the Fetch standard) for a request from an allowed origin:
+    its answer may be read, and a preflight (``OPTIONS`` with
+    ``Access-Control-Request-Method``) says which methods and headers
+    may follow.  Any other origin gets no CORS header: the browser then
+    keeps the answer from the page."""
+    headers = response.headers
+    headers.add('Vary', 'Origin')
+    origin = request.headers.get('Origin')
+    if not origin or origin not in origins:
+        return
+    headers['Access-Control-Allow-Origin'] = origin
+    headers['Access-Control-Expose-Headers'] = CORS_EXPOSED_HEADERS
+    if request.method == 'OPTIONS' and request.headers.get(
+            'Access-Control-Request-Method'):
+        headers['Access-Control-Allow-Methods'] = headers.get(
+            'Allow') or 'GET, HEAD, POST, PUT, DELETE, OPTIONS'
+        headers['Access-Control-Allow-Headers'] = CORS_REQUEST_HEADERS
+        headers['Access-Control-Max-Age'] = '600'
 
 
 def includeme(config):

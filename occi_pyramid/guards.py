@@ -91,6 +91,10 @@ def exact_collection_path(request):
     context = request.context
     if request.method != 'DELETE' or not ICollection.providedBy(context):
         return
+    if request.view_name:
+        # NB: traversal stopped short of the path: nothing lives there, a
+        # 404 as for any other method (no view has that name)
+        return
     if request.path_info != context.path:
         raise OCCIBadRequest(
             'A DELETE of every member of %s must be sent to exactly that '

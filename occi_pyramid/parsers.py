@@ -870,14 +870,23 @@ def media_type(content_type):
 
     A comma-separated list (rOCCI 4 sends its ``--media-type`` default
     ``text/plain,text/occi`` verbatim as the Content-Type) gives its first
-    type a parser understands, or its first type when none is.
+    type a parser understands, or its first type when none is
+    (:func:`parse_request` reads the body when the list also names a
+    text/plain type and the body is more than text/occi's ``OK``).
     """
+    return _media_type(_media_types(content_type))
+
+
+def _media_types(content_type):
     if not content_type:
-        return '', None
-    candidates = [
+        return [('', None)]
+    return [
         _one_media_type(part) for part in split_outside_quotes(
             content_type, ',', 'Content-Type') if part.strip()
     ] or [('', None)]
+
+
+def _media_type(candidates):
     for candidate in candidates:
         if candidate[0] in PARSERS:
             return candidate
@@ -908,8 +917,17 @@ def parse_request(content_type, body, headers=None):
     :raises OCCIUnsupportedMediaType: for a body of any other type
     :raises OCCIParseError: for a body or header that does not parse
     """
-    mtype, charset = media_type(content_type)
+    candidates = _media_types(content_type)
+    mtype, charset = _media_type(candidates)
     body = body or b''
+    if mtype in HEADER_TYPES and body.strip() not in (b'', b'OK'):
+        # NB: "text/occi,text/plain" with the request in the body: read
+        # it (the text/plain parser reads the headers too), never build
+        # from the headers alone
+        for candidate in candidates:
+            if candidate[0] in PLAIN_TYPES:
+                mtype, charset = candidate
+                break
     parser = PARSERS.get(mtype)
     if parser is not None:
         return parser().parse(body, headers, charset or 'utf-8')

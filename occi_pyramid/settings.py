@@ -34,6 +34,9 @@ DEFAULTS = {
     'occi.synnefo.parallel_calls': (8, int),
     # volume type of standalone storage (empty: the first detachable one)
     'occi.synnefo.volume_type': ('', str),
+    # the web origins (scheme://host[:port]) whose pages may call this
+    # server from a browser (CORS), separated by spaces; empty: none
+    'occi.cors.origins': ((), lambda value: tuple(aslist(value))),
     # default os_tpl / resource_tpl terms used when a create names none
     'occi.default_os_tpl': ('', str),
     'occi.default_resource_tpl': ('', str),

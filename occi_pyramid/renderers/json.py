@@ -4,9 +4,11 @@ Every answer is one of GFD.226's schema definitions and satisfies
 rOCCI-core 5's stricter schema too (docs/decisions.md):
 
 * core attributes (``id``, ``title``, ``summary``, ``source``,
-  ``target``) are top-level members and are not repeated in
-  ``attributes`` (GFD.226 leaves it open; ooi does the same);
-  ``attributes`` is always present (rOCCI-core 5 requires it);
+  ``target``) are top-level members, as GFD.226 puts them, and are
+  repeated in ``attributes`` as ``occi.core.*`` (a link's ends as their
+  URLs): rOCCI-core 5 reads an entity from ``attributes`` alone, and
+  both schemas allow any attribute name; ``attributes`` is always
+  present (rOCCI-core 5 requires it);
 * an entity carries no ``location`` member (neither schema allows one):
   its URL is its kind's location and its ``id``, as the ``Location``
   header of a create says; link ends are ``{"location", "kind"}`` with
@@ -126,6 +128,9 @@ class OCCIJSONRendering(Rendering):
         document = self._entity(link)
         document['source'] = self._end(link.source, link.source_kind)
         document['target'] = self._end(link.target, link.target_kind)
+        attributes = document['attributes']
+        attributes['occi.core.source'] = document['source']['location']
+        attributes['occi.core.target'] = document['target']['location']
         return document
 
     @document.register
@@ -204,15 +209,17 @@ class OCCIJSONRendering(Rendering):
 
     def _entity(self, entity):
         document = {'kind': entity.kind.type_id, 'id': entity.id}
+        attributes = {'occi.core.id': entity.id}
         if entity.title is not None:
-            document['title'] = entity.title
-        if getattr(entity, 'summary', None) is not None:
-            document['summary'] = entity.summary
+            document['title'] = attributes['occi.core.title'] = entity.title
+        summary = getattr(entity, 'summary', None)
+        if summary is not None:
+            document['summary'] = attributes['occi.core.summary'] = summary
         _put(document, 'mixins', _ids(entity.mixins))
-        document['attributes'] = {
-            name: value for name, value in entity.attributes.items()
-            if value is not None and name not in CORE_ATTRIBUTE_NAMES
-        }
+        attributes.update(
+            (name, value) for name, value in entity.attributes.items()
+            if value is not None and name not in CORE_ATTRIBUTE_NAMES)
+        document['attributes'] = attributes
         return _put(document, 'actions', _ids(entity.actions))
 
     def _end(self, location, kind):

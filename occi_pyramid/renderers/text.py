@@ -89,6 +89,10 @@ class TextOCCIRendering(_TextRendering):
         return self.rendered('OK', headers)
 
     def render_error(self, code, message):
-        header = header_safe(one_line(message))
+        # NB: rOCCI splits every text/occi header value on commas, quoted
+        # or not: the header's copy of the message has none (the body
+        # keeps them)
+        header = header_safe(one_line(message).replace(', ', '; ').replace(
+            ',', ';'))
         return Rendered(message.rstrip('\n') + '\n', self.media_type,
                         [(ERROR, header)])

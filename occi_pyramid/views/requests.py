@@ -92,6 +92,14 @@ def entity_data(request, kind, mode='create', current=None):
     if len(kinds) > 1:
         raise OCCIBadRequest('Only one kind may be given; got %s.' % ', '.join(
             k.type_id for k in kinds))
+    if mode == 'create' and not kinds:
+        # NB: a create carries exactly one Kind (GFD.185 3.4.1, GFD.226
+        # "kind" is required): a body with none, or none we read, builds
+        # nothing
+        raise OCCIBadRequest(
+            'A create names its kind, and this request names none: send '
+            'Category: %s; scheme="%s"; class="kind" (in JSON, "kind": '
+            '"%s").' % (kind.term, kind.scheme, kind.type_id))
     if kinds and kinds[0] != kind:
         raise OCCIBadRequest('The kind %s cannot be %s at %s, which holds '
                              '%s entities.' % (
@@ -107,9 +115,19 @@ def entity_data(request, kind, mode='create', current=None):
     if current is not None:
         categories += [m for m in current.mixins if m not in mixins]
     definitions = definitions_for(categories)
+    if current is not None:
+        echoed = current.attribute_values()
+    elif mode == 'create':
+        # NB: what the server will set: the defaults of the kind and of
+        # the templates named (occi-core 5 copies a resource_tpl's
+        # defaults into the new compute and sends them back)
+        echoed = {name: definition.default
+                  for name, definition in definitions.items()
+                  if definition.default is not None}
+    else:
+        echoed = None
     values = check_immutable(
-        values, definitions,
-        current=current.attribute_values() if current is not None else None,
+        values, definitions, current=echoed,
         ignore=('occi.core.id',) if mode == 'create' else ())
     where = 'kind %s%s' % (kind.term, (' with mixins ' + ', '.join(
         m.term for m in mixins)) if mixins else '')
@@ -119,7 +137,9 @@ def entity_data(request, kind, mode='create', current=None):
     links = body.get('links') or ()
     if links and mode != 'replace':
         # NB: Link lines in a PUT are ignored (docs/decisions.md)
-        links = inline_links(request, links, current)
+        links = inline_links(request, links, current, (
+            kind, (body.get('attributes') or {}).get('occi.core.id'))
+            if mode == 'create' else None)
     return model.EntityData(kind, mixins, attributes, links)
 
 
@@ -132,13 +152,19 @@ _ENDS = ('occi.core.source', 'occi.core.source.kind', 'occi.core.target',
          'occi.core.target.kind', 'occi.core.id')
 
 
-def inline_links(request, links, current=None):
+def inline_links(request, links, current=None, created=None):
     """Validate the inline links of a compute create (``current`` None)
     or partial update with the schema of a standalone link create: the
     target a network or storage of ours, the categories those of the
     link's kind, the attributes known, the source (if given) the compute
     itself.  Return them with validated ``attributes``, their ``kind``
-    and their target as ``target_kind`` and ``target_id``."""
+    and their target as ``target_kind`` and ``target_id``.
+
+    :param created: ``(kind, occi.core.id)`` of a create's body: rOCCI 4
+        gives the new compute an id of its own and makes the inline
+        links start at ``/compute/<that id>``, which can only mean the
+        compute being created
+    """
     result = []
     for index, link in enumerate(links):
         where = 'inline link %d' % (index + 1)
@@ -167,7 +193,7 @@ def inline_links(request, links, current=None):
         values = dict(link.get('attributes') or {})
         source = values.get('occi.core.source')
         if source:
-            _check_inline_source(request, source, current, where)
+            _check_inline_source(request, source, current, where, created)
         values = {k: v for k, v in values.items() if k not in _ENDS}
         definitions = {k: v for k, v in definitions_for(
             [kind] + mixins).items() if k not in _ENDS}
@@ -179,10 +205,15 @@ def inline_links(request, links, current=None):
     return result
 
 
-def _check_inline_source(request, source, current, where):
-    """400 unless ``source`` is the compute the links are made on."""
+def _check_inline_source(request, source, current, where, created=None):
+    """400 unless ``source`` is the compute the links are made on (in a
+    create: the location built from the ``occi.core.id`` the body
+    gives)."""
     found = entity_location(request, source)
     if current is not None and found == (current.kind, current.id):
+        return
+    if current is None and created is not None and created[1] and (
+            found == (created[0], str(created[1]))):
         return
     raise OCCIBadRequest(
         'The source %s of %s is not %s: an inline link starts at the '

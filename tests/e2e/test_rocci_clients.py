@@ -307,3 +307,171 @@ def test_a_user_mixin_below_a_template_collection(site):
     # an exact collision is still refused
     res = define('mine', '/mixin/resource_tpl/flavor-1/')
     assert res.status == 409 and 'flavor-1' in res.text
+
+
+# -- third round ------------------------------------------------------------
+
+OCCI_CORE5 = 'rOCCI-core/5.0.0 OCCI/1.2'
+OS_TPL_ID = ('http://schemas.synnefo.org/occi/templates/os#image-'
+             'd3b1a000-0000-4000-8000-000000000001')
+
+
+def test_rocci4_inline_links_start_at_the_id_it_gave(site):
+    """rOCCI 4.3 gives the new compute an ``occi.core.id`` of its own and
+    makes its inline links start at ``/compute/<that id>``: that can only
+    be the compute being created.  Any other source stays a 400."""
+    network = create(site, 'Category: network; scheme="%s"; class="kind"\n'
+                     % INFRA, '/network/')
+    body = CREATE_BODY + (
+        'X-OCCI-Attribute: occi.core.id="5a1d1b9e-0c51-4b2a-9e1f-'
+        '3d1c0b7a2f11"\n'
+        'Link: <%s>; rel="%snetwork"; category="%snetworkinterface"; '
+        'occi.core.source="/compute/%s"\n')
+    ok = body % (network, INFRA, INFRA,
+                 '5a1d1b9e-0c51-4b2a-9e1f-3d1c0b7a2f11')
+    compute = create(site, ok)
+    links = rocci(site, 'GET', compute, JSON).json()['links']
+    assert [path_of(link['target']['location']) for link in links
+            if 'networkinterface' in link['kind']] == [network]
+    res = rocci(site, 'POST', '/compute/', body=body % (
+        network, INFRA, INFRA, 'some-other-id'))
+    assert res.status == 400 and 'some-other-id' in res.text, res
+
+
+def test_occi_core5_reads_every_entity_from_its_attributes(site):
+    """occi-core 5 reads an entity from ``attributes`` alone: the core
+    attributes are there too (both schemas still pass)."""
+    compute = create(site)
+    create(site, (
+        'Category: storage; scheme="%s"; class="kind"\n'
+        'X-OCCI-Attribute: occi.storage.size=1\n'
+        'X-OCCI-Attribute: occi.core.summary="scratch"\n' % INFRA),
+        '/storage/')
+    network_interface(site, compute)
+    res = rocci(site, 'GET', '/', JSON, agent=OCCI_CORE5)
+    document = res.json()
+    validate(document)
+    entities = document['resources'] + document.get('links', [])
+    for resource in document['resources']:
+        entities.extend(resource.get('links', ()))
+    assert len(entities) >= 4
+    for entity in entities:
+        attributes = entity['attributes']
+        assert attributes['occi.core.id'] == entity['id']
+        for name in ('title', 'summary'):
+            if name in entity:
+                assert attributes['occi.core.' + name] == entity[name]
+        if 'source' in entity:
+            assert attributes['occi.core.source'] == \
+                entity['source']['location']
+            assert attributes['occi.core.target'] == \
+                entity['target']['location']
+
+
+def occi_core5_compute(site, ephemeral):
+    """A compute as occi-core 5 builds one: its own id, and the chosen
+    resource_tpl's attribute defaults copied in (the immutable disk size
+    among them)."""
+    model = rocci(site, 'GET', '/-/', JSON, agent=OCCI_CORE5).json()
+    template = [m for m in model['mixins']
+                if m['term'] == 'flavor-1'][0]
+    defaults = {name: value['default']
+                for name, value in template['attributes'].items()
+                if 'default' in value}
+    assert 'occi.compute.ephemeral_storage.size' in defaults
+    if ephemeral is not None:
+        defaults['occi.compute.ephemeral_storage.size'] = ephemeral
+    document = {
+        'kind': INFRA + 'compute', 'id': '7d6f0e8e-3c1b-4a57-a9b8-'
+        '0d2c7b5e9a10',
+        'mixins': [OS_TPL_ID, template['scheme'] + template['term']],
+        'attributes': dict(defaults, **{
+            'occi.core.id': '7d6f0e8e-3c1b-4a57-a9b8-0d2c7b5e9a10',
+            'occi.core.title': 'core5'})}
+    return rocci(site, 'POST', '/compute/', JSON, agent=OCCI_CORE5,
+                 body=json.dumps(document), **{'Content-Type': JSON})
+
+
+def test_occi_core5_creates_a_compute_echoing_the_template(site):
+    res = occi_core5_compute(site, None)
+    assert res.status == 201, res
+    # the disk size is what the server sets: another value is refused
+    res = occi_core5_compute(site, 123.0)
+    assert res.status == 403, res
+    assert 'occi.compute.ephemeral_storage.size' in res.text
+
+
+def test_a_delete_where_nothing_lives_is_a_404(site):
+    for path in ('/my_stuff/', '/nothing/here', '/nothing/here/'):
+        res = rocci(site, 'DELETE', path)
+        assert res.status == 404, (path, res)
+    # the exact-path rule of a collection DELETE stands
+    assert rocci(site, 'DELETE', '/compute').status == 400
+
+
+def test_an_inline_network_interface_shows_in_its_building_compute(site):
+    network = create(site, 'Category: network; scheme="%s"; class="kind"\n'
+                     % INFRA, '/network/')
+    res = rocci(site, 'POST', '/compute/', JSON, **{
+        'Content-Type': JSON}, body=json.dumps({
+            'kind': INFRA + 'compute',
+            'mixins': [OS_TPL_ID, 'http://schemas.synnefo.org/occi/'
+                       'templates/resource#flavor-1'],
+            'attributes': {'occi.core.title': 'nic'},
+            'links': [{'kind': INFRA + 'networkinterface',
+                       'target': {'location': network,
+                                  'kind': INFRA + 'network'}}]}))
+    assert res.status == 201, res
+    (compute,) = res.json()['resources']
+    assert compute['attributes']['occi.compute.state'] == 'inactive'
+    inline = [link for link in compute.get('links', ())
+              if link['kind'] == INFRA + 'networkinterface']
+    assert len(inline) == 1
+    listed = [path_of(u) for u in rocci(
+        site, 'GET', '/networkinterface/', 'text/uri-list').text.split()]
+    assert '/networkinterface/' + inline[0]['id'] in listed
+
+
+def test_a_create_names_its_kind(site):
+    for body in ('', 'X-OCCI-Attribute: occi.core.title="no kind"\n'):
+        res = rocci(site, 'POST', '/compute/', body=body,
+                    **{'Content-Type': 'text/plain'})
+        assert res.status == 400, res
+        assert 'class="kind"' in res.text
+    assert rocci(site, 'GET', '/compute/', 'text/uri-list').text.split() \
+        == []
+
+
+def test_a_body_is_read_whichever_type_comes_first(site):
+    """``Content-Type: text/occi,text/plain`` with the request in the
+    body: the body is read (not a default VM from empty headers)."""
+    body = CREATE_BODY.replace('flavor-1', 'flavor-2')
+    res = rocci(site, 'POST', '/compute/', body=body,
+                **{'Content-Type': 'text/occi,text/plain'})
+    assert res.status == 201, res
+    rendered = rocci(site, 'GET', path_of(res.headers['Location'])).text
+    assert 'flavor-2;' in rendered and 'flavor-1;' not in rendered
+
+
+def test_error_headers_carry_no_comma_for_rocci4(site):
+    res = rocci(site, 'POST', '/compute/', 'text/occi', body='x',
+                **{'Content-Type': 'application/xml'})
+    assert res.status == 415
+    assert ',' not in res.headers['X-OCCI-Error']
+    assert ',' in res.text   # the body keeps the message as it is
+    compute = create(site)
+    res = rocci(site, 'POST', compute + '?action=save', 'text/occi',
+                body='', **{'Content-Type': 'text/occi'})
+    assert res.status == 501
+    assert ',' not in res.headers['X-OCCI-Error']
+
+
+def test_options_answers_have_no_body_type(site):
+    res = call(site.port, 'OPTIONS', '/compute/')
+    assert res.status == 200 and res.body == b''
+    assert 'Content-Type' not in res.headers
+    # no origin is allowed by default: no CORS header
+    res = call(site.port, 'OPTIONS', '/compute/', {
+        'Origin': 'https://portal.example.org',
+        'Access-Control-Request-Method': 'POST'})
+    assert 'Access-Control-Allow-Origin' not in res.headers

@@ -518,6 +518,8 @@ class TestOCCIJSONRendering(RenderingContract, unittest.TestCase):
             'mixins': ['http://schemas.ogf.org/occi/infrastructure/network'
                        '#ipnetwork'],
             'attributes': {
+                'occi.core.id': 'n1',
+                'occi.core.title': 'private net',
                 'occi.network.vlan': 12,
                 'occi.network.state': 'active',
                 'occi.network.address': '10.1.0.0/24',
@@ -532,6 +534,8 @@ class TestOCCIJSONRendering(RenderingContract, unittest.TestCase):
         document = self.document(s.storage())
         self.assertEqual(document['summary'], 'scratch')
         self.assertEqual(document['attributes'], {
+            'occi.core.id': 's1', 'occi.core.title': 'data',
+            'occi.core.summary': 'scratch',
             'occi.storage.size': 20.0, 'occi.storage.state': 'online'})
 
     def test_link(self):
@@ -546,16 +550,25 @@ class TestOCCIJSONRendering(RenderingContract, unittest.TestCase):
                 'location': 'http://occi.example/okeanos/storage/s1',
                 'kind': 'http://schemas.ogf.org/occi/infrastructure#storage',
             },
-            'attributes': {'occi.storagelink.deviceid': '/dev/vdb',
-                           'occi.storagelink.state': 'active'},
+            # NB: the core attributes inside too, for rOCCI-core 5
+            'attributes': {
+                'occi.core.id': 'c1_s1',
+                'occi.core.source': 'http://occi.example/okeanos/compute/c1',
+                'occi.core.target': 'http://occi.example/okeanos/storage/s1',
+                'occi.storagelink.deviceid': '/dev/vdb',
+                'occi.storagelink.state': 'active'},
         })
 
-    def test_resource_carries_links_and_no_core_attributes(self):
+    def test_resource_carries_links_and_its_core_attributes_twice(self):
+        """Top-level, as GFD.226 puts them, and in ``attributes``, where
+        rOCCI-core 5 reads them."""
         document = self.document(s.compute())
         self.assertEqual(len(document['links']), 2)
         self.assertEqual(document['links'][1], self.document(s.storagelink()))
-        self.assertFalse([name for name in document['attributes']
-                          if name.startswith('occi.core.')])
+        core = {name: value for name, value in document['attributes'].items()
+                if name.startswith('occi.core.')}
+        self.assertEqual(core, {'occi.core.id': document['id'],
+                                'occi.core.title': document['title']})
         self.assertNotIn('occi.compute.share', document['attributes'])
         self.assertEqual(document['actions'], [
             s.COMPUTE_ACTION + t

@@ -96,10 +96,12 @@ class ComputeHandler(ResourceHandler):
         return self.remember(entity, server)
 
     def pending_ports(self, servers):
-        """``{server id: [ports]}`` when a server is connecting a port
-        its record does not list yet (Synnefo lists active ports only):
-        the port listing, only then."""
-        if not any(s.get('SNF:task_state') == 'CONNECTING' for s in servers):
+        """``{server id: [ports]}`` when a server is being built or is
+        connecting a port: its record does not list those ports yet
+        (Synnefo lists active ports only), though ``/networkinterface/``
+        does; the port listing, only then."""
+        if not any(s.get('SNF:task_state') == 'CONNECTING'
+                   or s.get('status') == 'BUILD' for s in servers):
             return {}
         ports = {}
         for port in self.listing('ports'):
@@ -217,8 +219,10 @@ class ComputeHandler(ResourceHandler):
         self.occi.changed()
         if links.attach_storage(server['id']):
             return self.get(server['id'])
-        # the create answer is the full server record
-        return self.entity(server, flavors, images)
+        # the create answer is the full server record; the ports of its
+        # network links are being built (one listing, only then)
+        return self.entity(server, flavors, images,
+                           self.pending_ports([server]) if networks else None)
 
     # -- updating ------------------------------------------------------
 
