@@ -10,8 +10,9 @@ instructions on an entity GET, bench/bench_cpu.py --callgrind).
   Host header and the OCCI version before traversal (where NewRequest
   ran) and runs :data:`CONTEXT_CHECKS` once the context is found, before
   the view is looked up (where ContextFound ran), in this order: the
-  token verified before a body is read, a collection DELETE's exact path, the 406 for an
-  unsupported ``Accept``, the 401 for a missing token;
+  token verified before a body is read, a collection DELETE's exact
+  path, the 406 for an unsupported ``Accept``, the 401 for a missing
+  token;
 * :func:`add_server_headers` runs in the request-log tween, the outermost
   (where NewResponse ran: after every tween).
 

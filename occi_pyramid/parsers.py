@@ -69,13 +69,15 @@ def empty_cstruct():
 
 
 def category_cstruct(term, scheme, class_=None, title=None, rel=(),
-                     location=None, attributes=(), actions=(), applies=()):
-    """One entry of ``cstruct['categories']``."""
+                     location=None, attributes=(), actions=(), applies=(),
+                     defaults=None):
+    """One entry of ``cstruct['categories']`` (``defaults``: the
+    attribute defaults an OCCI 1.2 JSON definition gives)."""
     return {
         'term': term, 'scheme': scheme, 'class': class_, 'title': title,
         'rel': list(rel), 'location': location,
         'attributes': list(attributes), 'actions': list(actions),
-        'applies': list(applies),
+        'applies': list(applies), 'defaults': dict(defaults or {}),
     }
 
 
@@ -683,6 +685,10 @@ class OCCIJSONParser:
                 item.get('attributes', {}), where + ' attributes'),
             actions=_id_list(item.get('actions', []), where + ' actions'),
             applies=_id_list(item.get('applies', []), where + ' applies'),
+            defaults={name: description['default'] for name, description
+                      in (item.get('attributes') or {}).items()
+                      if isinstance(description, dict)
+                      and 'default' in description},
         )
 
     def definitions(self, attributes, where):

@@ -414,9 +414,12 @@ class EntityData:
         self.links = list(links)
 
     def template(self, base):
-        """The mixin given that depends on ``base`` (os_tpl / resource_tpl),
-        or ``None``; two of them are a 400."""
-        found = [m for m in self.mixins if m is not base and m.is_a(base)]
+        """The cloud's mixin given that depends on ``base`` (os_tpl /
+        resource_tpl), or ``None``; two of them are a 400.  A user mixin
+        never poses as one (a resource template of the user's own asks
+        for sizes: :meth:`sizes`)."""
+        found = [m for m in self.mixins if m is not base and m.is_a(base)
+                 and getattr(m, 'owner', None) is None]
         if len(found) > 1:
             raise OCCIBadRequest('Only one %s mixin may be given; got %s.' % (
                 base.term, ', '.join(m.type_id for m in found)))

@@ -22,6 +22,7 @@ def build_mixins(records, static):
         mixins[record.type_id] = model.Mixin(
             record.scheme, record.term, record.title,
             location=record.location, owner=record.owner,
+            attributes=size_definitions(record.defaults),
             applies=[k for k in (static.get(i, 'kind')
                                  for i in record.applies) if k is not None])
     for record in records:
@@ -31,6 +32,19 @@ def build_mixins(records, static):
             if found is not None:
                 mixin.depends.append(found)
     return mixins
+
+
+#: the attributes a user-defined resource template may give defaults for
+#: (the size a create naming it asks for), and their types
+SIZES = {'occi.compute.cores': 'integer', 'occi.compute.memory': 'float'}
+
+
+def size_definitions(defaults):
+    """The attribute definitions of a user mixin's ``defaults`` (only
+    :data:`SIZES` are stored)."""
+    return model.attribute_map(*(
+        model.AttributeDef(name, SIZES[name], default=value)
+        for name, value in defaults if name in SIZES))
 
 
 def mixin_source(request):

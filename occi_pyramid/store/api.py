@@ -41,6 +41,9 @@ class MixinRecord:
     title: str | None = None
     depends: tuple = ()
     applies: tuple = ()
+    #: attribute defaults (a user-defined resource template's sizes):
+    #: ``((name, value), ...)``
+    defaults: tuple = ()
 
     @property
     def type_id(self):
@@ -72,13 +75,14 @@ def _record(row):
     return MixinRecord(
         owner=row.owner, scheme=row.scheme, term=row.term,
         location=row.location, title=row.title,
-        depends=tuple(row.depends or ()), applies=tuple(row.applies or ()))
+        depends=tuple(row.depends or ()), applies=tuple(row.applies or ()),
+        defaults=tuple(sorted((row.defaults or {}).items())))
 
 
 _MIXINS = (
     select(UserMixin.owner, UserMixin.scheme, UserMixin.term,
            UserMixin.location, UserMixin.title, UserMixin.depends,
-           UserMixin.applies)
+           UserMixin.applies, UserMixin.defaults)
     .where(UserMixin.owner == bindparam('owner'))
     .order_by(UserMixin.id))
 _ASSOCIATIONS = (
@@ -140,7 +144,8 @@ class MixinStore:
                     UserMixin(owner=r.owner, scheme=r.scheme, term=r.term,
                               title=r.title, location=r.location,
                               depends=list(r.depends),
-                              applies=list(r.applies))
+                              applies=list(r.applies),
+                              defaults=dict(r.defaults) or None)
                     for r in records
                 ])
         except IntegrityError:

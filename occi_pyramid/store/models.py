@@ -50,6 +50,9 @@ class UserMixin(Base):
     depends: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     #: type ids of the kinds it applies to (empty: any)
     applies: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    #: attribute defaults, ``{name: value}`` (a user-defined resource
+    #: template's sizes), or ``None``
+    defaults: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     created: Mapped[datetime.datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, default=utcnow)
 

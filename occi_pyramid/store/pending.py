@@ -26,7 +26,7 @@ with that link), so a link is made once.
 import dataclasses
 import time
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 
 from .cache import cached_read, read_cache
 from .models import Association, PendingLink, UserMixin, utcnow
@@ -161,6 +161,17 @@ class PendingStore:
             return connection.execute(delete(_TABLE).where(
                 _TABLE.c.cloud == cloud, _TABLE.c.owner == owner,
                 _TABLE.c.id.in_(ids))).rowcount
+
+    @taking_turns
+    def links_of(self, cloud, owner, source):
+        """How many link rows of ``owner`` start at ``source``, whatever
+        their state (made ones too)."""
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(func.count()).select_from(_TABLE).where(
+                    _TABLE.c.cloud == cloud, _TABLE.c.owner == owner,
+                    _TABLE.c.operation == LINK,
+                    _TABLE.c.source == source)).scalar()
 
     @taking_turns
     def cancel_source(self, cloud, owner, source, now=None):

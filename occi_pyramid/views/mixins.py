@@ -22,7 +22,7 @@ from ..exceptions import (
 )
 from ..interfaces import IQueryInterface, IUserMixinCollection
 from ..model import CategoryCollection, Collection
-from ..store import MixinRecord
+from ..store import SIZES, MixinRecord
 from . import respond
 from .collections import MixinCollectionViews, run_on_all
 from .requests import action_parameters, locations_to_entities
@@ -115,17 +115,16 @@ class _Definitions:
             raise OCCIBadRequest(
                 '%s uses a scheme reserved for OGF; pick your own, e.g. '
                 'http://example.org/tags#.' % where)
-        if entry.get('attributes') or entry.get('actions'):
-            raise OCCIBadRequest(
-                '%s defines attributes or actions; user mixins are tags.'
-                % where)
+        depends = tuple(self.depends(type_id, entry.get('rel') or ()))
+        defaults = self.defaults(where, entry, depends)
         path = mixin_location(self.request, entry.get('location'))
         self.check_location(type_id, path)
         record = MixinRecord(
             owner=self.request.occi.owner, scheme=entry['scheme'],
             term=entry['term'], location=path, title=entry.get('title'),
-            depends=tuple(self.depends(type_id, entry.get('rel') or ())),
-            applies=tuple(self.applies(type_id, entry.get('applies') or ())))
+            depends=depends,
+            applies=tuple(self.applies(type_id, entry.get('applies') or ())),
+            defaults=defaults)
         self.new[type_id] = record
         return record
 
@@ -157,11 +156,52 @@ class _Definitions:
             if mixin is None:
                 raise OCCIBadRequest('%s depends on %s, which is no mixin '
                                      'you can use.' % (type_id, depended))
-            if any(mixin.is_a(t) for t in TEMPLATES):
+            # NB: resource_tpl itself makes a resource template of the
+            # user's own (docs/mixins.md); a cloud template, or os_tpl, it
+            # would pose as
+            if mixin is not model.RESOURCE_TPL and any(
+                    mixin.is_a(t) for t in TEMPLATES):
                 raise OCCIBadRequest(
                     '%s cannot depend on the template %s.'
                     % (type_id, depended))
             yield depended
+
+    def defaults(self, where, entry, depends):
+        """The attribute defaults of a definition: only a user-defined
+        resource template (``rel`` resource_tpl) has any, and only the
+        sizes a create naming it asks for (docs/mixins.md)."""
+        if entry.get('actions'):
+            raise OCCIBadRequest('%s defines actions; user mixins have '
+                                 'none.' % where)
+        names = {name.split('{')[0] for name in entry.get('attributes')
+                 or ()}
+        if not names:
+            return ()
+        if model.RESOURCE_TPL.type_id not in depends:
+            raise OCCIBadRequest(
+                '%s defines attributes; a user mixin is a tag, or a '
+                'resource template of your own (rel %s) with defaults for '
+                '%s.' % (where, model.RESOURCE_TPL.type_id,
+                         ' and '.join(sorted(SIZES))))
+        values = entry.get('defaults') or {}
+        result = {}
+        for name in sorted(names):
+            value = values.get(name)
+            if name not in SIZES or value is None:
+                raise OCCIBadRequest(
+                    '%s: a resource template of your own gives defaults '
+                    'for %s only (in OCCI JSON, "default"); not %s.' % (
+                        where, ' and '.join(sorted(SIZES)), name))
+            good = isinstance(value, (int, float)) and not isinstance(
+                value, bool) and 0 < value < 1e6 and (
+                SIZES[name] != 'integer' or float(value).is_integer())
+            if not good:
+                raise OCCIBadRequest('%s: the default of %s must be a '
+                                     'positive number; got %r.' % (
+                                         where, name, value))
+            result[name] = int(value) if SIZES[name] == 'integer' else (
+                float(value))
+        return tuple(sorted(result.items()))
 
     def applies(self, type_id, ids):
         for kind_id in ids:

@@ -129,6 +129,8 @@ def entity_data(request, kind, mode='create', current=None):
     values = check_immutable(
         values, definitions, current=echoed,
         ignore=('occi.core.id',) if mode == 'create' else ())
+    if mode == 'create':
+        values = _own_template_sizes(values, mixins)
     where = 'kind %s%s' % (kind.term, (' with mixins ' + ', '.join(
         m.term for m in mixins)) if mixins else '')
     attributes = deserialize(
@@ -141,6 +143,24 @@ def entity_data(request, kind, mode='create', current=None):
             kind, (body.get('attributes') or {}).get('occi.core.id'))
             if mode == 'create' else None)
     return model.EntityData(kind, mixins, attributes, links)
+
+
+def _own_template_sizes(values, mixins):
+    """A create naming a resource template of the user's own (a user
+    mixin related to resource_tpl) asks for its sizes, unless it names a
+    cloud template or sizes itself (docs/mixins.md)."""
+    own = [m for m in mixins if getattr(m, 'owner', None) is not None
+           and m.is_a(model.RESOURCE_TPL) and m.attributes]
+    if not own or any(m.is_a(model.RESOURCE_TPL) and m is not
+                      model.RESOURCE_TPL and m.owner is None
+                      for m in mixins):
+        return values
+    if any(name in values for name in own[0].attributes):
+        return values
+    values = dict(values)
+    values.update((name, definition.default)
+                  for name, definition in own[0].attributes.items())
+    return values
 
 
 #: the kind of link made to each kind of target

@@ -597,22 +597,25 @@ class DeferredSession(SessionWrapper):
             location in hidden for location in conflict.held_by)
 
     def _forget_compute(self, entity):
-        """A compute's pending links go before the compute does (never
-        after: a link made meanwhile would attach a storage to a server
-        being deleted, which deletes it).  When a worker is making one
-        right now, the whole delete waits for the next look (by then the
-        link is made, and the storage is detached first); return whether
-        it does."""
-        if entity.kind != model.COMPUTE or not any(
-                r.source == entity.location for r in self.links_shown()):
+        """A compute's links not made yet go before the compute does
+        (never after: a link made meanwhile would attach a storage to a
+        server being deleted, which deletes it).  One may have been made
+        since this request read the compute (a worker holds it, or made
+        it a moment ago), so the delete itself waits for the worker's
+        next look, which reads the server afresh and detaches such a
+        storage first; return whether it does."""
+        if entity.kind != model.COMPUTE:
             return False
-        _, held = self.work.store.cancel_source(
-            self.work.cloud, self.owner, entity.location)
+        links = self.work.store.links_of(self.work.cloud, self.owner,
+                                         entity.location)
+        if not links:
+            return False
+        self.work.store.cancel_source(self.work.cloud, self.owner,
+                                      entity.location)
         self._changed()
-        if held:
-            self.defer(entity, model.Unfinished(
-                'the links being made to compute %s' % entity.id))
-        return bool(held)
+        self.defer(entity, model.Unfinished(
+            'the links made to compute %s to settle' % entity.id))
+        return True
 
     def delete_many(self, entities, busy=None):
         hidden = self.hidden()

@@ -454,3 +454,79 @@ def test_definitions_survive_a_restart(alice, cloud):
         assert members(again, '/tags/vip/') == [path]
     finally:
         restarted.app.app.registry.occi_store.dispose()
+
+
+# -- resource templates of the user's own -------------------------------------
+
+OWN = 'http://example.org/sizes#'
+
+
+def own_template(user, term, defaults=None, status=200, attributes=None):
+    """A user mixin related to resource_tpl, in OCCI JSON (defaults as
+    attribute descriptions)."""
+    entry = {'term': term, 'scheme': OWN, 'location': '/sizes/%s/' % term,
+             'depends': [INFRA + 'resource_tpl']}
+    if defaults or attributes:
+        entry['attributes'] = attributes or {
+            name: {'type': 'number', 'mutable': True, 'default': value}
+            for name, value in defaults.items()}
+    return user.post('/-/', ({'Content-Type': 'application/occi+json'},
+                             json.dumps({'mixins': [entry]})),
+                     status=status)
+
+
+def test_a_template_of_ones_own_asks_for_its_size(alice):
+    own_template(alice, 'big', {'occi.compute.cores': 2,
+                                'occi.compute.memory': 2})
+    # the definition keeps its sizes, as the user's mixin
+    [big] = [m for m in alice.get('/-/', 'application/occi+json').json[
+        'mixins'] if m['term'] == 'big']
+    assert big['depends'] == [INFRA + 'resource_tpl']
+    assert big['attributes']['occi.compute.cores']['default'] == 2
+    path = created_with(alice, OWN + 'big')
+    text = alice.get(path).text
+    assert 'flavor-2;' in text   # 2 cores, 2 GiB: the smallest that fits
+    assert 'Category: big; scheme="%s"' % OWN in text   # and the tag
+
+
+def created_with(user, *mixins):
+    res = user.post('/compute/', entity_request(
+        'text/plain', COMPUTE, [OS_SCHEME + DEBIAN] + list(mixins),
+        {'occi.core.title': 'own'}), status=201)
+    return res.headers['Location'][len(HOST):]
+
+
+def test_a_cloud_template_or_sizes_named_win_over_ones_own(alice):
+    own_template(alice, 'big', {'occi.compute.cores': 2,
+                                'occi.compute.memory': 2})
+    path = created_with(alice, OWN + 'big', RES_SCHEME + SMALL)
+    assert 'flavor-1;' in alice.get(path).text
+
+
+def test_a_template_of_ones_own_without_sizes_is_a_tag(alice):
+    own_template(alice, 'plain')
+    path = created_with(alice, OWN + 'plain', RES_SCHEME + SMALL)
+    text = alice.get(path).text
+    assert 'flavor-1;' in text and 'Category: plain;' in text
+
+
+@pytest.mark.parametrize('attributes', [
+    {'occi.compute.cores': {'type': 'number'}},          # no default
+    {'occi.compute.cores': {'default': 0}},              # not positive
+    {'occi.compute.cores': {'default': 1.5}},            # not whole
+    {'occi.compute.memory': {'default': 'lots'}},
+    {'occi.compute.hostname': {'default': 'x'}},         # not a size
+])
+def test_a_template_of_ones_own_gives_positive_sizes_only(alice, attributes):
+    res = own_template(alice, 'bad', attributes=attributes, status=400)
+    assert 'default' in res.text
+    assert user_mixins(alice) == {}
+
+
+def test_only_templates_of_ones_own_have_attributes(alice):
+    res = alice.post('/-/', ({'Content-Type': 'application/occi+json'},
+                             json.dumps({'mixins': [{
+                                 'term': 'tag', 'scheme': OWN,
+                                 'attributes': {'occi.compute.cores': {
+                                     'default': 2}}}]})), status=400)
+    assert 'resource_tpl' in res.text

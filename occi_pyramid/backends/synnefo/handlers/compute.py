@@ -220,9 +220,16 @@ class ComputeHandler(ResourceHandler):
         if links.attach_storage(server['id']):
             return self.get(server['id'])
         # the create answer is the full server record; the ports of its
-        # network links are being built (one listing, only then)
-        return self.entity(server, flavors, images,
-                           self.pending_ports([server]) if networks else None)
+        # network links are being built (one listing, only then: the
+        # compute exists, so a listing that fails only leaves them out)
+        pending = None
+        if networks:
+            try:
+                pending = self.pending_ports([server])
+            except BackendError as exc:
+                log.warning('compute %s created; its ports not listed: %s',
+                            server['id'], exc)
+        return self.entity(server, flavors, images, pending)
 
     # -- updating ------------------------------------------------------
 
