@@ -261,6 +261,10 @@ class Entity:
     :param actions: the actions applicable now (rendered as action links)
     """
 
+    #: set on what a create answers when the entity was there already (a
+    #: link created twice): the create is then a 200, not a 201
+    existed = False
+
     def __init__(self, kind, id, location=None, title=None, mixins=(),
                  attributes=None, actions=()):
         self.kind = kind

@@ -25,10 +25,11 @@ from .requests import action_parameters, entity_data, resolve_categories
 def create(request, kind):
     """Create an entity of ``kind`` from the body: 201, its URL in
     ``Location``, and the collection of what was created (a location list
-    in text, ``{"resources": [...]}`` in JSON)."""
+    in text, ``{"resources": [...]}`` in JSON); 200 with the same when it
+    was there already (a link created twice)."""
     entity = request.occi.create(entity_data(request, kind, 'create'))
     response = request.response
-    response.status_int = 201
+    response.status_int = 200 if entity.existed else 201
     response.location = request.application_url + entity.location
     return Collection([entity])
 

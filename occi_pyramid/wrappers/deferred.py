@@ -451,7 +451,9 @@ class DeferredSession(SessionWrapper):
         if ends is not None:
             record = self._existing(data.kind, *ends, data.attributes)
             if record is not None and record.state == PENDING:
-                return self.work.render(record)
+                link = self.work.render(record)
+                link.existed = True
+                return link
             if ends[0] in self.hidden() or ends[1] in self.hidden():
                 raise OCCINotFound('The link cannot be made: %s is being '
                                    'deleted.' % (ends[0] if ends[0] in
@@ -600,22 +602,29 @@ class DeferredSession(SessionWrapper):
         """A compute's links not made yet go before the compute does
         (never after: a link made meanwhile would attach a storage to a
         server being deleted, which deletes it).  One may have been made
-        since this request read the compute (a worker holds it, or made
-        it a moment ago), so the delete itself waits for the worker's
-        next look, which reads the server afresh and detaches such a
-        storage first; return whether it does."""
+        since this request read the compute: the compute is read again,
+        so that the backend sees (and detaches first) what it attached;
+        and when a worker is making one right now, the whole delete waits
+        for the worker's next look.  Return whether it waits."""
         if entity.kind != model.COMPUTE:
             return False
         links = self.work.store.links_of(self.work.cloud, self.owner,
                                          entity.location)
         if not links:
             return False
-        self.work.store.cancel_source(self.work.cloud, self.owner,
-                                      entity.location)
+        _, held = self.work.store.cancel_source(
+            self.work.cloud, self.owner, entity.location)
         self._changed()
-        self.defer(entity, model.Unfinished(
-            'the links made to compute %s to settle' % entity.id))
-        return True
+        if held:
+            self.defer(entity, model.Unfinished(
+                'the links being made to compute %s' % entity.id))
+            return True
+        try:
+            # NB: the backend keeps the record of what it read last
+            self.inner.get(entity.kind, entity.id)
+        except OCCINotFound:
+            pass
+        return False
 
     def delete_many(self, entities, busy=None):
         hidden = self.hidden()

@@ -475,3 +475,19 @@ def test_options_answers_have_no_body_type(site):
         'Origin': 'https://portal.example.org',
         'Access-Control-Request-Method': 'POST'})
     assert 'Access-Control-Allow-Origin' not in res.headers
+
+
+def test_a_link_created_twice_is_200_with_its_location(site):
+    compute = create(site)
+    network = create(site, 'Category: network; scheme="%s"; class="kind"\n'
+                     % INFRA, '/network/')
+    body = ('Category: networkinterface; scheme="%s"; class="kind"\n'
+            'X-OCCI-Attribute: occi.core.source="%s"\n'
+            'X-OCCI-Attribute: occi.core.target="%s"\n'
+            % (INFRA, compute, network))
+    first = rocci(site, 'POST', '/networkinterface/', body=body)
+    assert first.status == 201, first
+    again = rocci(site, 'POST', '/networkinterface/', body=body)
+    assert again.status == 200, again
+    assert again.headers['Location'] == first.headers['Location']
+    assert path_of(again.headers['Location']) in again.text

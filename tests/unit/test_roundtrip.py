@@ -62,6 +62,9 @@ def expected_category(category, media_type, full=True):
         actions=[a.type_id for a in getattr(category, 'actions', ())],
         applies=[k.type_id for k in getattr(category, 'applies', ())]
         if json else [],
+        # NB: only JSON carries attribute defaults back
+        defaults={d.name: d.default for d in definitions.values()
+                  if d.default is not None} if json else None,
     )
 
 

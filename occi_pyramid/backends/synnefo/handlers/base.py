@@ -129,6 +129,7 @@ class LinkHandler(Handler):
         server, target_id = self.ends(data)
         found = self.existing(server, target_id, data)
         if found is not None:
+            found.existed = True
             return found
         linkable(server)
         try:
