@@ -1,5 +1,5 @@
 """Links to a compute that is building or busy: 201 at once, made by the
-server once the compute settles (docs/decisions.md, "Pending links").
+server once the compute settles (docs/decisions.md, "Deferred work").
 
 Through WebTest on the cloud whose clock the tests drive; the worker
 runs in a thread of this process, so the tests poll with a bounded wait.

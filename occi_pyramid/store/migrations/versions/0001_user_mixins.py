@@ -1,4 +1,4 @@
-"""User mixins and their associations (issue 7).
+"""User mixins and their associations.
 
 Revision ID: 0001
 Revises:

@@ -1,4 +1,4 @@
-"""Links waiting for a busy compute (issue 14).
+"""Links waiting for a busy compute.
 
 Revision ID: 0002
 Revises: 0001
