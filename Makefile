@@ -52,5 +52,17 @@ run: install
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# the benchmarks, run by hand: `make bench` lists them, `make bench
+# BENCH=bench_cpu` runs one (ARGS=... passes it options); each prints its
+# numbers against a baseline measured in the same run
+bench: install
+ifeq ($(BENCH),)
+	@for b in bench/bench_*.py; do \
+	    printf '%-18s %s\n' "$$(basename $$b .py)" "$$(sed -n '1s/^"""//p' $$b)"; done
+	@echo 'run one: make bench BENCH=<name> [ARGS="--help"]'
+else
+	$(BIN)/python bench/$(BENCH).py $(ARGS)
+endif
+
 clean:
 	rm -rf $(VENV) .venv-* *.egg-info var
