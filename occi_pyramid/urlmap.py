@@ -24,11 +24,18 @@ import time
 
 from webob import Request, Response
 
-from .negotiation import ENTITY_OFFERS, LISTING_OFFERS, PLAIN, negotiate
+from .checks import valid_host
+from .negotiation import (
+    ENTITY_OFFERS, HTML, LISTING_OFFERS, PLAIN, negotiate,
+)
 from .settings import DEFAULTS
 
 #: the Server header of the composite's own answers
 SERVER = '%s OCCI/1.1 OCCI/1.2' % DEFAULTS['occi.server_name'][0]
+#: what the composite's own answers are rendered in: no pages (they need
+#: an app's templates), so a browser gets text/plain (it accepts */*)
+OWN_OFFERS = tuple(t for t in ENTITY_OFFERS if t != HTML)
+OWN_LISTING_OFFERS = tuple(t for t in LISTING_OFFERS if t != HTML)
 
 
 def normalize_prefix(prefix):
@@ -65,6 +72,12 @@ class URLMap(object):
     def __call__(self, environ, start_response):
         path_info = environ.get('PATH_INFO', '')
         prefix, app = self.match(path_info)
+        host = environ.get('HTTP_HOST')
+        if app is None and host is not None and not valid_host(host):
+            # NB: the apps check it themselves (checks.check_host)
+            return respond(environ, start_response, lambda r, response: (
+                400, 'The Host header %r is not a host and port (RFC 7230, '
+                'section 5.4).' % host[:100]))
         if app is None:
             if path_info in ('', '/'):
                 return self.endpoints(environ, start_response)
@@ -85,7 +98,7 @@ class URLMap(object):
                 response.headers['Allow'] = 'GET, HEAD'
                 return 405, 'Only GET lists the endpoints mounted here.'
             try:
-                media_type = negotiate(request.accept, LISTING_OFFERS)
+                media_type = negotiate(request.accept, OWN_LISTING_OFFERS)
             except OCCIError as exc:
                 return exc.code, exc.message
             _apply(response, rendering(request, media_type).render(
@@ -112,7 +125,7 @@ def respond(environ, start_response, answer):
     response.status = status
     if message is not None:
         try:
-            media_type = negotiate(request.accept, ENTITY_OFFERS)
+            media_type = negotiate(request.accept, OWN_OFFERS)
         except Exception:
             media_type = PLAIN
         render_error(request, response, media_type, status, message)

@@ -102,3 +102,46 @@ def test_the_root_listing_refuses_other_methods_and_types():
     assert res.text.strip() == 'Only GET lists the endpoints mounted here.'
     res = app.get('/', headers={'Accept': 'image/png'}, status=406)
     assert 'image/png' in res.text
+
+
+BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
+
+
+@pytest.fixture(scope='module')
+def multicloud():
+    """multicloud.ini as shipped, its two endpoints on embedded clouds."""
+    import os
+
+    from paste.deploy import loadapp
+
+    from tests.conftest import ROOT
+
+    return webtest.TestApp(
+        loadapp('config:' + os.path.join(ROOT, 'multicloud.ini')),
+        extra_environ={'HTTP_HOST': 'occi.example.org'})
+
+
+@pytest.mark.parametrize('path, status', [('/', 200), ('/nothing/here', 404)])
+def test_a_browser_outside_the_endpoints_gets_text(multicloud, path, status):
+    """The composite's own answers have no page: a browser (which accepts
+    anything at a lower quality) reads them as text, never a 500."""
+    res = multicloud.get(path, headers={'Accept': BROWSER}, status=status)
+    assert res.content_type == 'text/plain'
+    if status == 200:
+        assert 'http://occi.example.org/okeanos/' in res.text
+
+
+@pytest.mark.parametrize('path', ['/', '/nothing', '/okeanos/compute/'])
+def test_a_malformed_host_is_a_400_on_every_path(multicloud, path):
+    res = multicloud.get(path, headers={'X-Auth-Token': 'alice-token'},
+                         extra_environ={'HTTP_HOST': '[::1'}, status=400)
+    assert 'Host header' in res.text
+
+
+def test_an_error_under_a_mount_names_its_own_paths(multicloud):
+    res = multicloud.post('/okeanos/compute/', (
+        'Category: compute; scheme="http://schemas.ogf.org/occi/'
+        'infrastructure#"; class="kind"'), headers={
+        'Content-Type': 'text/plain', 'X-Auth-Token': 'alice-token'},
+        status=400)
+    assert 'listed at /okeanos/-/' in res.text

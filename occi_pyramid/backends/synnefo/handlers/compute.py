@@ -169,7 +169,7 @@ class ComputeHandler(ResourceHandler):
             raise OCCIBadRequest(
                 'No resource_tpl mixin was given (and occi.compute.cores / '
                 'occi.compute.memory neither): name one of the resource_tpl '
-                'mixins listed at /-/.')
+                'mixins listed at %s/-/.' % self.occi.script_name)
         flavor = translate.flavor_for(flavors.values(), cores, memory)
         if flavor is None:
             raise OCCIBadRequest(
@@ -184,8 +184,8 @@ class ComputeHandler(ResourceHandler):
         if os_tpl is None:
             raise OCCIBadRequest(
                 'No os_tpl mixin was given: name one of the os_tpl mixins '
-                'listed at /-/ (http://schemas.ogf.org/occi/infrastructure#'
-                'os_tpl).')
+                'listed at %s/-/ (http://schemas.ogf.org/occi/infrastructure#'
+                'os_tpl).' % self.occi.script_name)
         image_id = translate.image_id_of(os_tpl.term)
         flavors = self.flavors()
         flavor_id = self._flavor_id(data, flavors)
