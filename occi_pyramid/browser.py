@@ -6,12 +6,15 @@ rendering (:mod:`occi_pyramid.renderers.html`).
 * the stylesheet served by Pyramid under ``/-/static/`` (a path no user
   mixin can take) with a one-year cache and a content-hash cache buster;
 * CSRF protection of the pages' forms: Pyramid's double-submit cookie
-  (:class:`~pyramid.csrf.CookieCSRFStoragePolicy`, ``SameSite=Strict``)
-  checked for every ``application/x-www-form-urlencoded`` write, and
+  (:class:`~pyramid.csrf.CookieCSRFStoragePolicy`, ``SameSite=Strict``,
+  ``Secure`` over HTTPS) checked for every
+  ``application/x-www-form-urlencoded`` write, good for one write, and
   every unsafe request a browser marks as cross-site refused when it
   rides on ambient (Basic) credentials rather than an ``X-Auth-Token``;
 * ``_method=DELETE`` in a form (its CSRF token checked) turns the POST
-  into a DELETE, since HTML forms can only GET and POST.
+  into a DELETE, since HTML forms can only GET and POST;
+* a form's create answers 303 to the page of what it created (POST,
+  redirect, GET): reloading that page never creates again.
 
 The checks run in a tween below the exception view, so a refusal is an
 ordinary OCCI error rendering (403).
@@ -19,7 +22,9 @@ ordinary OCCI error rendering (403).
 import hashlib
 import os
 
-from pyramid.csrf import CookieCSRFStoragePolicy, check_csrf_token
+from pyramid.csrf import (
+    CookieCSRFStoragePolicy, check_csrf_token, new_csrf_token,
+)
 from pyramid.static import QueryStringConstantCacheBuster
 from pyramid.tweens import MAIN
 
@@ -107,16 +112,59 @@ def check_browser_write(request):
 def browser_tween_factory(handler, registry):
     def browser_tween(request):
         check_browser_write(request)
-        return handler(request)
+        response = handler(request)
+        if request.environ.get(CHECKED_FORM) and response.status_int < 400:
+            # NB: a form's token is good for one write: reloading the
+            # answer, or sending the form again, cannot repeat it
+            new_csrf_token(request)
+            if response.status_int == 201 and response.location:
+                # NB: POST, then redirect, then GET: reloading the page of
+                # what was created shows it, never creates it again
+                response = see_other(request, response)
+        return response
 
     return browser_tween
+
+
+def see_other(request, created):
+    """A 303 to the page of what a form created (its Location)."""
+    from pyramid.httpexceptions import HTTPSeeOther
+
+    response = HTTPSeeOther(location=created.location)
+    for name, value in created.headers.items():
+        if name.lower() in ('set-cookie', 'x-request-id'):
+            response.headers.add(name, value)
+    return response
+
+
+class CSRFCookiePolicy(CookieCSRFStoragePolicy):
+    """The double-submit cookie, marked ``Secure`` when the page came
+    over HTTPS (directly, or through a proxy waitress trusts), so that
+    the browser never sends it back in clear."""
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.secure_profile = CookieCSRFStoragePolicy(
+            secure=True, **options).cookie_profile
+
+    def new_csrf_token(self, request):
+        token = self._token_factory()
+        request.cookies[self.cookie_name] = token
+        profile = (self.secure_profile if request.scheme == 'https'
+                   else self.cookie_profile)
+
+        def set_cookie(request, response):
+            profile.set_cookies(response, token)
+
+        request.add_response_callback(set_cookie)
+        return token
 
 
 def includeme(config):
     settings = config.get_settings()
     settings.setdefault('jinja2.undefined', 'strict')
     config.include('pyramid_jinja2')
-    config.set_csrf_storage_policy(CookieCSRFStoragePolicy(
+    config.set_csrf_storage_policy(CSRFCookiePolicy(
         cookie_name=CSRF_COOKIE, httponly=True, samesite='Strict'))
     config.add_static_view(STATIC_PATH, STATIC_SPEC, cache_max_age=ONE_YEAR)
     config.add_cache_buster(STATIC_SPEC,

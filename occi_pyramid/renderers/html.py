@@ -47,9 +47,9 @@ SECURITY_HEADERS = (
 
 #: the attributes shown as a template's size, and how
 SIZE_ATTRIBUTES = (
-    ('occi.compute.cores', '%s cores'),
-    ('occi.compute.memory', '%s GiB memory'),
-    ('occi.compute.ephemeral_storage.size', '%s GB disk'),
+    ('occi.compute.cores', ('%s core', '%s cores')),
+    ('occi.compute.memory', ('%s GiB memory', '%s GiB memory')),
+    ('occi.compute.ephemeral_storage.size', ('%s GB disk', '%s GB disk')),
 )
 
 def shown(value):
@@ -69,8 +69,12 @@ def state_of(entity):
 
 
 def is_template(mixin):
+    """A template of the cloud's that a create may name: offered at
+    ``/-/`` (not a flavor the cloud refuses creates with), and not a
+    user's own resource template (a size request, not a flavor)."""
     return mixin not in (OS_TPL, RESOURCE_TPL) and (
-        mixin.is_a(OS_TPL) or mixin.is_a(RESOURCE_TPL))
+        mixin.is_a(OS_TPL) or mixin.is_a(RESOURCE_TPL)) and getattr(
+        mixin, 'offered', True) and getattr(mixin, 'owner', None) is None
 
 
 def sizes(mixin):
@@ -83,7 +87,7 @@ def sizes(mixin):
         if default is not None:
             if isinstance(default, float) and default.is_integer():
                 default = int(default)
-            words.append(text % shown(default))
+            words.append(text[default != 1] % shown(default))
     return ', '.join(words)
 
 class HTMLRendering(Rendering):

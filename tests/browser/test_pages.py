@@ -85,7 +85,7 @@ def test_log_in_with_basic_and_browse_the_catalogue(site, browser,
     assert site.text('h1') == 'Categories'
     assert 'compute' in site.text('#kind-compute h3')
     sizes = site.text('#resource-templates')
-    assert '1 cores, 1 GiB memory, 20 GB disk' in sizes
+    assert '1 core, 1 GiB memory, 20 GB disk' in sizes
     assert 'Debian' in site.text('#os-templates')
     # the stylesheet loaded: the navigation bar is dark
     header = site.find('header').value_of_css_property('background-color')
@@ -106,10 +106,9 @@ def test_create_a_vm_with_a_hostile_title_from_the_page(site, browser,
         HOSTILE)
     Select(site.all('#create select')[1]).select_by_index(1)
     site.click('#create button[type=submit]')
-    assert site.text('#answer').startswith('201')
-    assert site.text('h1') == 'Created'
+    # POST, redirect, GET: the page of the new compute (a reload shows it
+    # again, never creates a second one)
     screenshot('03-created')
-    site.click('ul.locations a')
     # the title is text on the page: no script ran, no element was made
     assert site.text('h1') == HOSTILE
     assert site.no_alert()

@@ -107,7 +107,7 @@ def test_the_catalogue_shows_kinds_mixins_templates_and_actions(cloud):
     assert 'occi.compute.cores' in res.text
     assert DEBIAN in res.text and SMALL in res.text
     sizes = res.html.find(id='resource-templates').get_text(' ')
-    assert '1 cores, 1 GiB memory, 20 GB disk' in sizes
+    assert '1 core, 1 GiB memory, 20 GB disk' in sizes
     assert res.html.find(id='actions').get_text().count('restart') >= 1
 
 
@@ -202,16 +202,39 @@ def test_a_write_from_another_site_is_refused(cloud):
 
 
 def test_create_a_compute_from_the_templates(cloud):
-    token = csrf_of(page(cloud, '/compute/'))
-    res = submit(cloud, '/compute/', [
+    form = page(cloud, '/compute/')
+    token = csrf_of(form)
+    # the create form offers the templates /-/ offers, sized in words
+    assert 'flavor-1' in form.text and 'flavor-6' not in form.text
+    fields = [
         ('_csrf', token), ('category', COMPUTE),
         ('attr.occi.core.title', 'from the page'),
         ('category', OS_SCHEME + DEBIAN), ('category', RES_SCHEME + SMALL),
-    ], status=201)
+    ]
+    # POST, redirect, GET: the answer is the page of the new compute
+    res = submit(cloud, '/compute/', fields, status=303)
     location = res.headers['Location']
-    assert res.html.find('a', href=location.replace(
-        'http://occi.example.org', '')) is not None
-    assert 'from the page' in page(cloud, '/compute/').text
+    assert location.startswith('http://occi.example.org/compute/')
+    shown = page(cloud, location[len('http://occi.example.org'):])
+    assert shown.html.find('h1').text.strip() == 'from the page'
+    # the form's token was good for that one write: sent again (a reload
+    # of a page that answered the POST), it creates nothing
+    submit(cloud, '/compute/', fields, status=403)
+    listed = page(cloud, '/compute/').text
+    assert listed.count('from the page') == 1
+
+
+def test_the_form_cookie_is_secure_over_https(cloud):
+    cloud.app.reset()   # no cookie yet: the page sets one
+    res = page(cloud, '/compute/')
+    assert 'secure' not in res.headers['Set-Cookie'].lower()
+    cloud.app.reset()
+    res = cloud.app.get('/compute/', headers=dict(
+        basic('alice', ALICE), Accept=BROWSER), extra_environ={
+        'wsgi.url_scheme': 'https'})
+    cookie = res.headers['Set-Cookie']
+    assert '; secure' in cookie.lower() and 'samesite=strict' in \
+        cookie.lower()
 
 
 def test_delete_asks_then_deletes(cloud):
