@@ -1,6 +1,6 @@
 import os
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 here = os.path.abspath(os.path.dirname(__file__))
 with open(os.path.join(here, 'README.md'), encoding='utf-8') as f:
@@ -54,8 +54,15 @@ setup(
         'Framework :: Pyramid',
     ],
     license='GPL-3.0-or-later',
-    packages=find_packages(exclude=['tests', 'tests.*']),
+    # NB: namespace packages too, so that the data folders (static/,
+    # templates/) are packages of their own and install without the
+    # "importable package as data" warnings of every setuptools build
+    packages=find_namespace_packages(include=['occi_pyramid',
+                                              'occi_pyramid.*']),
     include_package_data=True,
+    package_data={'occi_pyramid': ['simulator/seed.json',
+                                   'static/*', 'templates/*.jinja2',
+                                   'store/migrations/script.py.mako']},
     zip_safe=False,
     python_requires='>=3.11',
     install_requires=requires,

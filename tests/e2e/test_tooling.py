@@ -175,3 +175,27 @@ def test_development_ini_logs_one_line_per_request(tmp_path, pserve):
         assert re.search(r'Starting server|Serving on|simulator listening|'
                          r'loading simulator seed|simulator on .* stopped',
                          line), line
+
+
+def test_the_package_builds_without_warnings(tmp_path):
+    """Its data folders (static/, templates/) are declared, so a build
+    prints no setuptools warning, and the wheel holds them."""
+    import sys
+    import zipfile
+
+    built = subprocess.run(
+        [sys.executable, '-m', 'pip', 'wheel', '--no-deps',
+         '--no-build-isolation', '--wheel-dir', str(tmp_path), ROOT],
+        capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    output = built.stdout + built.stderr
+    assert 'warn' not in output.lower(), output
+    (wheel,) = tmp_path.glob('occi_pyramid-*.whl')
+    names = zipfile.ZipFile(wheel).namelist()
+    for name in ('occi_pyramid/static/occi.css',
+                 'occi_pyramid/templates/base.jinja2',
+                 'occi_pyramid/simulator/seed.json',
+                 'occi_pyramid/store/migrations/script.py.mako',
+                 'occi_pyramid/wrappers/deferred.py'):
+        assert name in names
+    assert not [n for n in names if n.startswith('tests/')]
