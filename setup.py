@@ -1,6 +1,6 @@
 import os
 
-from setuptools import find_namespace_packages, setup
+from setuptools import find_packages, setup
 
 here = os.path.abspath(os.path.dirname(__file__))
 with open(os.path.join(here, 'README.md'), encoding='utf-8') as f:
@@ -54,11 +54,11 @@ setup(
         'Framework :: Pyramid',
     ],
     license='GPL-3.0-or-later',
-    # NB: namespace packages too, so that the data folders (static/,
-    # templates/) are packages of their own and install without the
-    # "importable package as data" warnings of every setuptools build
-    packages=find_namespace_packages(include=['occi_pyramid',
-                                              'occi_pyramid.*']),
+    # NB: the data folders (static/, templates/) listed as packages of
+    # their own, so that setuptools installs them without its "importable
+    # package as data" warnings
+    packages=find_packages(exclude=['tests', 'tests.*']) + [
+        'occi_pyramid.static', 'occi_pyramid.templates'],
     include_package_data=True,
     package_data={'occi_pyramid': ['simulator/seed.json',
                                    'static/*', 'templates/*.jinja2',
