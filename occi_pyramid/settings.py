@@ -58,7 +58,8 @@ DEFAULTS = {
     'occi.store.url': ('sqlite:///var/occi-store.sqlite', str),
     # seconds a process may answer the store's hot reads (a caller's
     # mixins, associations, pending links) from memory; any change to the
-    # store, by any process, ends them at once (store/cache.py); 0: every
+    # store, by any process, ends them (at once, or once PostgreSQL's
+    # notification reaches the other processes: store/cache.py); 0: every
     # request reads the database
     'occi.store.cache_ttl': (60.0, float),
     # seconds deferred work (a link to a busy compute, a delete the cloud

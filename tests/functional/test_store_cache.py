@@ -156,20 +156,19 @@ def test_another_connection_writes_are_seen(store, other, kind):
 
 
 @shared
-def test_a_change_seen_by_the_next_read_mostly_at_once(store, other, kind):
+def test_a_change_is_seen_by_the_next_read_on_sqlite_and_soon_on_postgresql(
+        store, other, kind):
     """Write on one, read on the other right after, many times: never a
-    stale answer on SQLite; on PostgreSQL the notification is in flight
-    while the writer commits, so a stale answer is rare and short."""
-    stale = 0
+    stale answer on SQLite; on PostgreSQL the first read after the
+    notification arrives sees it (one racing it may not: how often
+    depends on the machine's load, so only the eventual answer is
+    asserted, docs/decisions.md)."""
     for i in range(50):
         other.add([record('t%d' % i)])
-        if not terms(store)[-1:] == ['t%d' % i]:
-            stale += 1
+        if kind == 'sqlite':
+            assert terms(store)[-1:] == ['t%d' % i]
+        else:
             assert eventually(lambda: terms(store)[-1:] == ['t%d' % i], kind)
-    if kind == 'sqlite':
-        assert stale == 0
-    else:
-        assert stale <= 5, stale
 
 
 @shared
