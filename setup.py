@@ -22,6 +22,8 @@ requires = [
     # the user-mixin store on PostgreSQL (occi.store.url = postgresql://...),
     # for several server processes sharing one state
     'psycopg2-binary>=2.9,<3',
+    # the metrics, in Prometheus' format (occi.metrics.path)
+    'prometheus_client>=0.17,<1',
     # kamaki and its runtime dependencies are Python 2 code made to run
     # on Python 3 by occi_pyramid.backends.synnefo.kamaki_py3, which
     # patches these exact versions and refuses any other.
@@ -78,6 +80,9 @@ setup(
         ],
         'paste.server_factory': [
             'waitress = occi_pyramid.server:server_factory',
+        ],
+        'console_scripts': [
+            'occi-pyramid = occi_pyramid.cli:main',
         ],
     },
 )

@@ -20,6 +20,7 @@ def main(global_config, **settings):
         config.include('.browser')
         config.include('.backends')
         config.include('.store')
+        config.include('.operations')
         config.include('.views')
         config.include('.options')
     return freeze_request_extensions(config.make_wsgi_app())

@@ -37,6 +37,12 @@ DEFAULTS = {
     # the web origins (scheme://host[:port]) whose pages may call this
     # server from a browser (CORS), separated by spaces; empty: none
     'occi.cors.origins': ((), lambda value: tuple(aslist(value))),
+    # where load balancers ask whether the process is healthy (no token;
+    # empty: no such path)
+    'occi.health.path': ('/-/health', str),
+    # where Prometheus scrapes this process's metrics (no token; empty:
+    # no such path)
+    'occi.metrics.path': ('/-/metrics', str),
     # default os_tpl / resource_tpl terms used when a create names none
     'occi.default_os_tpl': ('', str),
     'occi.default_resource_tpl': ('', str),

@@ -220,8 +220,12 @@ def request_log_tween_factory(handler, registry):
             return response
         finally:
             log_request(request, status, started, token)
+            if metrics is not None:
+                metrics.request(request, status,
+                                time.perf_counter() - started)
             current.reset(reset)
 
+    metrics = getattr(registry, 'occi_metrics', None)
     return request_log_tween
 
 

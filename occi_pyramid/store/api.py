@@ -133,6 +133,13 @@ class MixinStore:
                 .limit(1)).first() is not None
 
     @taking_turns
+    def ping(self):
+        """Whether the database answers (a health check)."""
+        with self.engine.connect() as connection:
+            connection.execute(select(1)).scalar()
+        return True
+
+    @taking_turns
     def add(self, records):
         """Store new definitions, all or none.
 

@@ -191,6 +191,15 @@ class PendingStore:
         return len(rows), len(held)
 
     @taking_turns
+    def waiting(self, cloud):
+        """``{operation: count}`` of the work waiting on ``cloud``."""
+        with self.engine.connect() as connection:
+            return dict(connection.execute(
+                select(_TABLE.c.operation, func.count())
+                .where(_TABLE.c.cloud == cloud, _TABLE.c.state == PENDING)
+                .group_by(_TABLE.c.operation)).all())
+
+    @taking_turns
     def owners_waiting(self, cloud):
         """The owners with pending rows on ``cloud``."""
         with self.engine.connect() as connection:

@@ -199,3 +199,18 @@ def test_the_package_builds_without_warnings(tmp_path):
                  'occi_pyramid/wrappers/deferred.py'):
         assert name in names
     assert not [n for n in names if n.startswith('tests/')]
+
+
+def test_the_command_tells_its_version():
+    import os
+    import sys
+
+    from occi_pyramid.settings import __version__
+
+    command = os.path.join(os.path.dirname(sys.executable), 'occi-pyramid')
+    result = subprocess.run([command, '--version'], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result
+    assert result.stdout.strip() == 'occi-pyramid %s' % __version__
+    with open(os.path.join(ROOT, 'CHANGES.md'), encoding='utf-8') as f:
+        assert __version__ in f.read()

@@ -215,6 +215,11 @@ class SynnefoBackend(object):
             log.warning('Synnefo heartbeat failed: %s', exc)
             return False
 
+    def observe_calls(self, observe):
+        """Tell ``observe(method, path, status, seconds)`` of every call
+        to the cloud (the metrics: occi_pyramid/operations.py)."""
+        self.factory.transport.observe = observe
+
     def close(self):
         self.factory.close()
 

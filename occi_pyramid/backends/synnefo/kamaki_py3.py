@@ -39,6 +39,7 @@ import select
 import socket
 import ssl
 import sys
+import time
 import threading
 import types
 import unicodedata
@@ -202,6 +203,9 @@ class Transport(object):
         self.timeout = timeout
         self.ssl_context = ssl_context
         self.pool_size = pool_size
+        #: ``observe(method, path, status, seconds)`` of every call made
+        #: through the transport (status 0: no answer), or ``None``
+        self.observe = None
         self._pools = {}
         self._mutex = threading.Lock()
 
@@ -463,6 +467,17 @@ def _patch_kamaki_clients(kc, utils):
                 return utils.https.PooledHTTPConnection(
                     self.request.netloc, self.request.scheme, **pool_kw)
 
+        observe = getattr(transport, 'observe', None)
+        started = time.perf_counter() if observe is not None else None
+        try:
+            self._perform_pooled(pooled)
+        finally:
+            if observe is not None:
+                observe(self.request.method, self.request.path,
+                        self._status_code if self._request_performed else 0,
+                        time.perf_counter() - started)
+
+    def _perform_pooled(self, pooled):
         for retries in range(1, self.CONNECTION_TRY_LIMIT + 1):
             try:
                 with pooled() as connection:
@@ -570,6 +585,7 @@ def _patch_kamaki_clients(kc, utils):
     kc.RequestManager.perform = perform
     kc.ResponseManager._get_headers_to_decode = _get_headers_to_decode
     kc.ResponseManager._get_response = _get_response
+    kc.ResponseManager._perform_pooled = _perform_pooled
     kc.ResponseManager.text = property(text)
     kc.ResponseManager.__init__ = rm_init
     kc.ClientError.__init__ = client_error_init
