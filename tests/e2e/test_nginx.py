@@ -16,12 +16,13 @@ import shutil
 import socket
 import ssl
 import subprocess
+import time
 import http.client
 
 import pytest
 
 from tests.e2e.conftest import (
-    ALICE, BOB, CREATE_BODY, ROOT, PServe, free_port, ini_copy,
+    ALICE, BOB, CREATE_BODY, INFRA, ROOT, PServe, free_port, ini_copy,
     wait_for_port,
 )
 from tests.functional import stores
@@ -230,7 +231,9 @@ def deployment(tmp_path_factory):
                      'occi.synnefo.auth_url = ' + simulator.auth_url),
                     ('occi.store.url = postgresql://occi:secret@'
                      'db.example.org:5432/occi',
-                     'occi.store.url = ' + store_url)])
+                     'occi.store.url = ' + store_url),
+                    # NB: a killed process's claims run out soon
+                    ('occi.pending.lease = 300', 'occi.pending.lease = 2')])
                 port = free_port()
                 started.append(PServe(ini, str(where / 'stderr.log'),
                                       'http_port=%d' % port))
@@ -246,8 +249,10 @@ def deployment(tmp_path_factory):
                     wait_for_port(https_port, nginx.process, timeout=30)
                 except AssertionError as exc:
                     raise AssertionError('%s\n%s' % (exc, nginx.errors()))
-                yield Deployment(folder, nginx, started, http_port,
-                                 https_port, cert)
+                deployed = Deployment(folder, nginx, started, http_port,
+                                      https_port, cert)
+                deployed.simulator = simulator
+                yield deployed
             finally:
                 nginx.stop()
         finally:
@@ -410,3 +415,64 @@ def test_malformed_hosts_and_targets_get_400_through_nginx(deployment):
         status = raw_tls(deployment, request + token
                          + b'Connection: close\r\n\r\n')
         assert status.startswith(b'HTTP/1.1 400'), (request, status)
+
+
+
+def test_deferred_work_survives_a_killed_process(deployment):
+    """Runs last (it kills a process): a compute with a storage linked
+    is deleted through nginx, and one of the two processes is killed at
+    once (SIGKILL: no exit handler).  The other carries the delete out
+    (the killed one's claim runs out): the compute stays gone, the
+    storage stays, detached; nothing is lost, nothing comes back."""
+    status, headers, body = deployment.call('POST', '/compute/', {
+        'Content-Type': 'text/plain'}, CREATE_BODY)
+    assert status == 201, body
+    compute = headers['Location'][len(deployment.base):]
+    status, headers, body = deployment.call('POST', '/storage/', {
+        'Content-Type': 'text/plain'}, 'Category: storage; scheme="%s"; '
+        'class="kind"\nX-OCCI-Attribute: occi.storage.size=1\n' % INFRA)
+    assert status == 201, body
+    storage = headers['Location'][len(deployment.base):]
+    status, _, body = deployment.call('POST', '/storagelink/', {
+        'Content-Type': 'text/plain'}, (
+        'Category: storagelink; scheme="%s"; class="kind"\n'
+        'X-OCCI-Attribute: occi.core.source="%s"\n'
+        'X-OCCI-Attribute: occi.core.target="%s"\n' % (
+            INFRA, compute, storage)))
+    assert status in (200, 201), body
+
+    def attached():
+        text = deployment.call('GET', storage, {
+            'Accept': 'text/plain'})[2].decode()
+        return 'occi.storage.state.message="In use"' in text
+    wait_until(attached)
+    assert deployment.call('DELETE', compute)[0] == 200
+    killed = deployment.servers[0]
+    killed.process.kill()
+    killed.process.wait(30)
+
+    from occi_pyramid.simulator.testing import ControlClient
+
+    cloud = ControlClient(deployment.simulator.url)
+    server_id = compute.rsplit('/', 1)[1]
+
+    def done():
+        status, _, body = deployment.call('GET', storage, {
+            'Accept': 'text/plain'})
+        assert status == 200, body   # the storage is never lost
+        assert deployment.call('GET', compute)[0] == 404  # never back
+        server = cloud.call('GET', '/compute/v2.0/servers/%s' % server_id,
+                            token=ALICE)[1]['server']
+        return server['status'] == 'DELETED' and (
+            'occi.storage.state.message="Available"' in body.decode())
+    wait_until(done, timeout=120)
+    listed = deployment.call('GET', '/storagelink/', {
+        'Accept': 'text/uri-list'})[2].decode()
+    assert storage not in listed and compute not in listed
+
+
+def wait_until(check, timeout=60):
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, 'gave up after %s s' % timeout
+        time.sleep(0.2)
