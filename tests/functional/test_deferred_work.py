@@ -349,3 +349,15 @@ def test_stop_on_a_building_compute_stays_a_409(slow_alice, slow_cloud):
     res = slow_alice.post(compute + '?action=stop', action_request(
         'text/plain', ACTIONS + 'stop'), status=409)
     assert 'being built' in res.text
+
+
+def test_a_compute_deleted_before_its_build_started_goes_all_the_same(
+        slow_alice, slow_cloud):
+    """Synnefo refuses to delete a server whose build has not started
+    (409 buildInProgress): the DELETE is 200 and the server deletes it
+    once it may."""
+    compute = slow_alice.create_compute()
+    slow_alice.delete(compute)
+    slow_alice.get(compute, status=404)
+    until(lambda: gone(slow_cloud, 'server', compute), slow_cloud)
+    slow_cloud.drain()

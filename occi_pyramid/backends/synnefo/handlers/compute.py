@@ -336,7 +336,16 @@ class ComputeHandler(ResourceHandler):
                         if str(f.get('port_id')) in ports
                         or (f.get('instance_id') is not None and str(
                             f.get('instance_id')) == str(server_id))]
-        self.occi.delete_server(server_id)
+        try:
+            self.occi.delete_server(server_id)
+        except (BackendBadRequest, BackendConflict) as exc:
+            if translate.is_busy(server):
+                # NB: Synnefo refuses to delete a server whose build has
+                # not started yet (409 buildInProgress): for now only
+                raise OCCIBusy('The compute %s cannot be deleted yet: %s'
+                               % (server_id, exc.message),
+                               waiting=translate.waiting_for(server))
+            raise as_conflict(exc)
         self.occi.changed()
         return Unfinished('compute %s to be deleted' % server_id, {
             'deleted': True,
