@@ -230,6 +230,32 @@ class DeferredWork:
             target_kind=found[0] if found else None)
 
 
+class RowsView:
+    """The caller's rows (pending or failed), sorted out once: the links
+    they render (all, and by source compute), the locations gone for the
+    caller (deletes under way and what goes with them), the deletes that
+    failed (by location), and whether there are deletes at all."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.links = [r for r in rows if r.operation == LINK]
+        self.links_from = {}
+        for record in self.links:
+            self.links_from.setdefault(record.source, []).append(record)
+        self.hidden = set()
+        self.failed = {}
+        self.deletes = False
+        for record in rows:
+            if record.operation != DELETE:
+                continue
+            self.deletes = True
+            if record.state == PENDING:
+                self.hidden.add(record.source)
+                self.hidden.update(record.attributes.get('goes_with') or ())
+            elif record.state == ERROR:
+                self.failed[record.source] = record
+
+
 class DeferredSession(SessionWrapper):
     """A backend's OCCI session with deferred work around it: pending
     links, and deletes the cloud could not do or finish yet.
@@ -245,7 +271,7 @@ class DeferredSession(SessionWrapper):
         self.work = work
         self.token = token
         self.locate = locate
-        self._rows = None
+        self._view = None
 
     def authenticate(self):
         """The caller; their token is kept for the worker."""
@@ -263,31 +289,30 @@ class DeferredSession(SessionWrapper):
         """The caller's deferred work not done (pending or failed) on this
         cloud, whose kind this server knows: one store read per
         request."""
-        if self._rows is None:
-            self._rows = [
+        return self.view().rows
+
+    def view(self):
+        """What the rows mean for the caller's renderings, worked out once
+        per store read (:class:`RowsView`)."""
+        if self._view is None:
+            self._view = RowsView([
                 r for r in self.work.store.of_owner(self.work.cloud,
                                                     self.owner)
-                if self.work.kind_of(r) is not None]
-        return self._rows
+                if self.work.kind_of(r) is not None])
+        return self._view
 
     def links_shown(self):
         """The pending and failed links: they render as links."""
-        return [r for r in self.rows() if r.operation == LINK]
+        return self.view().links
 
     def hidden(self):
         """The locations of the entities being deleted, and of what goes
         with them: gone for OCCI."""
-        hidden = set()
-        for r in self.rows():
-            if r.operation == DELETE and r.state == PENDING:
-                hidden.add(r.source)
-                hidden.update(r.attributes.get('goes_with') or ())
-        return hidden
+        return self.view().hidden
 
     def failed_deletes(self):
         """``{location: row}`` of the deletes that failed for good."""
-        return {r.source: r for r in self.rows()
-                if r.operation == DELETE and r.state == ERROR}
+        return self.view().failed
 
     def row(self, id):
         """The caller's row of a pending link id, made or not, else 404
@@ -302,7 +327,7 @@ class DeferredSession(SessionWrapper):
         return record
 
     def _changed(self):
-        self._rows = None
+        self._view = None
 
     # -- what the caller sees ----------------------------------------------
 
@@ -319,14 +344,15 @@ class DeferredSession(SessionWrapper):
         failed in ``error`` with the reason."""
         if hidden is None:
             hidden = self.hidden()
+        view = self.view()
         if entity.kind == model.COMPUTE:
             if hidden:
                 entity.links = [link for link in entity.links
                                 if self.visible(link, hidden)]
-            for record in self.links_shown():
-                if record.source == entity.location:
-                    entity.links.append(self.work.render(record))
-        failed = self.failed_deletes().get(entity.location)
+            entity.links.extend(
+                self.work.render(record)
+                for record in view.links_from.get(entity.location, ()))
+        failed = view.failed.get(entity.location)
         if failed is not None:
             prefix = 'occi.%s.state' % entity.kind.term
             entity.attributes[prefix] = 'error'
@@ -350,8 +376,7 @@ class DeferredSession(SessionWrapper):
         """Whether a listing of ``kind`` may change: it may hold pending
         links (or computes that show them), or the caller has deletes
         under way or failed."""
-        return concerns(kind) or any(
-            r.operation == DELETE for r in self.rows())
+        return concerns(kind) or self.view().deletes
 
     def locations(self, kind):
         if not self.concerns(kind):
@@ -454,10 +479,10 @@ class DeferredSession(SessionWrapper):
                 link = self.work.render(record)
                 link.existed = True
                 return link
-            if ends[0] in self.hidden() or ends[1] in self.hidden():
-                raise OCCINotFound('The link cannot be made: %s is being '
-                                   'deleted.' % (ends[0] if ends[0] in
-                                                 self.hidden() else ends[1]))
+            for end in ends:
+                if end in self.hidden():
+                    raise OCCINotFound('The link cannot be made: %s is '
+                                       'being deleted.' % end)
         try:
             return self.inner.create(data)
         except OCCIBusy as busy:
