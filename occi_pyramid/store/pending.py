@@ -163,17 +163,6 @@ class PendingStore:
                 _TABLE.c.id.in_(ids))).rowcount
 
     @taking_turns
-    def links_of(self, cloud, owner, source):
-        """How many link rows of ``owner`` start at ``source``, whatever
-        their state (made ones too)."""
-        with self.engine.connect() as connection:
-            return connection.execute(
-                select(func.count()).select_from(_TABLE).where(
-                    _TABLE.c.cloud == cloud, _TABLE.c.owner == owner,
-                    _TABLE.c.operation == LINK,
-                    _TABLE.c.source == source)).scalar()
-
-    @taking_turns
     def cancel_source(self, cloud, owner, source, now=None):
         """Delete every link row of ``owner`` whose source is ``source``
         (the compute is deleted); return how many went, and how many of

@@ -633,12 +633,12 @@ class DeferredSession(SessionWrapper):
         for the worker's next look.  Return whether it waits."""
         if entity.kind != model.COMPUTE:
             return False
-        links = self.work.store.links_of(self.work.cloud, self.owner,
-                                         entity.location)
+        # NB: one statement, made ones too (a compute's delete writes a
+        # row of its own anyway)
+        links, held = self.work.store.cancel_source(
+            self.work.cloud, self.owner, entity.location)
         if not links:
             return False
-        _, held = self.work.store.cancel_source(
-            self.work.cloud, self.owner, entity.location)
         self._changed()
         if held:
             self.defer(entity, model.Unfinished(
