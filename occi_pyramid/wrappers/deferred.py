@@ -746,10 +746,11 @@ class DeferredWorker(threading.Thread):
         if token is None:
             store.release(record.id, me)
             return
+        session = links.backend.session(token, '', links.static)
         if record.operation == DELETE:
-            self.attempt_delete(record, token)
+            self.attempt_delete(record, token, session)
         else:
-            self.attempt_link(record, token)
+            self.attempt_link(record, token, session)
 
     def later(self, record, message, attempts, unavailable=False,
               **changes):
@@ -778,17 +779,16 @@ class DeferredWorker(threading.Thread):
                           attempts, **changes)
 
     def call(self, record, token, operation):
-        """``operation(session)`` for a claimed row, with a backend session
-        of the owner's token: its result, or :data:`SETTLED` when the
+        """``operation()`` for a claimed row (in a backend session of the
+        owner's ``token``): its result, or :data:`SETTLED` when the
         answer was one every row takes alike (the token refused: the row
         waits for another; busy: another look after ``poll``; the cloud
         unreachable: after a backoff), or the :class:`OCCIError` it
         raised otherwise, for the caller to settle."""
         links = self.links
-        session = links.backend.session(token, '', links.static)
         attempts = record.attempts + 1
         try:
-            return operation(session)
+            return operation()
         except BackendAuthError:
             links.tokens.forget(record.owner, token)
             links.store.release(record.id, self.ident_text)
@@ -804,14 +804,14 @@ class DeferredWorker(threading.Thread):
             self.later(record, record.message, attempts, unavailable=True)
         return SETTLED
 
-    def attempt_delete(self, record, token):
+    def attempt_delete(self, record, token, session):
         """Carry a claimed delete on."""
         links, attempts = self.links, record.attempts + 1
         store = links.store
         kind = links.kind_of(record)
         entity_id = record.source.rstrip('/').rsplit('/', 1)[-1]
-        outcome = self.call(record, token, lambda session: (
-            session.resume_delete(kind, entity_id, record.resume)))
+        outcome = self.call(record, token, lambda: session.resume_delete(
+            kind, entity_id, record.resume))
         if outcome is SETTLED:
             return
         if isinstance(outcome, OCCIConflict) and outcome.held_by and set(
@@ -836,7 +836,7 @@ class DeferredWorker(threading.Thread):
             self.later(record, 'Waiting for %s.' % outcome.waiting,
                        attempts, **extra)
 
-    def attempt_link(self, record, token):
+    def attempt_link(self, record, token, session):
         """Try to make one claimed link."""
         links, me = self.links, self.ident_text
         store = links.store
@@ -846,13 +846,8 @@ class DeferredWorker(threading.Thread):
             'occi.core.target': record.target})
         mixins = [m for m in (links.static.get(t, 'mixin')
                               for t in record.mixins) if m is not None]
-        sessions = []
-
-        def create(session):
-            sessions.append(session)
-            return session.create(model.EntityData(kind, mixins, attributes))
-
-        made = self.call(record, token, create)
+        made = self.call(record, token, lambda: session.create(
+            model.EntityData(kind, mixins, attributes)))
         if made is SETTLED:
             return
         attempts = record.attempts + 1
@@ -872,7 +867,7 @@ class DeferredWorker(threading.Thread):
         log.info('pending link %s was cancelled while made; removing %s',
                  record.id, made.location)
         try:
-            sessions[0].delete(made)
+            session.delete(made)
         except OCCIError as exc:
             log.warning('could not remove %s: %s', made.location, exc)
 
