@@ -16,7 +16,6 @@ import shutil
 import socket
 import ssl
 import subprocess
-import time
 import http.client
 
 import pytest
@@ -26,6 +25,7 @@ from tests.e2e.conftest import (
     wait_for_port,
 )
 from tests.functional import stores
+from tests.functional.conftest import until
 
 CAROL = 'carol-token'
 OWNERS = {  # the seed's users: token -> uuid
@@ -445,7 +445,7 @@ def test_deferred_work_survives_a_killed_process(deployment):
         text = deployment.call('GET', storage, {
             'Accept': 'text/plain'})[2].decode()
         return 'occi.storage.state.message="In use"' in text
-    wait_until(attached)
+    until(attached)
     assert deployment.call('DELETE', compute)[0] == 200
     killed = deployment.servers[0]
     killed.process.kill()
@@ -465,14 +465,8 @@ def test_deferred_work_survives_a_killed_process(deployment):
                             token=ALICE)[1]['server']
         return server['status'] == 'DELETED' and (
             'occi.storage.state.message="Available"' in body.decode())
-    wait_until(done, timeout=120)
+    until(done, wait=120)
     listed = deployment.call('GET', '/storagelink/', {
         'Accept': 'text/uri-list'})[2].decode()
     assert storage not in listed and compute not in listed
 
-
-def wait_until(check, timeout=60):
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, 'gave up after %s s' % timeout
-        time.sleep(0.2)

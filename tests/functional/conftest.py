@@ -72,18 +72,16 @@ class Cloud:
         from occi_pyramid.store.models import PendingLink
 
         engine = self.app.app.registry.occi_store.engine
-        deadline = time.monotonic() + wait
-        while True:
+
+        def left():
             with engine.connect() as connection:
-                left = connection.execute(
+                return connection.execute(
                     select(PendingLink.operation, PendingLink.source,
                            PendingLink.message)
                     .where(PendingLink.state == 'pending')).all()
-            if not left:
-                return
-            assert time.monotonic() < deadline, (
-                'deferred work left after %s s: %s' % (wait, left))
-            time.sleep(0.05)
+
+        until(lambda: not left(), wait=wait,
+              why=lambda: 'deferred work left: %s' % left())
 
 
 #: every app of the tests, whose deferred work a reset drops
@@ -104,10 +102,11 @@ def forget_deferred_work(registry):
             connection.execute(PendingLink.__table__.delete())
 
 
-def until(check, cloud=None, wait=WAIT):
+def until(check, cloud=None, wait=WAIT, why=None):
     """Poll ``check()`` until it returns a true value (settling the
     cloud's jobs each time when ``cloud`` is given); fail after ``wait``
-    seconds."""
+    seconds, saying ``why()`` when given.  A bounded wait on a condition
+    that a worker thread or process makes true in its own time."""
     deadline = time.monotonic() + wait
     while True:
         if cloud is not None:
@@ -115,7 +114,8 @@ def until(check, cloud=None, wait=WAIT):
         value = check()
         if value:
             return value
-        assert time.monotonic() < deadline, 'gave up after %s s' % wait
+        assert time.monotonic() < deadline, 'gave up after %s s%s' % (
+            wait, ': ' + why() if why is not None else '')
         time.sleep(0.1)
 
 

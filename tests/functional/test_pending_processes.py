@@ -6,12 +6,14 @@ are 200 at once and finished by the server; the same across a restart of
 the OCCI process (the intent is in its SQLite store); and two processes
 on one PostgreSQL carry each out exactly once."""
 import contextlib
+import itertools
 import os
 import time
 
 from occi_pyramid.simulator.testing import ControlClient
 from tests.conftest import ROOT
 from tests.functional import stores
+from tests.functional.conftest import until
 from tests.functional.test_store_processes import (
     COMPUTE, OS_TPL, RESOURCE_TPL, Process, call, free_port, write_ini,
 )
@@ -149,18 +151,10 @@ def made(deployment, servers, path, wait=WAIT, state='active'):
 def until_true(cloud, servers, check, wait=WAIT):
     """Settle the cloud and ask each of ``servers`` in turn (their worker
     needs the owner's token) until ``check(server)``; fail after
-    ``wait`` seconds."""
-    deadline = time.monotonic() + wait
-    turn = 0
-    while True:
-        cloud.control.settle()
-        server = servers[turn % len(servers)]
-        turn += 1
-        if check(server):
-            return
-        assert time.monotonic() < deadline, 'not done within %ss:\n%s' % (
-            wait, '\n'.join(s.output() for s in servers))
-        time.sleep(0.1)
+    ``wait`` seconds, with the servers' output."""
+    turns = itertools.cycle(servers)
+    until(lambda: check(next(turns)), cloud, wait,
+          why=lambda: '\n'.join(s.output() for s in servers))
 
 
 def test_a_link_to_a_building_compute_is_made_once_it_is_built(tmp_path):
@@ -256,6 +250,23 @@ def compute_with_storage(cloud, server):
     return compute, storage
 
 
+def waiting(store_url):
+    """The deferred work left in the store of ``store_url``."""
+    from sqlalchemy import create_engine, func, select
+
+    from occi_pyramid.store.models import PendingLink
+
+    engine = create_engine(store_url.replace(
+        'postgresql://', 'postgresql+psycopg2://', 1))
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                select(func.count()).select_from(PendingLink)
+                .where(PendingLink.state == 'pending')).scalar()
+    finally:
+        engine.dispose()
+
+
 def succeeded(cloud, method, suffix):
     """The calls of the cloud that did ``method`` on a path ending in
     ``suffix`` (the refused ones left out)."""
@@ -307,15 +318,11 @@ def test_two_processes_on_one_postgresql_finish_deletes_once(tmp_path):
         for path in (compute, storage, network):
             result = two.client.call('GET', path, token='alice-token')
             assert result.status == 404
+        # every deferred row gone: both workers are done with them, so a
+        # second carrying out would be in the cloud's log by now
         until_true(cloud, [one, two], lambda server: call(
-            server, 'GET', '/compute/') and succeeded(
-            cloud, 'DELETE', '/networks/%s' % network_id) and
-            volume_of(cloud, storage)['deleted'])
-        for _ in range(10):   # more rounds of both workers: nothing more
-            cloud.control.settle()
-            call(one, 'GET', '/')
-            call(two, 'GET', '/')
-            time.sleep(0.1)
+            server, 'GET', '/compute/') and not waiting(cloud.store_url))
+        assert volume_of(cloud, storage)['deleted']
         assert len(succeeded(cloud, 'DELETE', '/servers/%s' % server_id)) \
             == 1
         assert len(succeeded(cloud, 'DELETE', '/os-volume_attachments/%s'
