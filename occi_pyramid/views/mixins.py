@@ -12,7 +12,6 @@ Definitions live in the store (:mod:`occi_pyramid.store`), one namespace
 per cloud user.  Template mixin collections have only GET (405 here).
 """
 import re
-from urllib.parse import urlsplit
 
 from pyramid.view import view_config, view_defaults
 
@@ -21,6 +20,7 @@ from ..exceptions import (
     InvalidAction, OCCIBadRequest, OCCIConflict, OCCIForbidden, OCCINotFound,
 )
 from ..interfaces import IQueryInterface, IUserMixinCollection
+from ..locations import request_path
 from ..model import CategoryCollection, Collection
 from ..store import SIZES, MixinRecord
 from . import respond
@@ -51,21 +51,15 @@ def mixin_location(request, location):
     if not location:
         raise OCCIBadRequest('A user mixin needs a location (a path ending '
                              'in "/", e.g. location="/tags/vip/").')
-    path = location
-    if '://' in location:
-        parts = urlsplit(location)
-        if parts.netloc.lower() != request.host.lower():
-            raise OCCIBadRequest('The location %s is not on this server (%s).'
-                                 % (location, request.host))
-        if parts.query or parts.fragment:
-            raise OCCIBadRequest('The location %s has a query or fragment.'
-                                 % location)
-        path = parts.path
-    if path.startswith('/'):
-        base = request.script_name.rstrip('/')
-        if base and path.startswith(base + '/'):
-            path = path[len(base):]
-    else:
+    found = request_path(request, location)
+    if found is None:
+        raise OCCIBadRequest('The location %s is not on this server (%s).'
+                             % (location, request.host))
+    path, rest = found
+    if rest:
+        raise OCCIBadRequest('The location %s has a query or fragment.'
+                             % location)
+    if not path.startswith('/'):
         path = '/' + path
     segments = path[1:-1].split('/')
     if not path.endswith('/') or path == '/' or not all(

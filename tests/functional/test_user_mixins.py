@@ -187,6 +187,29 @@ def test_absolute_and_relative_locations_are_stored_as_paths(alice):
     assert members(alice, '/tags/abs/') == []
 
 
+def test_a_location_with_the_default_port_is_on_this_server(alice):
+    """``http://host:80/…`` is ``http://host/…`` for a mixin location as
+    for an entity's (one location reader)."""
+    port = HOST + ':80'
+    add(alice, mixin('vip', port + '/tags/vip/'))
+    assert user_mixins(alice)[VIP]['location'] == '/tags/vip/'
+    tagged = alice.create_compute(title='tagged')
+    alice.post('/tags/vip/', ({'Content-Type': 'text/plain'},
+                              'X-OCCI-Location: %s%s\r\n' % (port, tagged)))
+    assert members(alice, '/tags/vip/') == [tagged]
+
+
+@pytest.mark.parametrize('location', [
+    'http://elsewhere.example.org/tags/x/',
+    HOST + ':8080/tags/x/',
+])
+def test_a_location_on_another_server_is_refused(alice, location):
+    res = add(alice, mixin('x', location), status=400)
+    assert ('The location %s is not on this server (occi.example.org).'
+            % location) in res.text
+    assert user_mixins(alice) == {}
+
+
 def test_each_user_has_a_namespace(alice, bob):
     add(alice, mixin('vip', '/tags/vip/', title='alice'))
     add(bob, mixin('vip', '/tags/vip/', title='bob'))
