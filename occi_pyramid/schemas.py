@@ -156,24 +156,36 @@ def definitions_for(categories):
     return definitions
 
 
-def attribute_schema(definitions, mode='create'):
-    """A mapping schema over ``definitions`` for ``mode``:
-
-    * ``create``: the mutable attributes; required ones without a default
-      must be present;
-    * ``update``: the mutable attributes, none required;
-    * ``action``: the action's parameters as defined.
-    """
+def _schema(definitions, required):
+    """A mapping schema over ``definitions``, where ``required(definition)``
+    says whether a value must be given."""
     schema = colander.SchemaNode(colander.Mapping(unknown='raise'))
-    for name, definition in definitions.items():
-        if mode != 'action' and not definition.mutable:
-            continue
-        required = (
-            definition.required and definition.default is None
-            if mode in ('create', 'action') else False
-        )
-        schema.add(attribute_node(definition, required=required))
+    for definition in definitions:
+        schema.add(attribute_node(definition, required=required(definition)))
     return schema
+
+
+def _required_without_default(definition):
+    return definition.required and definition.default is None
+
+
+def create_schema(definitions):
+    """The schema of a create: the mutable attributes; required ones
+    without a default must be given."""
+    return _schema([d for d in definitions.values() if d.mutable],
+                   _required_without_default)
+
+
+def update_schema(definitions):
+    """The schema of an update (partial or full): the mutable
+    attributes, none required."""
+    return _schema([d for d in definitions.values() if d.mutable],
+                   lambda definition: False)
+
+
+def parameters_schema(definitions):
+    """The schema of an action's parameters, as they are defined."""
+    return _schema(list(definitions.values()), _required_without_default)
 
 
 def check_attribute_names(values, definitions, where):
@@ -221,12 +233,16 @@ def _same(given, current):
     return str(given) == str(current)
 
 
-def deserialize(values, definitions, mode='create', where='the entity'):
+def deserialize(values, definitions, schema=create_schema,
+                where='the entity'):
     """Validate and coerce ``values`` (attribute name -> string/JSON value).
 
+    :param schema: what builds the schema from ``definitions``
+        (:func:`create_schema`, :func:`update_schema`,
+        :func:`parameters_schema`)
+    :param where: what the values are of, for the messages
     :raises OCCIBadRequest: for unknown attributes
     :raises colander.Invalid: for wrong types, values or missing ones
     """
     check_attribute_names(values, definitions, where)
-    schema = attribute_schema(definitions, mode)
-    return schema.deserialize(dict(values))
+    return schema(definitions).deserialize(dict(values))

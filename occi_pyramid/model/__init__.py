@@ -2,8 +2,8 @@
 from .core import (  # noqa: F401
     CORE_ATTRIBUTE_NAMES, CORE_SCHEME, ENTITY, LINK, RESOURCE, TERM_RE,
     TERM_RE_12, Action, ActionResult, AttributeDef, Category,
-    CategoryCollection, Collection, Entity, EntityData, Kind, Link, Mixin,
-    Resource, Unfinished, attribute_map, make_term,
+    CategoryCollection, Collection, Entity, EntityData, Kind, Link,
+    LinkData, Mixin, Resource, Unfinished, attribute_map, make_term,
 )
 from .infrastructure import *  # noqa: F401,F403
 from . import core, infrastructure

@@ -9,6 +9,7 @@ Locations held here are paths relative to the application root
 (``/compute/``, ``/compute/42``); renderings make them absolute.
 """
 import re
+from dataclasses import dataclass, field
 
 from ..exceptions import OCCIBadRequest
 
@@ -402,13 +403,43 @@ class CategoryCollection:
         return len(self.categories)
 
 
+@dataclass(frozen=True)
+class LinkData:
+    """A validated inline link of a compute create or partial update: its
+    target is a resource of this server, its categories those of its kind
+    and its attributes those they define, checked as a standalone link's
+    (the ends apart: the source is the compute it comes with).
+
+    :ivar kind: the link's Kind (networkinterface, storagelink)
+    :ivar target_kind: the Kind of the resource it links to
+    :ivar target_id: that resource's id
+    :ivar mixins: the link's Mixins (resolved, applicable)
+    :ivar attributes: validated attribute values by name, without the
+        ends (``occi.core.source``, ``occi.core.target``, ``occi.core.id``)
+    :ivar defer: checked with the rest but made later, by the caller
+        (a storage link of a new compute: docs/backends.md)
+    """
+
+    kind: Kind
+    target_kind: Kind
+    target_id: str
+    mixins: tuple = ()
+    attributes: dict = field(default_factory=dict, hash=False)
+    defer: bool = False
+
+    @property
+    def target(self):
+        """The target's location (a path)."""
+        return self.target_kind.location + self.target_id
+
+
 class EntityData:
     """A validated create or update request.
 
     :ivar kind: the entity's Kind
     :ivar mixins: the Mixins named (resolved, applicable)
     :ivar attributes: validated attribute values by name
-    :ivar links: the parsed inline links (dicts from the parser)
+    :ivar links: the inline links (:class:`LinkData`)
     """
 
     def __init__(self, kind, mixins=(), attributes=None, links=()):

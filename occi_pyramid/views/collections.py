@@ -19,7 +19,7 @@ from ..interfaces import (
 from ..model import ActionResult, Collection
 from . import respond
 from .errors import unknown_action
-from .requests import action_parameters, entity_data, resolve_categories
+from .requests import action_parameters, create_data, resolve_categories
 
 
 def create(request, kind):
@@ -27,7 +27,7 @@ def create(request, kind):
     ``Location``, and the collection of what was created (a location list
     in text, ``{"resources": [...]}`` in JSON); 200 with the same when it
     was there already (a link created twice)."""
-    entity = request.occi.create(entity_data(request, kind, 'create'))
+    entity = request.occi.create(create_data(request, kind))
     response = request.response
     response.status_int = 200 if entity.existed else 201
     response.location = request.application_url + entity.location

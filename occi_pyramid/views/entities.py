@@ -6,7 +6,9 @@ from ..exceptions import OCCIBadRequest, OCCINotFound
 from ..interfaces import IEntityContext
 from . import respond
 from .errors import PUT_REFUSAL, unknown_action
-from .requests import action_parameters, entity_data, get_entity
+from .requests import (
+    action_parameters, get_entity, replace_data, update_data,
+)
 
 
 @view_defaults(context=IEntityContext, renderer='occi')
@@ -31,8 +33,7 @@ class EntityViews:
 
     def update(self):
         entity = self.entity
-        data = entity_data(self.request, self.context.kind, 'update',
-                           current=entity)
+        data = update_data(self.request, entity)
         return self.request.occi.update(entity, data)
 
     def replace(self):
@@ -40,8 +41,7 @@ class EntityViews:
             entity = self.request.occi.get(self.context.kind, self.context.id)
         except OCCINotFound:
             raise OCCIBadRequest(PUT_REFUSAL % self.context.kind.location)
-        data = entity_data(self.request, self.context.kind, 'replace',
-                           current=entity)
+        data = replace_data(self.request, entity)
         return self.request.occi.replace(entity, data)
 
     def delete(self):

@@ -3,14 +3,20 @@
 The parsers give a plain cstruct; here its categories are resolved against
 ``request.categories``, its attributes validated against the kind's and
 mixins' definitions (:mod:`occi_pyramid.schemas`), and the result handed to
-the OCCI session as :class:`~occi_pyramid.model.EntityData`.
+the OCCI session as :class:`~occi_pyramid.model.EntityData` (inline links
+as :class:`~occi_pyramid.model.LinkData`): one function per purpose
+(:func:`create_data`, :func:`update_data`, :func:`replace_data`,
+:func:`action_parameters`), so nothing malformed reaches a backend.
 """
 from .. import model
 from ..locations import entity_location
 from ..exceptions import (
     OCCIBadRequest, OCCIConflict, OCCIForbidden, OCCINotFound,
 )
-from ..schemas import check_immutable, definitions_for, deserialize
+from ..schemas import (
+    check_immutable, create_schema, definitions_for, deserialize,
+    parameters_schema, update_schema,
+)
 
 #: contextualization spellings accepted on input (docs/specs.md #14) -> the
 #: attribute and mixin they stand for
@@ -75,13 +81,75 @@ def _normalise_aliases(values, mixins):
     return result
 
 
-def entity_data(request, kind, mode='create', current=None):
-    """Validate the request body as an entity of ``kind``.
-
-    :param mode: ``create``, ``update`` (partial) or ``replace`` (PUT)
-    :param current: the entity being updated (for immutable echoes)
-    """
+def create_data(request, kind):
+    """Validate the request body as a new entity of ``kind`` (a POST to
+    its collection), inline links included."""
     body = request.occi_body
+    mixins, values = _categories_and_values(request, body, kind,
+                                            creating=True)
+    definitions = definitions_for([kind] + mixins)
+    # NB: what the server will set: the defaults of the kind and of
+    # the templates named (occi-core 5 copies a resource_tpl's
+    # defaults into the new compute and sends them back)
+    echoed = {name: definition.default
+              for name, definition in definitions.items()
+              if definition.default is not None}
+    values = check_immutable(values, definitions, current=echoed,
+                             ignore=('occi.core.id',))
+    values = _own_template_sizes(values, mixins)
+    attributes = deserialize(values, definitions, create_schema,
+                             _where(kind, mixins))
+    links = inline_links(request, body.get('links') or (), created=(
+        kind, (body.get('attributes') or {}).get('occi.core.id')))
+    return model.EntityData(kind, mixins, attributes, links)
+
+
+def update_data(request, current):
+    """Validate the request body as a partial update of the entity
+    ``current`` (a POST to it): the attributes and mixins it changes, the
+    inline links it adds."""
+    body = request.occi_body
+    mixins, attributes = _changes(request, body, current)
+    links = inline_links(request, body.get('links') or (), current)
+    return model.EntityData(current.kind, mixins, attributes, links)
+
+
+def replace_data(request, current):
+    """Validate the request body as the new state of the entity
+    ``current`` (a PUT to it)."""
+    # NB: Link lines in a PUT are ignored (docs/decisions.md)
+    mixins, attributes = _changes(request, request.occi_body, current)
+    return model.EntityData(current.kind, mixins, attributes)
+
+
+def _changes(request, body, current):
+    """``(mixins, attributes)`` an update of ``current`` gives; values
+    echoed from ``current`` for its immutable attributes are dropped."""
+    kind = current.kind
+    mixins, values = _categories_and_values(request, body, kind)
+    definitions = definitions_for(
+        [kind] + mixins + [m for m in current.mixins if m not in mixins])
+    values = check_immutable(values, definitions,
+                             current=current.attribute_values())
+    return mixins, deserialize(values, definitions, update_schema,
+                               _where(kind, mixins))
+
+
+def _where(kind, mixins):
+    return 'kind %s%s' % (kind.term, (' with mixins ' + ', '.join(
+        m.term for m in mixins)) if mixins else '')
+
+
+def _categories_and_values(request, body, kind, creating=False):
+    """``(mixins, values)`` of an entity body for ``kind``: the mixins it
+    names (those its attributes imply added), its attribute values with
+    every accepted spelling made canonical.
+
+    :param creating: the body creates the entity, so must name its kind
+    :raises OCCIBadRequest: for an action category, several kinds, or
+        another kind than ``kind``
+    :raises OCCIForbidden: for a mixin that does not apply to ``kind``
+    """
     kinds, mixins, actions = resolve_categories(
         request, body.get('categories', ()))
     if actions:
@@ -92,7 +160,7 @@ def entity_data(request, kind, mode='create', current=None):
     if len(kinds) > 1:
         raise OCCIBadRequest('Only one kind may be given; got %s.' % ', '.join(
             k.type_id for k in kinds))
-    if mode == 'create' and not kinds:
+    if creating and not kinds:
         # NB: a create carries exactly one Kind (GFD.185 3.4.1, GFD.226
         # "kind" is required): a body with none, or none we read, builds
         # nothing
@@ -104,45 +172,14 @@ def entity_data(request, kind, mode='create', current=None):
         raise OCCIBadRequest('The kind %s cannot be %s at %s, which holds '
                              '%s entities.' % (
                                  kinds[0].type_id,
-                                 'created' if mode == 'create' else 'used',
+                                 'created' if creating else 'used',
                                  request.path, kind.term))
     values = _normalise_aliases(dict(body.get('attributes') or {}), mixins)
     for mixin in mixins:
         if not mixin.applies_to(kind):
             raise OCCIForbidden('The mixin %s does not apply to %s.' % (
                 mixin.type_id, kind.type_id))
-    categories = [kind] + mixins
-    if current is not None:
-        categories += [m for m in current.mixins if m not in mixins]
-    definitions = definitions_for(categories)
-    if current is not None:
-        echoed = current.attribute_values()
-    elif mode == 'create':
-        # NB: what the server will set: the defaults of the kind and of
-        # the templates named (occi-core 5 copies a resource_tpl's
-        # defaults into the new compute and sends them back)
-        echoed = {name: definition.default
-                  for name, definition in definitions.items()
-                  if definition.default is not None}
-    else:
-        echoed = None
-    values = check_immutable(
-        values, definitions, current=echoed,
-        ignore=('occi.core.id',) if mode == 'create' else ())
-    if mode == 'create':
-        values = _own_template_sizes(values, mixins)
-    where = 'kind %s%s' % (kind.term, (' with mixins ' + ', '.join(
-        m.term for m in mixins)) if mixins else '')
-    attributes = deserialize(
-        values, definitions, 'create' if mode == 'create' else 'update',
-        where)
-    links = body.get('links') or ()
-    if links and mode != 'replace':
-        # NB: Link lines in a PUT are ignored (docs/decisions.md)
-        links = inline_links(request, links, current, (
-            kind, (body.get('attributes') or {}).get('occi.core.id'))
-            if mode == 'create' else None)
-    return model.EntityData(kind, mixins, attributes, links)
+    return mixins, values
 
 
 def _own_template_sizes(values, mixins):
@@ -173,12 +210,13 @@ _ENDS = ('occi.core.source', 'occi.core.source.kind', 'occi.core.target',
 
 
 def inline_links(request, links, current=None, created=None):
-    """Validate the inline links of a compute create (``current`` None)
-    or partial update with the schema of a standalone link create: the
-    target a network or storage of ours, the categories those of the
-    link's kind, the attributes known, the source (if given) the compute
-    itself.  Return them with validated ``attributes``, their ``kind``
-    and their target as ``target_kind`` and ``target_id``.
+    """Validate the inline links (parsed) of a compute create
+    (``current`` None) or partial update with the schema of a standalone
+    link create: the target a network or storage of ours, the categories
+    those of the link's kind, the attributes known, the source (if given)
+    the compute itself.
+
+    :returns: a :class:`~occi_pyramid.model.LinkData` for each
 
     :param created: ``(kind, occi.core.id)`` of a create's body: rOCCI 4
         gives the new compute an id of its own and makes the inline
@@ -218,10 +256,10 @@ def inline_links(request, links, current=None, created=None):
         definitions = {k: v for k, v in definitions_for(
             [kind] + mixins).items() if k not in _ENDS}
         attributes = deserialize(
-            check_immutable(values, definitions), definitions, 'create',
-            '%s (%s)' % (where, kind.term))
-        result.append(dict(link, attributes=attributes, kind=kind,
-                           target_kind=found[0], target_id=found[1]))
+            check_immutable(values, definitions), definitions,
+            create_schema, '%s (%s)' % (where, kind.term))
+        result.append(model.LinkData(kind, found[0], found[1],
+                                     tuple(mixins), attributes))
     return result
 
 
@@ -256,7 +294,7 @@ def action_parameters(request, action):
                 'The body names %s but the query asks for action=%s (%s).'
                 % (type_id, action.term, action.type_id))
     values = dict(body.get('attributes') or {})
-    params = deserialize(values, action.attributes, 'action',
+    params = deserialize(values, action.attributes, parameters_schema,
                          'action %s' % action.term)
     for name, definition in action.attributes.items():
         if name not in params and definition.default is not None:

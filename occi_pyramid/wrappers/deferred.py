@@ -28,6 +28,7 @@ latest one each user's requests brought; after a restart the work is
 carried on once its owner's next request brings one.
 """
 import atexit
+import dataclasses
 import logging
 import os
 import socket
@@ -458,12 +459,8 @@ class DeferredSession(SessionWrapper):
     def _pend_inline(self, source, links, busy):
         """Pend the inline links of a compute create or update."""
         for link in links:
-            target = link['target_kind'].location + link['target_id']
-            mixins = [m for m in (self.work.static.get(t, 'mixin')
-                                  for t in link.get('categories') or ())
-                      if m is not None]
-            self._pend(link['kind'], source, target,
-                       link.get('attributes') or {}, mixins, busy)
+            self._pend(link.kind, source, link.target, link.attributes,
+                       link.mixins, busy)
 
     # -- changes ---------------------------------------------------------
 
@@ -499,27 +496,27 @@ class DeferredSession(SessionWrapper):
         pending links (the cloud attaches a volume only to a built
         server), so the create answers at once.  The backend checks them
         with the rest (``defer``: checked, not made)."""
-        storage = [dict(link, defer=True) for link in data.links
-                   if link['target_kind'].is_a(model.STORAGE)]
+        storage = [dataclasses.replace(link, defer=True)
+                   for link in data.links
+                   if link.target_kind.is_a(model.STORAGE)]
         if not storage:
             return self.inner.create(data)
         hidden = self.hidden()
         for link in storage:
-            target = link['target_kind'].location + link['target_id']
-            if target in hidden:
+            if link.target in hidden:
                 raise OCCINotFound('The compute was not created: the '
                                    'storage %s is being deleted.'
-                                   % link['target_id'])
+                                   % link.target_id)
             for record in self.links_shown():
-                if record.target == target and record.state == PENDING:
+                if record.target == link.target and record.state == PENDING:
                     raise OCCIConflict(
                         'The compute was not created: the storage %s is '
                         'being linked to %s already.' % (
-                            link['target_id'], record.source))
+                            link.target_id, record.source))
         rest = model.EntityData(
             data.kind, data.mixins, data.attributes,
             [link for link in data.links
-             if not link['target_kind'].is_a(model.STORAGE)] + storage)
+             if not link.target_kind.is_a(model.STORAGE)] + storage)
         entity = self.inner.create(rest)
         self._pend_inline(entity.location, storage, OCCIBusy(
             waiting='compute %s to be built' % entity.id))

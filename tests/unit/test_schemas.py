@@ -6,10 +6,13 @@ from occi_pyramid import model
 from occi_pyramid.exceptions import OCCIBadRequest, OCCIForbidden
 
 
-def _deserialize(values, categories, mode='create'):
-    from occi_pyramid.schemas import definitions_for, deserialize
+def _deserialize(values, categories, updating=False):
+    from occi_pyramid.schemas import (
+        create_schema, definitions_for, deserialize, update_schema,
+    )
 
-    return deserialize(values, definitions_for(categories), mode)
+    return deserialize(values, definitions_for(categories),
+                       update_schema if updating else create_schema)
 
 
 class TestCoercion:
@@ -76,7 +79,7 @@ class TestNames:
         with pytest.raises(colander.Invalid) as info:
             _deserialize({}, [model.STORAGE])
         assert 'occi.storage.size' in info.value.asdict()
-        assert _deserialize({}, [model.STORAGE], mode='update') == {}
+        assert _deserialize({}, [model.STORAGE], updating=True) == {}
 
 
 class TestImmutable:
@@ -103,10 +106,29 @@ class TestImmutable:
             == {}
 
     def test_immutable_attributes_are_not_in_the_create_schema(self):
-        from occi_pyramid.schemas import attribute_schema, definitions_for
+        from occi_pyramid.schemas import create_schema, definitions_for
 
-        schema = attribute_schema(definitions_for([model.COMPUTE]))
+        schema = create_schema(definitions_for([model.COMPUTE]))
         names = [node.name for node in schema.children]
         assert 'occi.compute.state' not in names
         assert 'occi.core.id' not in names
         assert 'occi.compute.cores' in names
+
+    def test_immutable_attributes_are_not_in_the_update_schema(self):
+        from occi_pyramid.schemas import definitions_for, update_schema
+
+        schema = update_schema(definitions_for([model.STORAGE]))
+        names = [node.name for node in schema.children]
+        assert 'occi.storage.state' not in names
+        assert all(node.missing is colander.drop for node in schema.children)
+
+    def test_action_parameters_keep_their_definitions(self):
+        from occi_pyramid.schemas import parameters_schema
+
+        schema = parameters_schema(model.RESIZE.attributes)
+        with pytest.raises(colander.Invalid) as info:
+            schema.deserialize({})
+        assert list(info.value.asdict()) == ['size']
+        assert parameters_schema(model.STOP.attributes).deserialize(
+            {}) == {}
+

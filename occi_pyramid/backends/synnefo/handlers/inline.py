@@ -30,10 +30,9 @@ class InlineLinks:
         self.allocated = []
 
     def _resolve(self, link):
-        """A validated inline link (``target_kind``, ``target_id`` and
-        checked ``attributes``: views.requests.inline_links) with its
+        """A validated inline link (:class:`model.LinkData`) with its
         target's record: 404 now, before anything is created."""
-        kind, target_id = link['target_kind'], link['target_id']
+        kind, target_id = link.target_kind, link.target_id
         record = self.occi.handler(kind).record(target_id)
         if kind == model.STORAGE and record.get('status') != 'available':
             users = [str(a.get('server_id'))
@@ -45,10 +44,9 @@ class InlineLinks:
                         '_', ' '),
                     ' (linked to compute %s)' % ', '.join(users)
                     if users else ''))
-        attributes = link.get('attributes') or {}
         return {'kind': kind, 'id': target_id, 'record': record,
-                'defer': bool(link.get('defer')),
-                'address': attributes.get('occi.networkinterface.address')}
+                'defer': link.defer, 'address': link.attributes.get(
+                    'occi.networkinterface.address')}
 
     def networks(self):
         """The ``networks`` argument of the server create (``None`` keeps
