@@ -2,8 +2,9 @@
 
 Parsers hand over strings (text renderings) or JSON values; the schemas
 built here from :class:`~occi_pyramid.model.AttributeDef` coerce them to
-the attribute's type and check enumerations, patterns and required
-attributes.  colander's stock types are lenient (``Boolean`` reads
+the attribute's type and check enumerations, patterns, bounds, formats
+and required attributes, so a malformed value is refused before any
+backend sees it.  colander's stock types are lenient (``Boolean`` reads
 ``"garbage"`` as true, ``Int`` truncates ``2.5``); OCCI needs the strict
 ones below.  Every failure is a ``colander.Invalid`` keyed by the full OCCI
 attribute name, which the error view answers with 400.
@@ -11,6 +12,9 @@ attribute name, which the error view answers with 400.
 Unknown and immutable attributes are checked before colander runs, so the
 messages name them plainly (:func:`check_attribute_names`).
 """
+import base64
+import binascii
+import math
 import re
 
 import colander
@@ -121,8 +125,32 @@ _TYPES = {
 }
 
 
+def above(bound):
+    """A validator: finite numbers greater than ``bound``."""
+    def validator(node, value):
+        if not (bound < value < math.inf):
+            raise colander.Invalid(node, 'must be %s; got %s' % (
+                'positive' if bound == 0 else 'greater than %s' % bound,
+                _show(value)))
+    return validator
+
+
+def base64_text(node, value):
+    """A validator: base64 (RFC 4648 section 4), no line breaks."""
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise colander.Invalid(
+            node, 'must be base64-encoded; got %s' % _show(value))
+
+
+#: the validator of each :data:`occi_pyramid.model.core.FORMATS` name
+FORMAT_VALIDATORS = {'base64': base64_text}
+
+
 def attribute_node(definition, required=None):
-    """A colander node for one attribute definition.
+    """A colander node for one attribute definition: its type, and the
+    constraints it carries (choices, pattern, bound, format).
 
     :param required: override the definition's ``required`` flag (updates
         never require anything)
@@ -134,6 +162,10 @@ def attribute_node(definition, required=None):
         validators.append(colander.Regex(
             definition.pattern,
             msg='does not match the pattern %s' % definition.pattern))
+    if definition.exclusive_minimum is not None:
+        validators.append(above(definition.exclusive_minimum))
+    if definition.format is not None:
+        validators.append(FORMAT_VALIDATORS[definition.format])
     if required is None:
         required = definition.required
     return colander.SchemaNode(
@@ -144,16 +176,36 @@ def attribute_node(definition, required=None):
     )
 
 
+#: what a definition restricts values by: a later definition of the same
+#: attribute that gives none of one keeps the earlier one's
+CONSTRAINTS = ('choices', 'pattern', 'exclusive_minimum', 'format')
+
+
 def definitions_for(categories):
     """Name -> AttributeDef of every category (Kind lineage, Mixin
-    ancestry), later categories winning (a template's default wins)."""
+    ancestry), later categories winning (a template's default wins), but
+    keeping the constraints of the earlier definition (a template with
+    ``occi.compute.cores`` 2 by default still takes positive ones only).
+    """
     definitions = {}
     for category in categories:
         if hasattr(category, 'all_attributes'):
-            definitions.update(category.all_attributes())
+            attributes = category.all_attributes()
         else:
-            definitions.update(category.attributes)
+            attributes = category.attributes
+        for name, definition in attributes.items():
+            earlier = definitions.get(name)
+            if earlier is not None:
+                kept = {c: getattr(earlier, c) for c in CONSTRAINTS
+                        if _given(earlier, c) and not _given(definition, c)}
+                if kept:
+                    definition = definition.replace(**kept)
+            definitions[name] = definition
     return definitions
+
+
+def _given(definition, constraint):
+    return getattr(definition, constraint) not in (None, ())
 
 
 def _schema(definitions, required):

@@ -36,6 +36,10 @@ JSON_TYPES = {
     'object': 'object',
 }
 
+#: what a string attribute may be said to hold (``format``): ``base64``,
+#: RFC 4648 section 4 without line breaks
+FORMATS = ('base64',)
+
 
 def make_term(text, prefix='t'):
     """Turn arbitrary cloud text into a term of the 1.1 grammar.
@@ -62,17 +66,27 @@ class AttributeDef:
     :param pattern: a regular expression (ERE) restricting string values
     :param description: human text
     :param choices: the allowed values of an ``enum``
+    :param exclusive_minimum: a number the values of an ``integer`` or
+        ``float`` must be greater than (as JSON Schema's
+        ``exclusiveMinimum``; such values must be finite too)
+    :param format: one of :data:`FORMATS`, what a ``string`` holds
     """
 
     __slots__ = (
         'name', 'type', 'mutable', 'required', 'default', 'pattern',
-        'description', 'choices',
+        'description', 'choices', 'exclusive_minimum', 'format',
     )
 
     def __init__(self, name, type='string', mutable=True, required=False,
-                 default=None, pattern=None, description=None, choices=()):
+                 default=None, pattern=None, description=None, choices=(),
+                 exclusive_minimum=None, format=None):
         if type not in TYPES:
             raise ValueError('unknown attribute type %r' % type)
+        if format is not None and format not in FORMATS:
+            raise ValueError('unknown attribute format %r' % format)
+        if exclusive_minimum is not None and type not in ('integer',
+                                                          'float'):
+            raise ValueError('a bound on the %s attribute %s' % (type, name))
         self.name = name
         self.type = type
         self.mutable = mutable
@@ -81,6 +95,8 @@ class AttributeDef:
         self.pattern = pattern
         self.description = description
         self.choices = tuple(choices)
+        self.exclusive_minimum = exclusive_minimum
+        self.format = format
 
     @property
     def json_type(self):

@@ -82,7 +82,7 @@ COMPUTE = Kind(
         AttributeDef('occi.compute.architecture', 'enum',
                      choices=('x86', 'x64'),
                      description='CPU architecture of the instance'),
-        AttributeDef('occi.compute.cores', 'integer',
+        AttributeDef('occi.compute.cores', 'integer', exclusive_minimum=0,
                      description='Number of virtual CPU cores'),
         AttributeDef('occi.compute.hostname', 'string',
                      description='Fully qualified DNS hostname'),
@@ -90,7 +90,7 @@ COMPUTE = Kind(
                      description='Relative number of CPU shares'),
         AttributeDef('occi.compute.speed', 'float',
                      description='CPU clock frequency in gigahertz'),
-        AttributeDef('occi.compute.memory', 'float',
+        AttributeDef('occi.compute.memory', 'float', exclusive_minimum=0,
                      description='Maximum RAM in gigabytes'),
         _state('occi.compute.state', STATES,
                'Current state of the instance'),
@@ -151,6 +151,7 @@ STORAGE = Kind(
     actions=[ONLINE, OFFLINE, BACKUP, SNAPSHOT, RESIZE],
     attributes=attribute_map(
         AttributeDef('occi.storage.size', 'float', required=True,
+                     exclusive_minimum=0,
                      description='Storage size in gigabytes'),
         _state('occi.storage.state', STORAGE_STATES,
                'Current state of the storage'),
@@ -233,6 +234,7 @@ USER_DATA = Mixin(
     location='/mixin/user_data/', applies=[COMPUTE],
     attributes=attribute_map(
         AttributeDef('occi.compute.userdata', 'string', required=True,
+                     format='base64',
                      description='Contextualization data (base64) handed '
                                  'to the compute at boot'),
     ),
@@ -243,7 +245,7 @@ OPENSTACK_USER_DATA = Mixin(
     location='/mixin/openstack_user_data/', applies=[COMPUTE],
     attributes=attribute_map(
         AttributeDef('org.openstack.compute.user_data', 'string',
-                     required=True,
+                     required=True, format='base64',
                      description='Contextualization data (base64)'),
     ),
 )

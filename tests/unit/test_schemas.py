@@ -132,3 +132,74 @@ class TestImmutable:
         assert parameters_schema(model.STOP.attributes).deserialize(
             {}) == {}
 
+
+class TestConstraints:
+    """Formats and bounds live in the attribute definitions and are
+    checked with the types, naming the attribute and the value."""
+
+    @pytest.mark.parametrize('categories, name, value', [
+        ([model.COMPUTE], 'occi.compute.cores', '0'),
+        ([model.COMPUTE], 'occi.compute.cores', -1),
+        ([model.COMPUTE], 'occi.compute.memory', '-0.5'),
+        ([model.COMPUTE], 'occi.compute.memory', '1e999'),
+        ([model.COMPUTE], 'occi.compute.memory', float('nan')),
+        ([model.STORAGE], 'occi.storage.size', 0),
+        ([model.STORAGE], 'occi.storage.size', float('inf')),
+        ([model.COMPUTE, model.USER_DATA], 'occi.compute.userdata',
+         'not base64 !!'),
+        ([model.COMPUTE, model.OPENSTACK_USER_DATA],
+         'org.openstack.compute.user_data', 'aGVsbG8=\n'),
+    ])
+    def test_out_of_range_or_format_is_invalid(self, categories, name,
+                                                value):
+        values = {name: value}
+        if model.STORAGE in categories and name != 'occi.storage.size':
+            values['occi.storage.size'] = 1
+        for updating in (False, True):
+            with pytest.raises(colander.Invalid) as info:
+                _deserialize(values, categories, updating)
+            message = info.value.asdict()[name]
+            assert message.startswith('must be ')
+            assert str(value).strip('"') in message or (
+                repr(float(value)) in message)
+
+    def test_the_messages_say_what_is_wanted(self):
+        with pytest.raises(colander.Invalid) as info:
+            _deserialize({'occi.storage.size': '-2'}, [model.STORAGE])
+        assert info.value.asdict() == {
+            'occi.storage.size': 'must be positive; got -2.0'}
+        with pytest.raises(colander.Invalid) as info:
+            _deserialize({'occi.compute.userdata': 'x!'},
+                         [model.COMPUTE, model.USER_DATA])
+        assert info.value.asdict() == {
+            'occi.compute.userdata': 'must be base64-encoded; got "x!"'}
+
+    @pytest.mark.parametrize('values, mixins', [
+        ({'occi.compute.cores': 1, 'occi.compute.memory': '0.1'}, []),
+        ({'occi.compute.userdata': 'aGVsbG8='}, [model.USER_DATA]),
+        ({'occi.compute.userdata': ''}, [model.USER_DATA]),
+    ])
+    def test_values_in_range_and_format_pass(self, values, mixins):
+        assert _deserialize(values, [model.COMPUTE] + mixins).keys() \
+            == values.keys()
+
+    def test_a_template_default_keeps_the_kind_bound(self):
+        from occi_pyramid.schemas import definitions_for
+
+        template = model.Mixin(
+            'http://example.org/tpl#', 'big', applies=[model.COMPUTE],
+            depends=[model.RESOURCE_TPL], attributes=model.attribute_map(
+                model.AttributeDef('occi.compute.cores', 'integer',
+                                   default=2)))
+        definition = definitions_for([model.COMPUTE, template])[
+            'occi.compute.cores']
+        assert (definition.default, definition.exclusive_minimum) == (2, 0)
+        with pytest.raises(colander.Invalid):
+            _deserialize({'occi.compute.cores': 0},
+                         [model.COMPUTE, template])
+
+    def test_a_bound_is_only_for_numbers(self):
+        with pytest.raises(ValueError):
+            model.AttributeDef('x', 'string', exclusive_minimum=0)
+        with pytest.raises(ValueError):
+            model.AttributeDef('x', 'string', format='base32')

@@ -1,8 +1,5 @@
 """Compute = Synnefo server."""
-import base64
-import binascii
 import logging
-import math
 
 from .... import model
 from ....exceptions import (
@@ -21,14 +18,6 @@ log = logging.getLogger(__name__)
 
 #: server metadata key holding occi.core.summary
 SUMMARY_KEY = 'occi.core.summary'
-
-
-def check_base64(text):
-    try:
-        base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise OCCIBadRequest(
-            'The user data must be base64-encoded (occi.compute.userdata).')
 
 
 def may_hold_floating_ips(server):
@@ -154,11 +143,6 @@ class ComputeHandler(ResourceHandler):
         configured default (only when the client named neither)."""
         cores = data.get('occi.compute.cores')
         memory = data.get('occi.compute.memory')
-        for name, value in (('occi.compute.cores', cores),
-                            ('occi.compute.memory', memory)):
-            if value is not None and not 0 < value < math.inf:
-                raise OCCIBadRequest('%s must be positive; got %s.'
-                                     % (name, value))
         mixin = data.template(model.RESOURCE_TPL)
         if mixin is None and cores is None and memory is None:
             mixin = self._template(data, model.RESOURCE_TPL,
@@ -194,8 +178,6 @@ class ComputeHandler(ResourceHandler):
             'occi.compute.hostname') or 'occi-compute')
         user_data = data.get('occi.compute.userdata') or data.get(
             'org.openstack.compute.user_data')
-        if user_data:
-            check_base64(user_data)
         public_key = data.get('occi.credentials.ssh.publickey') or data.get(
             'org.openstack.credentials.publickey.data')
         personality = translate.personality(

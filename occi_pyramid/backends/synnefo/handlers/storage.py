@@ -3,8 +3,8 @@ import math
 
 from .... import model
 from ....exceptions import (
-    BackendBadRequest, BackendNotFound, OCCIBadRequest, OCCIBusy,
-    OCCIConflict, OCCINotImplemented,
+    BackendBadRequest, BackendNotFound, OCCIBusy, OCCIConflict,
+    OCCINotImplemented,
 )
 from ....model import ActionResult
 from .. import translate
@@ -76,11 +76,8 @@ class StorageHandler(ResourceHandler):
     @staticmethod
     def _size(value):
         """Synnefo volumes are whole GB: a fractional OCCI size (GiB, a
-        float) gets the smallest volume that holds it (pOCCI asks 0.1)."""
-        if value is None or not 0 < value < math.inf:
-            raise OCCIBadRequest(
-                'occi.storage.size must be a positive number of GB; got %s.'
-                % value)
+        float, positive: the attribute's definition) gets the smallest
+        volume that holds it (pOCCI asks 0.1)."""
         return math.ceil(value)
 
     def create(self, data):
