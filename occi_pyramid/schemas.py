@@ -184,8 +184,9 @@ CONSTRAINTS = ('choices', 'pattern', 'exclusive_minimum', 'format')
 def definitions_for(categories):
     """Name -> AttributeDef of every category (Kind lineage, Mixin
     ancestry), later categories winning (a template's default wins), but
-    keeping the constraints of the earlier definition (a template with
-    ``occi.compute.cores`` 2 by default still takes positive ones only).
+    keeping the constraints of an earlier definition of the same type (a
+    template with ``occi.compute.cores`` 2 by default still takes
+    positive ones only).
     """
     definitions = {}
     for category in categories:
@@ -195,7 +196,7 @@ def definitions_for(categories):
             attributes = category.attributes
         for name, definition in attributes.items():
             earlier = definitions.get(name)
-            if earlier is not None:
+            if earlier is not None and earlier.type == definition.type:
                 kept = {c: getattr(earlier, c) for c in CONSTRAINTS
                         if _given(earlier, c) and not _given(definition, c)}
                 if kept:

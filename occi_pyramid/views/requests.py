@@ -216,12 +216,11 @@ def inline_links(request, links, current=None, created=None):
     those of the link's kind, the attributes known, the source (if given)
     the compute itself.
 
-    :returns: a :class:`~occi_pyramid.model.LinkData` for each
-
     :param created: ``(kind, occi.core.id)`` of a create's body: rOCCI 4
         gives the new compute an id of its own and makes the inline
         links start at ``/compute/<that id>``, which can only mean the
         compute being created
+    :returns: a :class:`~occi_pyramid.model.LinkData` for each
     """
     result = []
     for index, link in enumerate(links):

@@ -198,6 +198,18 @@ class TestConstraints:
             _deserialize({'occi.compute.cores': 0},
                          [model.COMPUTE, template])
 
+    def test_a_definition_of_another_type_keeps_no_constraint(self):
+        from occi_pyramid.schemas import definitions_for
+
+        other = model.Mixin(
+            'http://example.org/x#', 'x', applies=[model.COMPUTE],
+            attributes=model.attribute_map(
+                model.AttributeDef('occi.compute.cores', 'string')))
+        definition = definitions_for([model.COMPUTE, other])[
+            'occi.compute.cores']
+        assert (definition.type, definition.exclusive_minimum) == (
+            'string', None)
+
     def test_a_bound_is_only_for_numbers(self):
         with pytest.raises(ValueError):
             model.AttributeDef('x', 'string', exclusive_minimum=0)
