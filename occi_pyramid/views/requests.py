@@ -99,6 +99,7 @@ def create_data(request, kind):
     values = _own_template_sizes(values, mixins)
     attributes = deserialize(values, definitions, create_schema,
                              _where(kind, mixins))
+    _check_link_ends(request, kind, attributes)
     links = inline_links(request, body.get('links') or (), created=(
         kind, (body.get('attributes') or {}).get('occi.core.id')))
     return model.EntityData(kind, mixins, attributes, links)
@@ -204,6 +205,10 @@ def _own_template_sizes(values, mixins):
 LINK_KINDS = {model.NETWORK: model.NETWORKINTERFACE,
               model.STORAGE: model.STORAGELINK}
 
+#: the kinds of the source and the target of each kind of link
+LINK_ENDS = {link: (model.COMPUTE, target)
+             for target, link in LINK_KINDS.items()}
+
 #: link attributes that name its ends (checked apart from the others)
 _ENDS = ('occi.core.source', 'occi.core.source.kind', 'occi.core.target',
          'occi.core.target.kind', 'occi.core.id')
@@ -260,6 +265,27 @@ def inline_links(request, links, current=None, created=None):
         result.append(model.LinkData(kind, found[0], found[1],
                                      tuple(mixins), attributes))
     return result
+
+
+def _check_link_ends(request, kind, attributes):
+    """400 unless a link create names a compute of this server as its
+    source and, as its target, a resource of this server of the kind the
+    link's kind links to (the backend reads the ends again: it need not
+    check them)."""
+    ends = LINK_ENDS.get(kind)
+    if ends is None:
+        return
+    roles = ('source', 'target')
+    for role in roles:
+        if not attributes.get('occi.core.' + role):
+            raise OCCIBadRequest('A %s needs occi.core.%s.' % (kind.term,
+                                                                role))
+    for role, end_kind in zip(roles, ends):
+        location = attributes['occi.core.' + role]
+        found = entity_location(request, location)
+        if found is None or found[0] != end_kind:
+            raise OCCIBadRequest('The link %s %s is not a %s of this '
+                                 'server.' % (role, location, end_kind.term))
 
 
 def _check_inline_source(request, source, current, where, created=None):

@@ -117,3 +117,28 @@ def test_an_inline_link_at_the_default_port_is_ours(alice):
     compute = alice.create_compute(links=[link(port, NETWORK,
                                                NETWORKINTERFACE)])
     assert network[len(HOST):] in links_of(alice, compute).values()
+
+
+@pytest.mark.parametrize('kind, source, target, message', [
+    (STORAGELINK, '/compute/{c}', 'http://elsewhere.example.org/storage/1',
+     'The link target http://elsewhere.example.org/storage/1 is not a '
+     'storage of this server.'),
+    (NETWORKINTERFACE, '/compute/{c}', '/storage/1',
+     'The link target /storage/1 is not a network of this server.'),
+    (STORAGELINK, '/network/1', '/storage/1',
+     'The link source /network/1 is not a compute of this server.'),
+    (STORAGELINK, '/compute/{c}', '',
+     'A storagelink needs occi.core.target.'),
+])
+def test_a_link_between_no_ends_of_ours(alice, cloud, kind, source, target,
+                                        message):
+    """The ends of a standalone link are read at the edge, with the
+    messages the backend gave (it resolved the source first, a cloud
+    call, before it read the target)."""
+    compute = alice.create_compute()
+    answers = []
+    assert cloud_calls(cloud, lambda: answers.append(alice.post(
+        '/%s/' % kind.split('#')[1], entity_request('text/plain', kind, [], {
+            'occi.core.source': source.format(c=compute.split('/')[-1]),
+            'occi.core.target': target}), status=400))) == []
+    assert message in answers[0].text
