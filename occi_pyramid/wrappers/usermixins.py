@@ -9,7 +9,7 @@ cloud cannot hold, whatever the backend (docs/mixins.md):
 * mixins named in a create or an update are recorded, and a deleted
   entity's associations dropped;
 * it is the one way to the user-mixin store
-  (:class:`~occi_pyramid.store.api.MixinStore`): the views define,
+  (:class:`~occi_pyramid.interfaces.IUserMixinStore`): the views define,
   remove, associate and dissociate through it.
 
 Store reads are cached for the session (one request): one read of the
@@ -30,8 +30,8 @@ class UserMixinSession(SessionWrapper):
     """A backend's OCCI session with the caller's user mixins around it.
 
     :param inner: the backend's :class:`IOCCISession`
-    :param store: the :class:`~occi_pyramid.store.api.MixinStore` (``None``:
-        no user mixins)
+    :param store: the :class:`~occi_pyramid.interfaces.IUserMixinStore`
+        (``None``: no user mixins)
     :param static: the static category registry (what user mixins may
         depend on and apply to)
     """

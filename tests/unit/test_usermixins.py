@@ -82,11 +82,12 @@ class CountingStore:
 @pytest.fixture
 def store(tmp_path):
     from occi_pyramid.store import MixinStore
+    from occi_pyramid.store.database import Database
     from occi_pyramid.store.schema import make_engine, upgrade
 
     engine = make_engine('sqlite:///%s' % (tmp_path / 'store.db'))
     upgrade(engine)
-    yield CountingStore(MixinStore(engine))
+    yield CountingStore(MixinStore(Database(engine)))
     engine.dispose()
 
 
