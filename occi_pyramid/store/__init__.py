@@ -55,6 +55,22 @@ def size_definitions(defaults):
         for name, value in defaults if name in SIZES))
 
 
+def definition(owner, mixin):
+    """The :class:`MixinRecord` that stores ``mixin`` (a new
+    :class:`model.Mixin` of ``owner``): what :func:`build_mixins` makes it
+    again from.  Its ``depends`` and ``applies`` are kept as type ids, and
+    its attribute defaults only for :data:`SIZES`."""
+    return MixinRecord(
+        owner=owner, scheme=mixin.scheme, term=mixin.term,
+        location=mixin.location, title=mixin.title,
+        depends=tuple(m.type_id for m in mixin.depends),
+        applies=tuple(k.type_id for k in mixin.applies),
+        defaults=tuple(sorted(
+            (name, attribute.default)
+            for name, attribute in mixin.attributes.items()
+            if name in SIZES)))
+
+
 def register_store(config, database):
     """Register the parts of the store on ``database`` as utilities; a
     second store in one application is a configuration conflict."""

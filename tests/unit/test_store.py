@@ -207,6 +207,22 @@ class TestBuildMixins:
         assert lan.applies_to(model.NETWORK)
         assert not lan.applies_to(model.COMPUTE)
 
+    def test_a_new_mixin_is_stored_as_the_record_it_is_built_from(self):
+        from occi_pyramid import model
+        from occi_pyramid.categories import CategoryRegistry
+        from occi_pyramid.store import build_mixins, definition
+
+        static = CategoryRegistry(model.CORE_KINDS + model.KINDS +
+                                  model.MIXINS)
+        record = _record(
+            'big', title='Big', depends=(model.RESOURCE_TPL.type_id,),
+            applies=(model.COMPUTE.type_id,),
+            defaults=(('occi.compute.cores', 4),
+                      ('occi.compute.memory', 8.0)))
+        [mixin] = build_mixins([record], static).values()
+        assert definition(OWNER, mixin) == record
+        assert definition(OTHER, mixin).owner == OTHER
+
 
 class TestRegistration:
     """The store is registered once, at configuration time, as utilities

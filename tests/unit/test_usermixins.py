@@ -98,10 +98,7 @@ def session(backend, store):
 
 
 def vip(session):
-    from occi_pyramid.store import MixinRecord
-
-    [mixin] = session.define([MixinRecord(
-        owner=session.owner, scheme=TAGS, term='vip', location='/vip/')])
+    [mixin] = session.define([model.Mixin(TAGS, 'vip', location='/vip/')])
     return mixin
 
 
