@@ -182,3 +182,132 @@ class IOCCISession(Interface):
 
 class IUserMixinCollection(IMixinCollection):
     """The collection of a user-defined mixin (clients change it)."""
+
+
+# -- The store and what is built on it (docs/mixins.md) ---------------------
+#
+# ``occi_pyramid.store`` registers the two parts of the store once, at
+# configuration time; they speak plain values (user ids, type ids,
+# locations, frozen records) and know no request.  ``occi_pyramid.seam``
+# hands them to the session wrappers of each request.
+
+
+class IUserMixinStore(Interface):
+    """The user mixin definitions and their associations (a utility).
+
+    Every method is one transaction, thread-safe, and takes the owner
+    (the cloud user id) explicitly.  Reads answer shared tuples and
+    read-only mappings: callers do not change them.
+    """
+
+    def mixins(owner):
+        """Return the owner's :class:`~occi_pyramid.store.MixinRecord` s,
+        oldest first."""
+
+    def anyone_at_or_below(path):
+        """Return whether some owner's mixin is located at or below
+        ``path``."""
+
+    def associations(owner):
+        """Return ``{entity location: (type id, ...)}`` of the owner."""
+
+    def add(records):
+        """Store new definitions, all or none (``StoreConflict`` on a
+        clash)."""
+
+    def remove(owner, type_ids):
+        """Remove definitions and their associations, all or none
+        (``OCCINotFound`` for one not there)."""
+
+    def members(owner, type_id):
+        """Return the entity locations associated with one mixin."""
+
+    def associate(owner, type_id, locations, replace=False):
+        """Associate entities with a mixin (with ``replace``: exactly
+        those)."""
+
+    def dissociate(owner, type_id, locations=None):
+        """Dissociate entities from a mixin (``None``: every one)."""
+
+    def set_entity_mixins(owner, location, type_ids, replace=False):
+        """Add mixins to one entity (with ``replace``: exactly those)."""
+
+    def forget_entities(owner, locations):
+        """Drop the owner's associations with deleted entities."""
+
+    def ping():
+        """Return True when the database answers (a health check)."""
+
+    def dispose():
+        """Close the database's connections and the cache's watch."""
+
+
+class IPendingStore(Interface):
+    """The rows of deferred work: links a busy compute could not take yet,
+    deletes the cloud could not do or finish yet (a utility sharing the
+    user-mixin store's database).  Rows are keyed by cloud and owner and
+    answered as :class:`~occi_pyramid.store.pending.PendingRecord` s."""
+
+    def add(cloud, owner, kind, source, target, attributes=None, mixins=(),
+            message=None, deadline=None, now=None, operation='link',
+            resume=None, due=None):
+        """Keep new deferred work; return its record."""
+
+    def of_owner(cloud, owner):
+        """Return the owner's rows not made yet (pending or failed)."""
+
+    def get(cloud, id):
+        """Return one row, or ``None``."""
+
+    def cancel(cloud, owner, ids):
+        """Delete rows of the owner; return how many went."""
+
+    def cancel_source(cloud, owner, source, now=None):
+        """Delete the owner's link rows from one compute; return how many
+        went and how many a worker held."""
+
+    def waiting(cloud):
+        """Return ``{operation: count}`` of the work waiting."""
+
+    def owners_waiting(cloud):
+        """Return the owners with work waiting."""
+
+    def claim(cloud, worker, owners, now=None, lease=120.0, limit=5):
+        """Claim due rows of ``owners`` for a lease; return them."""
+
+    def retry(id, worker, at, message, attempts, resume=None,
+              attributes=None):
+        """Put a claimed row off until ``at``."""
+
+    def done(id, worker):
+        """Drop a claimed delete's row: it is carried out."""
+
+    def release(id, worker):
+        """Give a claimed row back unchanged."""
+
+    def finish(id, worker, state, message=None, made=None, attempts=None):
+        """Settle a claimed row as ``active`` or ``error``."""
+
+    def next_due(cloud, owners, now=None):
+        """Return when the earliest row of ``owners`` may be claimed."""
+
+    def move_associations(owner, old, new):
+        """Move the owner's user mixins from one location to another (a
+        pending link made by the cloud)."""
+
+
+class IDeferredWork(Interface):
+    """The deferred work of one application (one cloud): its rows, the
+    owners' latest tokens and the worker carrying the rows out (a
+    utility, present when a store is; ``wrappers/deferred.py``)."""
+
+
+class IMetrics(Interface):
+    """The operational metrics of one application (a utility;
+    ``operations.py``)."""
+
+    def request(request, status, seconds):
+        """Count one request answered."""
+
+    def cloud_call(method, path, status, seconds):
+        """Count one call to the cloud."""

@@ -19,7 +19,9 @@ import re
 import time
 
 from pyramid.response import Response
+from zope.interface import implementer
 
+from .interfaces import IBackend, IMetrics, IUserMixinStore
 from .settings import __version__
 
 #: latency buckets of the requests, in seconds
@@ -28,6 +30,7 @@ BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _ID = re.compile(r'^(?:\d+|[0-9a-fA-F-]{16,}|pending-\d+|\d+_\d+)$')
 
 
+@implementer(IMetrics)
 class Metrics:
     """The metrics of one application (one cloud), in a registry of its
     own (several applications may share a process: multicloud.ini)."""
@@ -132,12 +135,10 @@ def route_of(request):
 
 def health(request):
     """``occi.health.path``: whether the store and the cloud answer."""
-    from .interfaces import IBackend
-
     registry = request.registry
     checks = {}
     started = time.perf_counter()
-    store = getattr(registry, 'occi_store', None)
+    store = registry.queryUtility(IUserMixinStore)
     if store is not None:
         checks['store'] = _answers(store.ping)
     checks['cloud'] = _answers(registry.getUtility(IBackend).heartbeat)
@@ -164,7 +165,7 @@ def metrics(request):
     exposition format)."""
     from prometheus_client import CONTENT_TYPE_LATEST
 
-    response = Response(request.registry.occi_metrics.text())
+    response = Response(request.registry.getUtility(IMetrics).text())
     response.headers['Content-Type'] = CONTENT_TYPE_LATEST
     response.cache_control = 'no-store'
     return response
@@ -176,7 +177,7 @@ def includeme(config):
     work)."""
     settings = config.get_settings()
     registry = config.registry
-    registry.occi_metrics = Metrics()
+    registry.registerUtility(Metrics(), IMetrics)
     health_path = settings.get('occi.health.path')
     if health_path:
         config.add_route('occi_health', health_path)
@@ -185,25 +186,21 @@ def includeme(config):
     if metrics_path:
         config.add_route('occi_metrics', metrics_path)
         config.add_view(metrics, route_name='occi_metrics')
+    # NB: after the deferred work, registered at order 1 (seam.py)
     config.action(('occi_pyramid.operations', 'watch'),
-                  lambda: watch(registry), order=1)
+                  lambda: watch(registry), order=2)
 
 
 def watch(registry):
     """Once the application is configured: the backend tells its cloud
-    calls, the store its waiting work."""
-    from .interfaces import IBackend
+    calls, the deferred work (kept in the store) what waits."""
     from .wrappers.deferred import deferred_work
 
-    metrics = registry.occi_metrics
+    metrics = registry.getUtility(IMetrics)
     backend = registry.queryUtility(IBackend)
     observe = getattr(backend, 'observe_calls', None)
     if observe is not None:
         observe(metrics.cloud_call)
-    if getattr(registry, 'occi_store', None) is not None:
-        metrics.waiting_from(lambda: _waiting(registry, deferred_work))
-
-
-def _waiting(registry, deferred_work):
     work = deferred_work(registry)
-    return work.store.waiting(work.cloud) if work is not None else {}
+    if work is not None:
+        metrics.waiting_from(lambda: work.store.waiting(work.cloud))

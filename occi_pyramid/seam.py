@@ -2,15 +2,20 @@
 
 Built per request from plain values (the caller's token, the application
 URL, the static categories) by the backend ``occi.backend`` names, and
-wrapped for deferred work and user mixins (:mod:`occi_pyramid.wrappers`).
-This is the only module that reads the Pyramid request for the backend:
-nothing under :mod:`occi_pyramid.backends` or :mod:`occi_pyramid.model`
-sees one (docs/backends.md).
+wrapped for deferred work and user mixins (:mod:`occi_pyramid.wrappers`)
+with the parts of the store the application registered
+(:mod:`occi_pyramid.store`).  This is the only module that reads the
+Pyramid request for the backend and the store: nothing under
+:mod:`occi_pyramid.backends`, :mod:`occi_pyramid.model` or
+:mod:`occi_pyramid.store` sees one (docs/backends.md).
 """
 from . import model
-from .interfaces import IBackend, ICategoryRegistry
+from .interfaces import (
+    IBackend, ICategoryRegistry, IDeferredWork, IPendingStore,
+    IUserMixinStore,
+)
 from .locations import entity_location
-from .wrappers.deferred import DeferredSession, deferred_work
+from .wrappers.deferred import DeferredSession, DeferredWork, deferred_work
 from .wrappers.usermixins import UserMixinSession
 
 #: where a backend's templates are: below their family's location
@@ -38,7 +43,7 @@ def occi_session(request):
         session = DeferredSession(
             session, work, request.auth_token,
             lambda location: entity_location(request, location))
-    return UserMixinSession(session, getattr(registry, 'occi_store', None),
+    return UserMixinSession(session, registry.queryUtility(IUserMixinStore),
                             registry.getUtility(ICategoryRegistry))
 
 
@@ -49,9 +54,42 @@ def template_source(request):
     return request.occi.templates()
 
 
+def mixin_source(request):
+    """Category source: the caller's user mixins (none without a store)."""
+    if not request.auth_token:
+        return []
+    return list(request.occi.user_mixins().values())
+
+
+def mixin_probe(request, path):
+    """Whether a user mixin may be at or below ``path``: anyone's, so
+    that a path nobody uses is 404 without asking the cloud who the
+    caller is."""
+    return request.occi.mixins_below(path)
+
+
+def register_deferred_work(registry):
+    """The application's deferred work, once the backend and the store
+    are registered (none without a store)."""
+    rows = registry.queryUtility(IPendingStore)
+    if rows is None:
+        return
+    registry.registerUtility(DeferredWork(
+        rows, registry.getUtility(IBackend),
+        registry.getUtility(ICategoryRegistry), registry.settings),
+        IDeferredWork)
+
+
 def includeme(config):
-    """``request.occi``, and the backend's templates as a category source
-    (included by :func:`occi_pyramid.backends.register_backend`)."""
+    """``request.occi``, the backend's templates and the caller's user
+    mixins as category sources, and the deferred work (included by
+    :func:`occi_pyramid.backends.register_backend`)."""
     config.add_occi_category_source(template_source,
                                     below=TEMPLATE_LOCATIONS)
+    config.add_occi_category_source(mixin_source, probe=mixin_probe)
     config.add_request_method(occi_session, 'occi', reify=True)
+    registry = config.registry
+    # NB: after every action of order 0: the backend's and the store's
+    # registrations
+    config.action(('occi_pyramid.seam', 'deferred-work'),
+                  lambda: register_deferred_work(registry), order=1)

@@ -33,6 +33,7 @@ import time
 from pyramid.tweens import INGRESS
 
 from .checks import add_server_headers
+from .interfaces import IMetrics
 
 log = logging.getLogger('occi_pyramid.request')
 
@@ -225,7 +226,7 @@ def request_log_tween_factory(handler, registry):
                                 time.perf_counter() - started)
             current.reset(reset)
 
-    metrics = getattr(registry, 'occi_metrics', None)
+    metrics = registry.queryUtility(IMetrics)
     return request_log_tween
 
 

@@ -1,14 +1,22 @@
-"""User mixins: what the cloud cannot hold, kept in an SQL database.
+"""What the cloud cannot hold, kept in an SQL database: user mixins and
+deferred work.
 
-``includeme`` builds the process's :class:`~.api.MixinStore` from
+``includeme`` opens the process's :class:`~.database.Database` from
 ``occi.store.url`` (SQLite file by default, PostgreSQL for several
-processes), migrates it to the newest revision, keeps it as
-``registry.occi_store`` and registers a category source: the caller's
-user mixins as :class:`model.Mixin`.
+processes), migrates it to the newest revision and registers its two
+parts once, as utilities: the :class:`~.api.MixinStore`
+(:class:`~occi_pyramid.interfaces.IUserMixinStore`) and the
+:class:`~.pending.PendingStore`
+(:class:`~occi_pyramid.interfaces.IPendingStore`).
 
-Everything else reaches the store through ``request.occi``
-(:class:`occi_pyramid.usermixins.UserMixinSession`): the views, and the
-decoration of entities with their mixins.  See docs/mixins.md.
+The store knows no request: it takes user ids, type ids and locations,
+and answers records, or :class:`model.Mixin` objects built from them
+(:func:`build_mixins`).  The request's side is ``request.occi``
+(:mod:`occi_pyramid.seam`, whose user-mixin layer is
+:mod:`occi_pyramid.wrappers.usermixins`): the views, the decoration of
+entities with their mixins and the category source of the caller's
+mixins go through it.
+See docs/mixins.md.
 """
 from .. import model
 from .api import MixinRecord, MixinStore, StoreConflict  # noqa: F401
@@ -47,27 +55,41 @@ def size_definitions(defaults):
         for name, value in defaults if name in SIZES))
 
 
-def mixin_source(request):
-    """Category source: the caller's user mixins."""
-    if not request.auth_token:
-        return []
-    return list(request.occi.user_mixins().values())
+def definition(owner, mixin):
+    """The :class:`MixinRecord` that stores ``mixin`` (a new
+    :class:`model.Mixin` of ``owner``): what :func:`build_mixins` makes it
+    again from.  Its ``depends`` and ``applies`` are kept as type ids, and
+    its attribute defaults only for :data:`SIZES`."""
+    return MixinRecord(
+        owner=owner, scheme=mixin.scheme, term=mixin.term,
+        location=mixin.location, title=mixin.title,
+        depends=tuple(m.type_id for m in mixin.depends),
+        applies=tuple(k.type_id for k in mixin.applies),
+        defaults=tuple(sorted(
+            (name, attribute.default)
+            for name, attribute in mixin.attributes.items()
+            if name in SIZES)))
 
 
-def mixin_probe(request, path):
-    """Whether a user mixin may be at or below ``path``: anyone's, so
-    that a path nobody uses is 404 without asking the cloud who the
-    caller is."""
-    return request.occi.mixins_below(path)
+def register_store(config, database):
+    """Register the parts of the store on ``database`` as utilities; a
+    second store in one application is a configuration conflict."""
+    from ..interfaces import IPendingStore, IUserMixinStore
+    from .pending import PendingStore
+
+    def register():
+        registry = config.registry
+        registry.registerUtility(MixinStore(database), IUserMixinStore)
+        registry.registerUtility(PendingStore(database), IPendingStore)
+
+    config.action(('occi-store',), register)
 
 
 def includeme(config):  # pragma: no cover - wiring, covered functionally
-    from .cache import configure
+    from .database import Database
     from .schema import make_engine, upgrade
 
     settings = config.get_settings()
     engine = make_engine(settings['occi.store.url'])
     upgrade(engine)
-    configure(engine, settings['occi.store.cache_ttl'])
-    config.registry.occi_store = MixinStore(engine)
-    config.add_occi_category_source(mixin_source, probe=mixin_probe)
+    register_store(config, Database(engine, settings['occi.store.cache_ttl']))

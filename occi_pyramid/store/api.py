@@ -18,11 +18,12 @@ import types
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
+from zope.interface import implementer
 
 from ..exceptions import OCCIConflict, OCCINotFound
-from .cache import cached_read, read_cache
+from ..interfaces import IUserMixinStore
+from .database import cached_read, taking_turns
 from .models import Association, UserMixin
-from .schema import taking_turns
 
 
 class StoreConflict(OCCIConflict):
@@ -92,27 +93,28 @@ _ASSOCIATIONS = (
     .order_by(UserMixin.id, Association.entity))
 
 
+@implementer(IUserMixinStore)
 class MixinStore:
     """User mixins and associations in one SQL database.
 
-    :param engine: a SQLAlchemy engine (:func:`.schema.make_engine`)
+    :param database: the store's :class:`~.database.Database`
     """
 
-    def __init__(self, engine):
-        self.engine = engine
-        self._session = sessionmaker(engine, expire_on_commit=False)
-        self.cache = read_cache(engine)
+    def __init__(self, database):
+        self.database = database
+        self.engine = database.engine
+        self.cache = database.cache
+        self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     def dispose(self):
-        self.cache.close()
-        self.engine.dispose()
+        self.database.dispose()
 
     # -- definitions -------------------------------------------------------
 
     # NB: the reads run on every request (a user's mixins, their
     # associations, the traversal probe): they are answered from the
-    # process's cache (.cache) until the store changes, and on a miss
-    # are Core selects on a pooled connection, without an ORM session
+    # process's cache (the database's) until the store changes, and on a
+    # miss are Core selects on a pooled connection, without an ORM session
 
     @cached_read
     def mixins(self, owner):

@@ -32,7 +32,6 @@ what was cached before is dropped.  Answers are also dropped after
 0 turns caching off.  Cached values are shared by threads: callers must
 not change them (the store returns tuples and frozen records).
 """
-import functools
 import logging
 import os
 import select
@@ -41,7 +40,7 @@ import time
 
 from sqlalchemy import event
 
-from .schema import taking_turns
+from .schema import in_memory
 
 log = logging.getLogger(__name__)
 
@@ -137,11 +136,10 @@ def _watch_for(generations):
     engine = generations.engine
     if engine.dialect.name == 'postgresql':
         return _Listen(generations)
-    if engine.dialect.name == 'sqlite' and engine.url.database not in (
-            None, '', ':memory:'):
-        return _DataVersion(generations)
-    if engine.dialect.name == 'sqlite':
+    if in_memory(engine.url):
         return _OwnWrites()
+    if engine.dialect.name == 'sqlite':
+        return _DataVersion(generations)
     return _Never()
 
 
@@ -334,31 +332,3 @@ class ReadCache:
         self.generations.close()
         self.clear()
 
-
-def read_cache(engine):
-    """The engine's :class:`ReadCache` (one per engine, made on first
-    use; :func:`configure` sets its ``ttl``)."""
-    cache = getattr(engine, 'occi_read_cache', None)
-    if cache is None:
-        cache = engine.occi_read_cache = ReadCache(engine)
-    return cache
-
-
-def configure(engine, ttl):
-    """Set the ``ttl`` of the engine's cache (``occi.store.cache_ttl``)."""
-    read_cache(engine).ttl = float(ttl)
-
-
-def cached_read(read):
-    """Decorate a store method that reads (positional arguments only):
-    its answer comes from ``self.cache`` (:class:`ReadCache`), keyed by
-    the method's name and arguments, and on a miss it runs in
-    :func:`~.schema.taking_turns` as every store method does.  The answer
-    is shared: the method returns tuples and read-only mappings."""
-    read = taking_turns(read)
-    name = read.__name__
-
-    @functools.wraps(read)
-    def wrapper(self, *args):
-        return self.cache.get((name,) + args, lambda: read(self, *args))
-    return wrapper

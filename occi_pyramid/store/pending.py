@@ -3,7 +3,8 @@ and deletes the cloud could not do or finish yet.
 
 :class:`PendingStore` is process-wide and thread-safe like
 :class:`~.api.MixinStore` (one short transaction per method) and shares
-its engine.  It speaks :class:`PendingRecord` s, never ORM objects.
+its :class:`~.database.Database` (engine and read cache).  It speaks
+:class:`PendingRecord` s, never ORM objects.
 
 A row's ``operation`` is ``link`` or ``delete``.  A row is ``pending``
 until a worker carries it out (a link: ``active``, with the cloud's id in
@@ -27,10 +28,11 @@ import dataclasses
 import time
 
 from sqlalchemy import bindparam, delete, func, or_, select, update
+from zope.interface import implementer
 
-from .cache import cached_read, read_cache
+from ..interfaces import IPendingStore
+from .database import cached_read, taking_turns
 from .models import Association, PendingLink, UserMixin, utcnow
-from .schema import taking_turns
 
 PENDING, ACTIVE, ERROR = 'pending', 'active', 'error'
 LINK, DELETE = 'link', 'delete'
@@ -96,15 +98,16 @@ _BY_ID = select(_TABLE).where(_TABLE.c.cloud == bindparam('cloud'),
                               _TABLE.c.id == bindparam('id'))
 
 
+@implementer(IPendingStore)
 class PendingStore:
     """Pending links in the store's database.
 
-    :param engine: the store's SQLAlchemy engine
+    :param database: the store's :class:`~.database.Database`
     """
 
-    def __init__(self, engine):
-        self.engine = engine
-        self.cache = read_cache(engine)
+    def __init__(self, database):
+        self.database = database
+        self.engine = database.engine
 
     # -- the owner's rows --------------------------------------------------
 

@@ -12,11 +12,8 @@ By hand (the same code path)::
     python -m occi_pyramid.store development.ini current
     python -m occi_pyramid.store development.ini downgrade base
 """
-import contextlib
-import functools
 import logging
 import os
-import threading
 import time
 
 from sqlalchemy import create_engine, event, exc, text
@@ -31,6 +28,14 @@ MIGRATION_LOCK = 0x6F636369
 SCRIPT_LOCATION = 'occi_pyramid.store:migrations'
 
 
+def in_memory(url):
+    """Whether ``url`` (a string or URL) is an SQLite database in memory:
+    one connection, shared by the threads of one process."""
+    url = make_url(url)
+    return url.get_backend_name() == 'sqlite' and url.database in (
+        None, '', ':memory:')
+
+
 def make_engine(url):
     """An engine for ``url``; SQLite files get their folder created and
     foreign keys enforced (for ``ON DELETE CASCADE``)."""
@@ -41,14 +46,13 @@ def make_engine(url):
         url = url.set(drivername='postgresql+psycopg2')
     if url.get_backend_name() != 'sqlite':
         return create_engine(url, pool_pre_ping=True)
-    if url.database in (None, '', ':memory:'):
+    if in_memory(url):
         # NB: one shared connection, or each thread would get its own
-        # empty in-memory database
+        # empty in-memory database; threads take turns on it
+        # (database.Database.turns)
         engine = create_engine(
             url, poolclass=StaticPool,
             connect_args={'check_same_thread': False})
-        # NB: threads take turns on it (turns())
-        engine.occi_lock = threading.RLock()
     else:
         folder = os.path.dirname(os.path.abspath(url.database))
         os.makedirs(folder, exist_ok=True)
@@ -61,25 +65,6 @@ def make_engine(url):
         cursor.close()
 
     return engine
-
-
-def turns(engine):
-    """A context in which the caller has ``engine`` to itself when its
-    one connection is shared (an in-memory database: the transactions of
-    threads on it would interleave, and requests and the pending links'
-    worker use the store at once); a no-op otherwise."""
-    lock = getattr(engine, 'occi_lock', None)
-    return lock if lock is not None else contextlib.nullcontext()
-
-
-def taking_turns(method):
-    """Decorate a store method: it runs in :func:`turns` of
-    ``self.engine``."""
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        with turns(self.engine):
-            return method(self, *args, **kwargs)
-    return wrapper
 
 
 def alembic_config(engine):

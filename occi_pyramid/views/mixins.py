@@ -22,7 +22,7 @@ from ..exceptions import (
 from ..interfaces import IQueryInterface, IUserMixinCollection
 from ..locations import request_path
 from ..model import CategoryCollection, Collection
-from ..store import SIZES, MixinRecord
+from ..wrappers.usermixins import SIZES, size_definitions
 from . import respond
 from .collections import MixinCollectionViews, run_on_all
 from .requests import action_parameters, locations_to_entities
@@ -93,7 +93,8 @@ class _Definitions:
         self.mine = request.occi.user_mixins()
         self.new = {}
 
-    def record(self, entry):
+    def mixin(self, entry):
+        """The new :class:`model.Mixin` a definition makes, checked."""
         where = 'The mixin %s' % _type_id(entry)
         if entry.get('class') != 'mixin':
             raise OCCIBadRequest(
@@ -109,18 +110,17 @@ class _Definitions:
             raise OCCIBadRequest(
                 '%s uses a scheme reserved for OGF; pick your own, e.g. '
                 'http://example.org/tags#.' % where)
-        depends = tuple(self.depends(type_id, entry.get('rel') or ()))
+        depends = list(self.depends(type_id, entry.get('rel') or ()))
         defaults = self.defaults(where, entry, depends)
         path = mixin_location(self.request, entry.get('location'))
         self.check_location(type_id, path)
-        record = MixinRecord(
-            owner=self.request.occi.owner, scheme=entry['scheme'],
-            term=entry['term'], location=path, title=entry.get('title'),
+        mixin = model.Mixin(
+            entry['scheme'], entry['term'], entry.get('title'),
+            attributes=size_definitions(defaults), location=path,
             depends=depends,
-            applies=tuple(self.applies(type_id, entry.get('applies') or ())),
-            defaults=defaults)
-        self.new[type_id] = record
-        return record
+            applies=self.applies(type_id, entry.get('applies') or ()))
+        self.new[type_id] = mixin
+        return mixin
 
     def check_location(self, type_id, path):
         for category in self.categories:
@@ -144,7 +144,7 @@ class _Definitions:
     def depends(self, type_id, ids):
         for depended in ids:
             if depended in self.new:
-                yield depended
+                yield self.new[depended]
                 continue
             mixin = self.categories.get(depended, 'mixin')
             if mixin is None:
@@ -158,7 +158,7 @@ class _Definitions:
                 raise OCCIBadRequest(
                     '%s cannot depend on the template %s.'
                     % (type_id, depended))
-            yield depended
+            yield mixin
 
     def defaults(self, where, entry, depends):
         """The attribute defaults of a definition: only a user-defined
@@ -171,7 +171,7 @@ class _Definitions:
                  or ()}
         if not names:
             return ()
-        if model.RESOURCE_TPL.type_id not in depends:
+        if model.RESOURCE_TPL.type_id not in [m.type_id for m in depends]:
             raise OCCIBadRequest(
                 '%s defines attributes; a user mixin is a tag, or a '
                 'resource template of your own (rel %s) with defaults for '
@@ -199,10 +199,11 @@ class _Definitions:
 
     def applies(self, type_id, ids):
         for kind_id in ids:
-            if self.request.categories.static.get(kind_id, 'kind') is None:
+            kind = self.request.categories.static.get(kind_id, 'kind')
+            if kind is None:
                 raise OCCIBadRequest('%s applies to %s, which is no kind.'
                                      % (type_id, kind_id))
-            yield kind_id
+            yield kind
 
 
 @view_defaults(context=IQueryInterface, renderer='occi')
@@ -222,8 +223,8 @@ class UserMixinDefinitionViews:
     @view_config(request_method='POST')
     def add(self):
         definitions = _Definitions(self.request)
-        records = [definitions.record(entry) for entry in self.entries()]
-        return CategoryCollection(self.request.occi.define(records))
+        mixins = [definitions.mixin(entry) for entry in self.entries()]
+        return CategoryCollection(self.request.occi.define(mixins))
 
     @view_config(request_method='DELETE')
     def remove(self):

@@ -42,10 +42,9 @@ from ..exceptions import (
     BackendAuthError, BackendUnavailable, OCCIBadRequest, OCCIBusy,
     OCCIConflict, OCCIError, OCCINotFound,
 )
+from ..interfaces import IDeferredWork
 from ..locations import parse_entity_location
-from ..store.pending import (
-    ACTIVE, DELETE, ERROR, LINK, PENDING, PendingStore, backoff,
-)
+from ..store.pending import ACTIVE, DELETE, ERROR, LINK, PENDING, backoff
 from .base import SessionWrapper
 
 log = logging.getLogger(__name__)
@@ -150,7 +149,7 @@ class DeferredWork:
     """The deferred work of one application (one cloud): the store, the
     tokens, and the worker (started on first need).
 
-    :param store: a :class:`~occi_pyramid.store.pending.PendingStore`
+    :param store: the :class:`~occi_pyramid.interfaces.IPendingStore`
     :param backend: the :class:`~occi_pyramid.interfaces.IBackend`
     :param static: the static category registry
     :param settings: the typed settings (``occi.pending.*``)
@@ -894,24 +893,7 @@ def stop_all(timeout=10.0):
 
 
 def deferred_work(registry):
-    """The application's :class:`DeferredWork` (made on first use), or
-    ``None`` without a store."""
-    links = getattr(registry, 'occi_pending', None)
-    if links is not None:
-        return links
-    store = getattr(registry, 'occi_store', None)
-    if store is None:
-        return None
-    from ..interfaces import IBackend, ICategoryRegistry
-
-    with _make_lock:
-        links = getattr(registry, 'occi_pending', None)
-        if links is None:
-            links = DeferredWork(
-                PendingStore(store.engine), registry.getUtility(IBackend),
-                registry.getUtility(ICategoryRegistry), registry.settings)
-            registry.occi_pending = links
-    return links
-
-
-_make_lock = threading.Lock()
+    """The application's :class:`DeferredWork` (registered once the
+    backend and the store are: :mod:`occi_pyramid.seam`), or ``None``
+    without a store."""
+    return registry.queryUtility(IDeferredWork)

@@ -9,8 +9,9 @@ cloud cannot hold, whatever the backend (docs/mixins.md):
 * mixins named in a create or an update are recorded, and a deleted
   entity's associations dropped;
 * it is the one way to the user-mixin store
-  (:class:`~occi_pyramid.store.api.MixinStore`): the views define,
-  remove, associate and dissociate through it.
+  (:class:`~occi_pyramid.interfaces.IUserMixinStore`): the views define,
+  remove, associate and dissociate through it, in model objects and
+  locations, never the store's records.
 
 Store reads are cached for the session (one request): one read of the
 caller's mixins and one of their associations, again only after this
@@ -18,8 +19,12 @@ request changed them (the store answers them from its per-process cache
 while nothing changed: store/cache.py).  The wrapper sees no Pyramid
 request.
 """
-from ..store import build_mixins
+from ..store import SIZES, build_mixins, definition, size_definitions
 from .base import SessionWrapper
+
+#: NB: the views build a definition's model objects with these, through
+#: this layer rather than from the store's
+__all__ = ['SIZES', 'UserMixinSession', 'size_definitions']
 
 
 def _user_type_ids(data):
@@ -30,8 +35,8 @@ class UserMixinSession(SessionWrapper):
     """A backend's OCCI session with the caller's user mixins around it.
 
     :param inner: the backend's :class:`IOCCISession`
-    :param store: the :class:`~occi_pyramid.store.api.MixinStore` (``None``:
-        no user mixins)
+    :param store: the :class:`~occi_pyramid.interfaces.IUserMixinStore`
+        (``None``: no user mixins)
     :param static: the static category registry (what user mixins may
         depend on and apply to)
     """
@@ -73,13 +78,14 @@ class UserMixinSession(SessionWrapper):
         """Drop what this session read from the store (it changed)."""
         self._mixins = self._associations = None
 
-    def define(self, records):
-        """Store new mixin definitions of the caller, all or none; return
-        them as ``Mixin`` objects."""
-        self.store.add(records)
+    def define(self, mixins):
+        """Store new mixin definitions of the caller, all or none: each a
+        :class:`model.Mixin` (its attributes only the defaults of
+        :data:`SIZES`); return them as stored."""
+        self.store.add([definition(self.owner, m) for m in mixins])
         self._changed()
         mine = self.user_mixins()
-        return [mine[r.type_id] for r in records]
+        return [mine[m.type_id] for m in mixins]
 
     def undefine(self, type_ids):
         """Remove mixin definitions of the caller (and their

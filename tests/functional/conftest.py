@@ -12,6 +12,7 @@ import pytest
 
 from occi_pyramid.parsers import parse_request
 from tests.conftest import make_testapp
+from tests.functional import stores
 
 ALICE = 'alice-token'
 BOB = 'bob-token'
@@ -71,7 +72,7 @@ class Cloud:
 
         from occi_pyramid.store.models import PendingLink
 
-        engine = self.app.app.registry.occi_store.engine
+        engine = stores.mixin_store(self.app.app.registry).engine
 
         def left():
             with engine.connect() as connection:

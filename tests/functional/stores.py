@@ -75,3 +75,11 @@ def clear(store):
         connection.execute(Association.__table__.delete())
         connection.execute(UserMixin.__table__.delete())
         connection.execute(PendingLink.__table__.delete())
+
+
+def mixin_store(registry):
+    """The user-mixin store an application registered (its database is
+    the pending links' too)."""
+    from occi_pyramid.interfaces import IUserMixinStore
+
+    return registry.getUtility(IUserMixinStore)

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from tests.functional import stores
 from tests.functional.callplan import Account
 
 #: the most calls each operation may make once caches are warm
@@ -153,7 +154,7 @@ def test_warm_reads_make_no_store_query(warm_cloud):
     # NB: deletes of the tests before are carried on by the worker, which
     # changes the store until they are done
     warm_cloud.drain()
-    engine = warm_cloud.app.app.registry.occi_store.engine
+    engine = stores.mixin_store(warm_cloud.app.app.registry).engine
     queries = []
     requests = threading.get_ident()
 

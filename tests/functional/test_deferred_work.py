@@ -11,6 +11,7 @@ processes: ``test_pending_processes.py``.
 """
 import time
 
+from tests.functional import stores
 from tests.functional.conftest import (
     ACTIONS, ALICE, HOST, action_request, read, until,
 )
@@ -145,7 +146,7 @@ def test_a_waiting_link_is_looked_at_every_poll_not_after_a_backoff(
     compute = slow_alice.create_compute()
     location = created(storagelink(slow_alice, compute,
                                    make_storage(slow_alice)))
-    engine = slow_cloud.app.app.registry.occi_store.engine
+    engine = stores.mixin_store(slow_cloud.app.app.registry).engine
 
     def row():
         with engine.connect() as connection:

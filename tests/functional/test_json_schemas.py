@@ -23,7 +23,7 @@ TAGS = 'http://example.org/tags#'
 
 @pytest.fixture
 def store(cloud):
-    store = cloud.app.app.registry.occi_store
+    store = stores.mixin_store(cloud.app.app.registry)
     stores.clear(store)
     yield store
     stores.clear(store)

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event, text
 
 from occi_pyramid.store import MixinRecord, MixinStore
+from occi_pyramid.store.database import Database
 from occi_pyramid.store.pending import PendingStore
 from tests.functional import stores
 
@@ -58,7 +59,7 @@ def open_store(url):
     engine = make_engine(url)
     if url == 'sqlite://':
         upgrade(engine)
-    store = MixinStore(engine)
+    store = MixinStore(Database(engine))
     store.queries = []
     event.listen(engine, 'before_cursor_execute',
                  lambda conn, cursor, statement, *rest:
@@ -102,7 +103,7 @@ def test_a_repeated_read_makes_no_query(store):
     store.add([record('a')])
     assert terms(store) == ['a']
     assert store.associations(OWNER) == {}
-    pending = PendingStore(store.engine)
+    pending = PendingStore(store.database)
     assert pending.of_owner(CLOUD, OWNER) == ()
     del store.queries[:]
     for _ in range(3):
@@ -125,7 +126,7 @@ def test_this_process_writes_are_seen_at_once(store):
     store.remove(OWNER, [TAGS + 'a'])
     assert terms(store) == [] and store.associations(OWNER) == {}
     assert store.anyone_at_or_below('/%s-a/' % OWNER) is False
-    pending = PendingStore(store.engine)
+    pending = PendingStore(store.database)
     assert pending.of_owner(CLOUD, OWNER) == ()
     made = pending.add(CLOUD, OWNER, 'kind', '/compute/1', '/network/2')
     assert pending.of_owner(CLOUD, OWNER) == (made,)
@@ -177,8 +178,9 @@ def test_another_process_writes_are_seen(store, url, kind):
     subprocess.run([sys.executable, '-c', textwrap.dedent('''
         import sys
         from occi_pyramid.store import MixinRecord, MixinStore
+        from occi_pyramid.store.database import Database
         from occi_pyramid.store.schema import make_engine
-        store = MixinStore(make_engine(sys.argv[1]))
+        store = MixinStore(Database(make_engine(sys.argv[1])))
         store.add([MixinRecord(owner=%r, scheme=%r, term='p',
                                location='/p/')])
         ''' % (OWNER, TAGS)), url], check=True, timeout=60)

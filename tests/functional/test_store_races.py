@@ -42,9 +42,10 @@ def store_url(request, tmp_path_factory):
 
 def open_store(url):
     from occi_pyramid.store import MixinStore
+    from occi_pyramid.store.database import Database
     from occi_pyramid.store.schema import make_engine
 
-    return MixinStore(make_engine(url))
+    return MixinStore(Database(make_engine(url)))
 
 
 @pytest.fixture
@@ -209,7 +210,7 @@ def http_cloud(store_url, app_settings):
     server = Server(cloud.app.app, threads=CALLERS)
     yield cloud, server
     server.stop()
-    cloud.app.app.registry.occi_store.dispose()
+    stores.mixin_store(cloud.app.app.registry).dispose()
 
 
 def http_race(server, method, path, body):
@@ -226,7 +227,7 @@ def test_http_association_and_removal_races(http_cloud):
 
     cloud, server = http_cloud
     cloud.reset()
-    stores.clear(cloud.app.app.registry.occi_store)
+    stores.clear(stores.mixin_store(cloud.app.app.registry))
     headers = {'X-Auth-Token': ALICE, 'Content-Type': 'text/plain'}
     created = call(server.port, 'POST', '/compute/', headers, CREATE_BODY)
     assert created.status == 201, created

@@ -28,14 +28,14 @@ def store_url(request, tmp_path_factory):
 def mixin_cloud(store_url, app_settings):
     cloud = Cloud(dict(app_settings, **{'occi.store.url': store_url}))
     yield cloud
-    cloud.app.app.registry.occi_store.dispose()
+    stores.mixin_store(cloud.app.app.registry).dispose()
 
 
 @pytest.fixture
 def cloud(mixin_cloud):
     """Overrides conftest's: the same simulator, with a store."""
     mixin_cloud.reset()
-    stores.clear(mixin_cloud.app.app.registry.occi_store)
+    stores.clear(stores.mixin_store(mixin_cloud.app.app.registry))
     return mixin_cloud
 
 
@@ -396,7 +396,7 @@ def test_removing_the_definition_removes_associations(alice, cloud):
     alice.post('/tags/vip/', locations('text/plain', [path]))
     remove(alice, VIP)
     assert VIP not in mixins_of(alice, path)
-    store = cloud.app.app.registry.occi_store
+    store = stores.mixin_store(cloud.app.app.registry)
     assert store.associations(ALICE_UUID) == {}
     # a new mixin of the same name starts empty
     add(alice, mixin('vip', '/tags/vip/'))
@@ -462,7 +462,7 @@ def test_deleted_entities_leave_the_collection(alice, cloud):
     res = alice.get('/tags/vip/', 'application/occi+json')
     assert [r['id'] for r in res.json['resources']] == [
         kept.rsplit('/', 1)[1]]
-    store = cloud.app.app.registry.occi_store
+    store = stores.mixin_store(cloud.app.app.registry)
     assert through_occi not in store.associations(ALICE_UUID)
 
 
@@ -476,7 +476,7 @@ def test_definitions_survive_a_restart(alice, cloud):
         assert user_mixins(again)[VIP]['title'] == 'kept'
         assert members(again, '/tags/vip/') == [path]
     finally:
-        restarted.app.app.registry.occi_store.dispose()
+        stores.mixin_store(restarted.app.app.registry).dispose()
 
 
 # -- resource templates of the user's own -------------------------------------

@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.e2e.conftest import Server
+from tests.functional import stores
 from tests.functional.conftest import ALICE, Cloud
 
 METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']
@@ -135,7 +136,7 @@ def serving(app_settings, folder, threads=2):
         for logger in loggers:
             logger.removeHandler(errors)
         server.stop()
-        cloud.app.app.registry.occi_store.dispose()
+        stores.mixin_store(cloud.app.app.registry).dispose()
 
 
 @pytest.fixture(scope='module')

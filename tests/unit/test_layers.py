@@ -1,6 +1,8 @@
 """The seam holds: nothing below the views reaches back up.  Backends and
 the model import neither traversal, the views, the user-mixin layer nor
-Pyramid's request, and never name a ``request`` (docs/backends.md)."""
+Pyramid's request, and never name a ``request`` (docs/backends.md); the
+store knows no request either, and the views reach it only through
+``request.occi`` (docs/architecture.md)."""
 import ast
 import pathlib
 
@@ -42,6 +44,15 @@ def test_the_layers_are_found():
             'model/core.py'} <= names
 
 
+def names(path):
+    """The names ``path`` reads or binds, and its functions' arguments."""
+    tree = ast.parse(path.read_text(encoding='utf-8'))
+    found = {node.id for node in ast.walk(tree)
+             if isinstance(node, ast.Name)}
+    return found | {node.arg for node in ast.walk(tree)
+                    if isinstance(node, ast.arg)}
+
+
 @pytest.mark.parametrize('path', LOWER, ids=lambda p: p.relative_to(
     PACKAGE).as_posix())
 def test_nothing_below_the_views_reaches_up(path):
@@ -50,11 +61,45 @@ def test_nothing_below_the_views_reaches_up(path):
     assert upward == []
     if path.relative_to(PACKAGE).as_posix() in HTTP_LAYER:
         return
-    names = {node.id for node in ast.walk(ast.parse(path.read_text(
-        encoding='utf-8'))) if isinstance(node, ast.Name)}
-    names |= {node.arg for node in ast.walk(ast.parse(path.read_text(
-        encoding='utf-8'))) if isinstance(node, ast.arg)}
-    assert 'request' not in names
+    assert 'request' not in names(path)
+
+
+STORE = sorted((PACKAGE / 'store').rglob('*.py'))
+#: what the store must not import: everything that sees a request (its
+#: command line reads an ini file with pyramid.paster: no request)
+ABOVE_THE_STORE = tuple(name for name in UPWARD
+                        if name != 'occi_pyramid.store') + (
+    'occi_pyramid.categories', 'occi_pyramid.request')
+
+
+def test_the_store_is_found():
+    found = {p.relative_to(PACKAGE).as_posix() for p in STORE}
+    assert {'store/__init__.py', 'store/api.py', 'store/pending.py',
+            'store/cache.py', 'store/database.py'} <= found
+
+
+@pytest.mark.parametrize('path', STORE, ids=lambda p: p.relative_to(
+    PACKAGE).as_posix())
+def test_the_store_knows_no_request(path):
+    """The store takes plain values (user ids, type ids, locations) and
+    answers records or model objects: it imports nothing that sees a
+    request and never names a ``request``; the layer above (seam.py,
+    wrappers/) reads the request for it."""
+    assert [name for name in imported(path)
+            if name.startswith(ABOVE_THE_STORE)] == []
+    assert 'request' not in names(path)
+
+
+VIEWS = sorted((PACKAGE / 'views').rglob('*.py'))
+
+
+@pytest.mark.parametrize('path', VIEWS, ids=lambda p: p.relative_to(
+    PACKAGE).as_posix())
+def test_the_views_reach_the_store_only_through_the_session(path):
+    """The views see user mixins as model objects, through
+    ``request.occi``: never the store or its records."""
+    assert [name for name in imported(path)
+            if name.startswith('occi_pyramid.store')] == []
 
 
 def test_the_import_reader_sees_relative_imports():

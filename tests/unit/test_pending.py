@@ -47,14 +47,16 @@ def test_tokens_expire_and_a_refused_one_is_forgotten():
 
 @pytest.fixture(params=['sqlite', 'postgresql'])
 def store(request, tmp_path):
+    from occi_pyramid.store.database import Database
     from occi_pyramid.store.schema import make_engine, upgrade
     from tests.functional import stores
 
     with stores.store_url(request.param, tmp_path) as url:
         engine = make_engine(url)
         upgrade(engine)
-        yield PendingStore(engine)
-        engine.dispose()
+        database = Database(engine)
+        yield PendingStore(database)
+        database.dispose()
 
 
 def add(store, owner='u1', source='/compute/1', now=NOW, wait=600.0):
@@ -175,10 +177,8 @@ def test_a_delete_row_carries_its_resume_and_goes_when_done(store):
 def test_a_claim_with_nothing_due_writes_nothing(store):
     """An idle worker's claim is a read: a write, even of no row, would
     tell every process's store cache that the store changed."""
-    from occi_pyramid.store.cache import read_cache
-
     add(store, now=NOW + 100)
-    generations = read_cache(store.engine).generations
+    generations = store.database.cache.generations
     before = generations.known
     assert store.claim(CLOUD, 'w', {'u1'}, now=NOW) == []
     assert generations.known == before

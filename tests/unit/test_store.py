@@ -27,8 +27,9 @@ def engine(tmp_path):
 @pytest.fixture
 def store(engine):
     from occi_pyramid.store import MixinStore
+    from occi_pyramid.store.database import Database
 
-    return MixinStore(engine)
+    return MixinStore(Database(engine))
 
 
 class TestSchema:
@@ -57,11 +58,12 @@ class TestSchema:
         import threading
 
         from occi_pyramid.store import MixinStore
+        from occi_pyramid.store.database import Database
         from occi_pyramid.store.schema import make_engine, upgrade
 
         engine = make_engine('sqlite://')
         upgrade(engine)
-        store = MixinStore(engine)
+        store = MixinStore(Database(engine))
         thread = threading.Thread(
             target=lambda: store.add([_record('vip')]))
         thread.start()
@@ -204,3 +206,74 @@ class TestBuildMixins:
         # applies is inherited through depends
         assert lan.applies_to(model.NETWORK)
         assert not lan.applies_to(model.COMPUTE)
+
+    def test_a_new_mixin_is_stored_as_the_record_it_is_built_from(self):
+        from occi_pyramid import model
+        from occi_pyramid.categories import CategoryRegistry
+        from occi_pyramid.store import build_mixins, definition
+
+        static = CategoryRegistry(model.CORE_KINDS + model.KINDS +
+                                  model.MIXINS)
+        record = _record(
+            'big', title='Big', depends=(model.RESOURCE_TPL.type_id,),
+            applies=(model.COMPUTE.type_id,),
+            defaults=(('occi.compute.cores', 4),
+                      ('occi.compute.memory', 8.0)))
+        [mixin] = build_mixins([record], static).values()
+        assert definition(OWNER, mixin) == record
+        assert definition(OTHER, mixin).owner == OTHER
+
+
+class TestRegistration:
+    """The store is registered once, at configuration time, as utilities
+    that share its database."""
+
+    def _database(self):
+        from occi_pyramid.store.database import Database
+        from occi_pyramid.store.schema import make_engine, upgrade
+
+        engine = make_engine('sqlite://')
+        upgrade(engine)
+        return Database(engine)
+
+    def test_its_parts_are_utilities_on_one_database(self):
+        from pyramid.config import Configurator
+        from zope.interface.verify import verifyObject
+
+        from occi_pyramid.interfaces import IPendingStore, IUserMixinStore
+        from occi_pyramid.store import register_store
+
+        database = self._database()
+        config = Configurator()
+        register_store(config, database)
+        config.commit()
+        mixins = config.registry.getUtility(IUserMixinStore)
+        pending = config.registry.getUtility(IPendingStore)
+        assert verifyObject(IUserMixinStore, mixins)
+        assert verifyObject(IPendingStore, pending)
+        assert mixins.database is pending.database is database
+        mixins.add([_record('vip')])
+        assert [r.term for r in mixins.mixins(OWNER)] == ['vip']
+        database.dispose()
+
+    def test_two_stores_conflict(self):
+        from pyramid.config import Configurator
+        from pyramid.exceptions import ConfigurationConflictError
+
+        from occi_pyramid.store import register_store
+
+        databases = [self._database(), self._database()]
+
+        def one(config):
+            register_store(config, databases[0])
+
+        def another(config):
+            register_store(config, databases[1])
+
+        config = Configurator()
+        config.include(one)
+        config.include(another)
+        with pytest.raises(ConfigurationConflictError):
+            config.commit()
+        for database in databases:
+            database.dispose()

@@ -82,11 +82,12 @@ class CountingStore:
 @pytest.fixture
 def store(tmp_path):
     from occi_pyramid.store import MixinStore
+    from occi_pyramid.store.database import Database
     from occi_pyramid.store.schema import make_engine, upgrade
 
     engine = make_engine('sqlite:///%s' % (tmp_path / 'store.db'))
     upgrade(engine)
-    yield CountingStore(MixinStore(engine))
+    yield CountingStore(MixinStore(Database(engine)))
     engine.dispose()
 
 
@@ -97,10 +98,7 @@ def session(backend, store):
 
 
 def vip(session):
-    from occi_pyramid.store import MixinRecord
-
-    [mixin] = session.define([MixinRecord(
-        owner=session.owner, scheme=TAGS, term='vip', location='/vip/')])
+    [mixin] = session.define([model.Mixin(TAGS, 'vip', location='/vip/')])
     return mixin
 
 
