@@ -167,7 +167,7 @@ class BackendContract:
             occi().get(entity.kind, entity.id)
         return entity.location not in occi().locations(entity.kind)
 
-    # -- the objects -----------------------------------------------------------
+    # -- the objects ----------------------------------------------------------
 
     def test_the_backend_provides_the_interface(self, backend):
         assert verifyObject(IBackend, backend)
@@ -186,7 +186,7 @@ class BackendContract:
             for mixin in family:
                 assert mixin.location.startswith(base.location), mixin
 
-    # -- tokens and users --------------------------------------------------------
+    # -- tokens and users -----------------------------------------------------
 
     def test_each_user_is_told_apart(self, occi):
         alice, bob = occi().authenticate(), occi('bob').authenticate()
@@ -389,7 +389,7 @@ class BackendContract:
             occi().run_action(entity, model.START, {})
         assert info.value.code == 409
 
-    # -- links -----------------------------------------------------------------
+    # -- links ----------------------------------------------------------------
 
     @pytest.mark.parametrize('kind', [model.NETWORKINTERFACE,
                                       model.STORAGELINK])
