@@ -127,6 +127,14 @@ class BackendContract:
         return made
 
     @staticmethod
+    def inline(kind, target, defer=False):
+        """An inline link of a compute create or update, as the views
+        hand it over: resolved and validated (docs/backends.md)."""
+        return {'kind': kind, 'target': target.location,
+                'target_kind': target.kind, 'target_id': target.id,
+                'categories': [], 'attributes': {}, 'defer': defer}
+
+    @staticmethod
     def link(occi, kind, source, target, attributes=None):
         values = {'occi.core.source': source.location,
                   'occi.core.target': target.location}
@@ -459,6 +467,56 @@ class BackendContract:
         assert info.value.waiting
         cloud.settle()
         self.link(occi, kind, compute, target)
+
+    def test_a_compute_is_made_with_its_inline_links(self, occi, cloud):
+        """An inline link is made with its compute, except one marked
+        ``defer``: checked, not made (the application makes it once the
+        compute can take it)."""
+        network, storage = self.network(occi), self.storage(occi, cloud)
+        session = occi()
+        made = session.create(EntityData(model.COMPUTE, [
+            self.template(session, model.OS_TPL),
+            self.template(session, model.RESOURCE_TPL)], {}, [
+            self.inline(model.NETWORKINTERFACE, network),
+            self.inline(model.STORAGELINK, storage, defer=True)]))
+        cloud.settle()
+        targets = [link.target for link in
+                   occi().get(model.COMPUTE, made.id).links]
+        assert network.location in targets
+        assert storage.location not in targets
+
+    def test_an_inline_link_to_nothing_makes_nothing(self, occi, cloud):
+        network = self.network(occi)
+        nothing = model.Resource(model.STORAGE, MISSING,
+                                 model.STORAGE.location + MISSING)
+        session = occi()
+        with pytest.raises(OCCINotFound):
+            session.create(EntityData(model.COMPUTE, [
+                self.template(session, model.OS_TPL),
+                self.template(session, model.RESOURCE_TPL)], {}, [
+                self.inline(model.NETWORKINTERFACE, network),
+                self.inline(model.STORAGELINK, nothing, defer=True)]))
+        cloud.settle()
+        assert occi().locations(model.COMPUTE) == []
+        assert occi().locations(model.NETWORKINTERFACE) == []
+
+    def test_links_added_to_a_busy_compute_are_busy(self, occi, cloud):
+        """An update adding links to a compute busy for now raises
+        ``OCCIBusy`` (the application keeps them pending); once it
+        settled they are made."""
+        network = self.network(occi)
+        compute = self.compute(occi, cloud, settle=False)
+        adding = EntityData(model.COMPUTE, [], {}, [
+            self.inline(model.NETWORKINTERFACE, network)])
+        with pytest.raises(OCCIBusy) as info:
+            occi().update(occi().get(model.COMPUTE, compute.id), adding)
+        assert info.value.waiting
+        cloud.settle()
+        occi().update(occi().get(model.COMPUTE, compute.id), adding)
+        cloud.settle()
+        assert network.location in [
+            link.target for link in
+            occi().get(model.COMPUTE, compute.id).links]
 
     def test_a_link_source_may_be_an_absolute_url(self, occi, cloud):
         compute, network = self.compute(occi, cloud), self.network(occi)
