@@ -24,6 +24,7 @@ as the process.  One lock keeps it whole under waitress's threads.
 import ipaddress
 import threading
 import uuid
+from urllib.parse import urlsplit
 
 from zope.interface import implementer
 
@@ -151,12 +152,17 @@ class MemorySession:
         self.token = token
         self.categories = categories or CategoryRegistry(
             model.CORE_KINDS + model.KINDS)
-        self.application_url = application_url
+        # link locations are read against the application's host and
+        # mount prefix
+        parts = urlsplit(application_url or '')
+        self.host = parts.netloc or None
+        self.script_name = parts.path.rstrip('/')
 
     # -- reading --------------------------------------------------------------
 
     @property
     def user(self):
+        """The caller, from the token (401 for none or a refused one)."""
         user = self.cloud.users.get(self.token)
         if user is None:
             raise BackendAuthError()
@@ -176,6 +182,7 @@ class MemorySession:
                 if r['owner'] == user and r['kind'].is_a(kind)]
 
     def record(self, kind, id):
+        """The caller's record of that entity, else 404."""
         record = self.cloud.records.get(kind.location + str(id))
         if record is None or record['owner'] != self.user:
             raise OCCINotFound('There is no %s %s.' % (kind.term, id))
@@ -217,6 +224,7 @@ class MemorySession:
                               **values)
 
     def actions(self, record):
+        """The actions the entity's state allows now (none while busy)."""
         kind, state = record['kind'], self.state(record)
         if kind == model.COMPUTE:
             if record['task']:
@@ -233,10 +241,8 @@ class MemorySession:
 
     def locate(self, location):
         """``(kind, id)`` of a location of this server, else 400."""
-        found = parse_entity_location(
-            location or '', self.categories,
-            self.application_url.partition('://')[2].partition('/')[0]
-            or None)
+        found = parse_entity_location(location or '', self.categories,
+                                      self.host, self.script_name)
         if found is None:
             raise OCCIBadRequest('%s is no entity of this server.'
                                  % location)
@@ -254,6 +260,8 @@ class MemorySession:
             return self.entity(make(data))
 
     def add(self, kind, data, mixins, attributes, **extra):
+        """A new record of the caller, with the title and summary of
+        ``data``."""
         record = dict(kind=kind, id=self.cloud.new_id(), owner=self.user,
                       title=data.get('occi.core.title'),
                       summary=data.get('occi.core.summary'), mixins=mixins,
