@@ -397,6 +397,29 @@ class BackendContract:
             occi().run_action(entity, model.START, {})
         assert info.value.code == 409
 
+    def test_every_action_runs_or_is_refused_with_a_status(self, occi,
+                                                            cloud):
+        """Each action of each kind answers an ActionResult or is refused
+        with the client's status: 409 for the state, 501 for what the
+        cloud does not offer; never anything else."""
+        made = [self.compute(occi, cloud), self.network(occi),
+                self.storage(occi, cloud)]
+        for entity in made:
+            for action in entity.kind.actions:
+                params = {name: definition.default for name, definition
+                          in action.attributes.items()
+                          if definition.default is not None}
+                if action == model.RESIZE:
+                    params['size'] = 3.0
+                current = occi().get(entity.kind, entity.id)
+                try:
+                    result = occi().run_action(current, action, params)
+                except OCCIError as exc:
+                    assert exc.code in (409, 501), (action, exc)
+                else:
+                    assert isinstance(result, model.ActionResult), action
+                cloud.settle()
+
     # -- links ----------------------------------------------------------------
 
     @pytest.mark.parametrize('kind', [model.NETWORKINTERFACE,
