@@ -1,35 +1,32 @@
-"""The Synnefo backend passes the OCCI backend contract, over the
-simulator (through real kamaki)."""
+"""The Synnefo backend passes the backend contract, on its own session
+(``SynnefoBackend.session``), over the simulator through real kamaki."""
 import pytest
-from pyramid.request import Request, apply_request_extensions
 
-from tests.backend.contract import OCCISessionContract
-from tests.functional.conftest import ALICE, HOST
+from occi_pyramid.backends.testing import BackendContract, Tokens
+from occi_pyramid.simulator.testing import ALICE, BOB
 
 
-@pytest.fixture(scope='module')
-def app(app_settings):
-    from occi_pyramid import main
+class Simulator:
+    """The contract's ``cloud``: the simulator's manual clock."""
 
-    return main({}, **dict(app_settings))
+    def __init__(self, control):
+        self.control = control
+
+    def settle(self):
+        # NB: a job may queue another (a build connects the ports)
+        while self.control.settle():
+            pass
 
 
 @pytest.fixture
-def occi(app):
-    from tests.functional.conftest import _simulator_of, forget_deferred_work
-
-    forget_deferred_work(app.registry)
-    _simulator_of(app.registry.settings).reset()
-
-    def session():
-        request = Request.blank('/', base_url=HOST,
-                                headers={'X-Auth-Token': ALICE})
-        request.registry = app.registry
-        apply_request_extensions(request)
-        return request.occi
-
-    return session
+def tokens():
+    return Tokens(alice=ALICE, bob=BOB, refused='no-such-token')
 
 
-class TestSynnefoBackend(OCCISessionContract):
+@pytest.fixture
+def cloud(control):
+    return Simulator(control)
+
+
+class TestSynnefoBackend(BackendContract):
     pass
