@@ -288,9 +288,8 @@ class MemorySession:
                           [m for m in (os_tpl, size) if m], attributes)
         self.cloud.run(record, 'build', 'active')
         for link, target in links:
-            if not link.get('defer'):
-                self.attach(record, link['kind'], target,
-                            link.get('attributes') or {})
+            if not link.defer:
+                self.attach(record, link.kind, target, link.attributes)
         return record
 
     def make_network(self, data):
@@ -342,9 +341,8 @@ class MemorySession:
                 made = self.entity(record)
                 made.existed = True
                 return made
-        _, target = self.target({
-            'kind': data.kind, 'target_kind': target_kind,
-            'target_id': target_id})
+        _, target = self.target(
+            model.LinkData(data.kind, target_kind, target_id))
         self.linkable(compute)
         return self.entity(self.attach(compute, data.kind, target,
                                        data.attributes))
@@ -354,11 +352,11 @@ class MemorySession:
         there, 400 for one of the wrong kind, 409 for a storage linked
         already."""
         wanted = {model.NETWORKINTERFACE: model.NETWORK,
-                  model.STORAGELINK: model.STORAGE}[link['kind']]
-        if link['target_kind'] != wanted:
+                  model.STORAGELINK: model.STORAGE}[link.kind]
+        if link.target_kind != wanted:
             raise OCCIBadRequest('A %s goes to a %s.' % (
-                link['kind'].term, wanted.term))
-        target = self.record(wanted, link['target_id'])
+                link.kind.term, wanted.term))
+        target = self.record(wanted, link.target_id)
         if wanted == model.STORAGE and self.users_of(target):
             raise OCCIConflict('The storage %s is linked already.'
                                % target['id'])
@@ -433,8 +431,7 @@ class MemorySession:
                     record[name] = value
             record['attributes'].update(changes)
             for link, target in links if not replace else ():
-                self.attach(record, link['kind'], target,
-                            link.get('attributes') or {})
+                self.attach(record, link.kind, target, link.attributes)
             return self.entity(record)
 
     def replace(self, entity, data):

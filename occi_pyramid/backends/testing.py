@@ -130,9 +130,7 @@ class BackendContract:
     def inline(kind, target, defer=False):
         """An inline link of a compute create or update, as the views
         hand it over: resolved and validated (docs/backends.md)."""
-        return {'kind': kind, 'target': target.location,
-                'target_kind': target.kind, 'target_id': target.id,
-                'categories': [], 'attributes': {}, 'defer': defer}
+        return model.LinkData(kind, target.kind, target.id, defer=defer)
 
     @staticmethod
     def link(occi, kind, source, target, attributes=None):
