@@ -9,7 +9,8 @@ from .errors import PUT_REFUSAL, unknown_action
 from .requests import action_parameters, entity_data, get_entity
 
 
-@view_defaults(context=IEntityContext, renderer='occi')
+@view_defaults(context=IEntityContext, renderer='occi',
+               permission='occi')
 class EntityViews:
     def __init__(self, context, request):
         self.context = context

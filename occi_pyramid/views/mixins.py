@@ -211,7 +211,8 @@ class _Definitions:
             yield kind_id
 
 
-@view_defaults(context=IQueryInterface, renderer='occi')
+@view_defaults(context=IQueryInterface, renderer='occi',
+               permission='occi')
 class UserMixinDefinitionViews:
     """``POST /-/`` and ``DELETE /-/``."""
 
@@ -256,7 +257,8 @@ class UserMixinDefinitionViews:
         return None
 
 
-@view_defaults(context=IUserMixinCollection, renderer='occi')
+@view_defaults(context=IUserMixinCollection, renderer='occi',
+               permission='occi')
 class UserMixinCollectionViews:
     """Association at a user mixin's collection (GET is the generic
     :class:`~.collections.MixinCollectionViews` one)."""
