@@ -43,6 +43,11 @@ PUBLIC = 'public'
 NO_TOKEN = ('Authentication required: send the cloud token in X-Auth-Token '
             '(or as the password of HTTP Basic credentials).')
 
+# NB: the grants are made once: one is asked for on every request
+VERIFIED = Allowed('The cloud knows the token.')
+ANYONE = Allowed('Anyone may read this.')
+WITH_TOKEN = Allowed('The request carries a token.')
+
 
 class Caller:
     """The identity of a request: the caller's token, and the cloud's
@@ -103,12 +108,12 @@ class TokenSecurityPolicy:
                 self._verify(request, caller)
             except BackendAuthError as error:
                 return Unauthenticated('%s', error.message)
-            return Allowed('The token is the cloud\'s.')
+            return VERIFIED
         if permission == PUBLIC:
-            return Allowed('Anyone may read this.')
+            return ANYONE
         if not request.auth_token:
             return Unauthenticated('%s', NO_TOKEN)
-        return Allowed('The request carries a token.')
+        return WITH_TOKEN
 
     @staticmethod
     def _verify(request, caller):
