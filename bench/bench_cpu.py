@@ -37,12 +37,14 @@ sys.path.insert(0, ROOT)
 
 TOKEN = 'alice-token'
 IMAGE = 'd3b1a000-0000-4000-8000-000000000001'
-#: name -> (path, Accept); {vm} is the compute made for the run
+#: name -> (path, Accept); {vm} is the compute made for the run; the
+#: name's first word is the method
 OPERATIONS = {
     'GET compute entity text/plain': ('/compute/{vm}', 'text/plain'),
     'GET compute entity json': ('/compute/{vm}', 'application/occi+json'),
     'GET /compute/ text/uri-list': ('/compute/', 'text/uri-list'),
     'GET /-/ text/plain': ('/-/', 'text/plain'),
+    'OPTIONS compute entity': ('/compute/{vm}', 'text/plain'),
 }
 SIMULATOR = '''
 import sys, time
@@ -83,11 +85,11 @@ def make_app(sim_url):
     })
 
 
-def caller(app, path, accept):
+def caller(app, path, accept, method='GET'):
     """A function making one request of ``app``."""
     def call():
         environ = {
-            'REQUEST_METHOD': 'GET', 'PATH_INFO': path, 'QUERY_STRING': '',
+            'REQUEST_METHOD': method, 'PATH_INFO': path, 'QUERY_STRING': '',
             'SERVER_NAME': '127.0.0.1', 'SERVER_PORT': '8080',
             'HTTP_HOST': '127.0.0.1:8080', 'wsgi.url_scheme': 'http',
             'SERVER_PROTOCOL': 'HTTP/1.1', 'wsgi.input': io.BytesIO(b''),
@@ -161,7 +163,8 @@ def one(args):
         call = baseline(app, args.vm)
     else:
         path, accept = OPERATIONS[args.one]
-        call = caller(app, path.format(vm=args.vm), accept)
+        call = caller(app, path.format(vm=args.vm), accept,
+                      args.one.split()[0])
     for _ in range(20):
         call()
     # NB: what the warm-up left is frozen, so that a full collection of
@@ -199,7 +202,8 @@ def main():
             app = make_app(sim_url)
             calls = {'baseline': baseline(app, vm)}
             for name, (path, accept) in OPERATIONS.items():
-                calls[name] = caller(app, path.format(vm=vm), accept)
+                calls[name] = caller(app, path.format(vm=vm), accept,
+                                     name.split()[0])
             measure = lambda name: cpu_per_call(  # noqa: E731
                 calls[name], args.requests, args.rounds)
         base = measure('baseline')

@@ -1,7 +1,7 @@
 """occi-pyramid: an OCCI 1.1/1.2 server for Synnefo clouds."""
 from pyramid.config import Configurator
 
-from .request import freeze_request_extensions
+from .fastpaths import freeze_request_extensions
 from .settings import __version__  # noqa: F401
 
 
@@ -15,6 +15,7 @@ def main(global_config, **settings):
         config.include('.guards')
         config.include('.categories')
         config.include('.negotiation')
+        config.include('.security')
         config.include('.checks')
         config.include('.renderers.pyramid')
         config.include('.browser')

@@ -30,6 +30,7 @@ from pyramid.tweens import MAIN
 
 from .exceptions import OCCIBadRequest, OCCIForbidden
 from .forms import CHECKED_FORM, FORM
+from .security import PUBLIC
 
 STATIC_SPEC = 'occi_pyramid:static/'
 STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -166,7 +167,9 @@ def includeme(config):
     config.include('pyramid_jinja2')
     config.set_csrf_storage_policy(CSRFCookiePolicy(
         cookie_name=CSRF_COOKIE, httponly=True, samesite='Strict'))
-    config.add_static_view(STATIC_PATH, STATIC_SPEC, cache_max_age=ONE_YEAR)
+    # NB: public: a login page needs its stylesheet before the login
+    config.add_static_view(STATIC_PATH, STATIC_SPEC, cache_max_age=ONE_YEAR,
+                           permission=PUBLIC)
     config.add_cache_buster(STATIC_SPEC,
                             QueryStringConstantCacheBuster(static_token()))
     config.add_tween('occi_pyramid.browser.browser_tween_factory', over=MAIN)

@@ -1,33 +1,29 @@
-"""The checks around traversal, and the headers every response carries.
+"""The checks around the view, and the headers every response carries.
 
-They run where Pyramid's events would run them (NewRequest, ContextFound,
-NewResponse), without events: an application with any subscriber pays
-for every event of every request (five, each a registry lookup) and one
-with none has Pyramid skip them all (3-5% of the OCCI process's own
-instructions on an entity GET, bench/bench_cpu.py --callgrind).
-
-* :class:`CheckingTraverser`, the traverser of every root, checks the
-  Host header and the OCCI version before traversal (where NewRequest
-  ran) and runs :data:`CONTEXT_CHECKS` once the context is found, before
-  the view is looked up (where ContextFound ran), in this order: the
-  token verified before a body is read, a collection DELETE's exact
-  path, the 406 for an unsupported ``Accept``, the 401 for a missing
-  token;
+* :func:`check_host` and :func:`check_version` run before traversal, in
+  the request guard's tween (``guards.py``);
+* :func:`occi_view_checks`, a view deriver, wraps every view of the
+  traversal tree: once the view is found and its permission granted
+  (``security.py``), before it runs, a collection DELETE must name the
+  collection exactly (:func:`exact_collection_path`, 400) and the
+  ``Accept`` must allow a rendering (``request.occi_format``, 406):
+  both before any side effect;
 * :func:`add_server_headers` runs in the request-log tween, the outermost
-  (where NewResponse ran: after every tween).
+  (after every tween).
 
-Add no subscriber: it would turn Pyramid's events back on for every
-request (``tests/functional/test_checks.py`` checks there is none).
+They run in those ordinary places, not in event subscribers: an
+application with any subscriber pays for every event of every request
+(five, each a registry lookup), one with none has Pyramid skip them all
+(``occi_pyramid/fastpaths.py`` has the numbers; add no subscriber,
+``tests/functional/test_checks.py`` checks there is none).
 """
 import ipaddress
 import re
 from urllib.parse import urlsplit
 
-from pyramid.traversal import ResourceTreeTraverser
-
-from .exceptions import BackendAuthError, OCCIBadRequest
-from .guards import authenticate_first, exact_collection_path
-from .negotiation import ALL_TYPES, SUPPORTED_VERSIONS, negotiate_early
+from .exceptions import OCCIBadRequest
+from .interfaces import ICollection
+from .negotiation import ALL_TYPES, SUPPORTED_VERSIONS
 
 
 #: RFC 3986 host [":" port]: an IP literal in brackets, or a reg-name
@@ -74,39 +70,33 @@ def check_version(request):
     request.occi_version
 
 
-def require_token(request):
-    """After traversal: every OCCI operation acts for a cloud user, so a
-    request without a token gets 401 and the WWW-Authenticate header that
-    tells Keystone-style clients where to get one.  (A route, such as
-    the static files', is no OCCI operation: a login page needs its
-    stylesheet before the login.)"""
-    if request.method == 'OPTIONS':
-        return  # a CORS preflight carries no credentials (options.py)
-    if request.matched_route is None and not request.auth_token:
-        raise BackendAuthError(
-            'Authentication required: send the cloud token in X-Auth-Token '
-            '(or as the password of HTTP Basic credentials).')
+def exact_collection_path(request):
+    """A DELETE of a collection (every member) answers only to the
+    collection's own path, never to a spelling of it (``/compute``,
+    ``//``)."""
+    context = request.context
+    if request.method != 'DELETE' or not ICollection.providedBy(context):
+        return
+    if request.path_info != context.path:
+        raise OCCIBadRequest(
+            'A DELETE of every member of %s must be sent to exactly that '
+            'path, not %s.' % (context.path, request.path_info))
 
 
-#: what runs once the context is found, in order
-CONTEXT_CHECKS = (authenticate_first, exact_collection_path, negotiate_early,
-                  require_token)
+def occi_view_checks(view, info):
+    """The view deriver: :func:`exact_collection_path` and the 406 before
+    a view of the traversal tree runs (the OCCI views and ``OPTIONS``;
+    not a route's view, such as the static files', nor an exception
+    view)."""
+    if info.exception_only or info.options.get('route_name') is not None:
+        return view
 
+    def checked_view(context, request):
+        exact_collection_path(request)
+        request.occi_format  # NB: negotiates: a 406 before any side effect
+        return view(context, request)
 
-class CheckingTraverser(ResourceTreeTraverser):
-    """Pyramid's resource-tree traversal, with the checks before and after
-    it (the module's notes)."""
-
-    def __call__(self, request):
-        check_host(request)
-        check_version(request)
-        found = super().__call__(request)
-        # NB: what the router sets on the request after traversal, set now
-        # for the checks (the router sets the same values again)
-        request.__dict__.update(found)
-        for check in CONTEXT_CHECKS:
-            check(request)
-        return found
+    return checked_view
 
 
 _VERSIONS = ' '.join('OCCI/' + v for v in SUPPORTED_VERSIONS)
@@ -158,4 +148,7 @@ def add_cors_headers(request, response, origins):
 
 
 def includeme(config):
-    config.add_traverser(CheckingTraverser)
+    # NB: under the security check: an unauthenticated caller gets its 401
+    # first, as it would for a path with no view (security.py)
+    config.add_view_deriver(occi_view_checks, under='secured_view',
+                            over='owrapped_view')

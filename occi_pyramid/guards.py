@@ -7,18 +7,16 @@
   reads the path.  Dot segments are refused rather than normalised, so
   ``DELETE /compute/%2e%2e/`` can never act as ``DELETE /``
   (docs/decisions.md, "Hostile input").
-* :func:`authenticate_first` (after traversal): a request that may carry a
-  body (any method but GET, HEAD and OPTIONS, or any request with a
-  body) has its token verified with the cloud's identity before the body
-  is read or parsed.  The backend keeps identity answers per token hash
-  for ``occi.synnefo.cache_ttl``, so a known token costs no call; a
-  made-up one costs one identity call instead of a parse.
-* :func:`exact_collection_path` (after traversal): a DELETE of a collection
-  (every member) answers only to the collection's own path, never to a
-  spelling of it (``/compute``, ``//``).
+  The same tween then refuses a malformed Host header (400) and a
+  User-Agent naming only OCCI versions we do not speak (501)
+  (``checks.py``).
+* :func:`has_body`: whether a request may carry a body (any method but
+  GET, HEAD and OPTIONS, or any request with a body); the security
+  policy verifies such a request's token before the body is read or
+  parsed (``security.py``).
 """
+from .checks import check_host, check_version
 from .exceptions import OCCIBadRequest
-from .interfaces import ICollection
 
 #: methods that carry no body by definition
 BODILESS_METHODS = ('GET', 'HEAD', 'OPTIONS')
@@ -63,10 +61,13 @@ def check_request_line(environ):
 
 
 def request_guard_tween_factory(handler, registry):
-    """The tween: :func:`check_request_line` before the router."""
+    """The tween: :func:`check_request_line`, then the Host header and
+    the OCCI version (``checks.py``), before the router."""
 
     def request_guard_tween(request):
         check_request_line(request.environ)
+        check_host(request)
+        check_version(request)
         return handler(request)
 
     return request_guard_tween
@@ -78,27 +79,6 @@ def has_body(request):
         return True
     return bool(request.content_length) or bool(
         request.headers.get('Transfer-Encoding'))
-
-
-def authenticate_first(request):
-    """After traversal: verify the token before the body is touched."""
-    if has_body(request):
-        request.occi.authenticate()
-
-
-def exact_collection_path(request):
-    """After traversal: a DELETE of a collection names it exactly."""
-    context = request.context
-    if request.method != 'DELETE' or not ICollection.providedBy(context):
-        return
-    if request.view_name:
-        # NB: traversal stopped short of the path: nothing lives there, a
-        # 404 as for any other method (no view has that name)
-        return
-    if request.path_info != context.path:
-        raise OCCIBadRequest(
-            'A DELETE of every member of %s must be sent to exactly that '
-            'path, not %s.' % (context.path, request.path_info))
 
 
 def includeme(config):

@@ -1,9 +1,8 @@
 """Content negotiation, once per request, before any side effect.
 
 ``request.occi_format`` is the media type the response will be rendered
-in.  It is computed when the context is found (:func:`negotiate_early`,
-one of the checks after traversal), so an unsupported ``Accept`` gets 406
-before the view runs.
+in.  It is computed before an OCCI view runs (``checks.occi_view_checks``),
+so an unsupported ``Accept`` gets 406 before any side effect.
 ``request.occi_body`` parses the request body (or the OCCI headers) once;
 an unsupported ``Content-Type`` gets 415 and a malformed body 400.
 """
@@ -177,13 +176,6 @@ def auth_token(request):
         _, _, password = decoded.partition(':')
         return password.strip() or None
     return None
-
-
-def negotiate_early(request):
-    """After traversal: fail with 406 before the view has any side effect
-    (a route, such as the static files', serves no OCCI rendering)."""
-    if request.matched_route is None:
-        request.occi_format
 
 
 def includeme(config):

@@ -22,6 +22,7 @@ from pyramid.response import Response
 from zope.interface import implementer
 
 from .interfaces import IBackend, IMetrics, IUserMixinStore
+from .security import PUBLIC
 from .settings import __version__
 
 #: latency buckets of the requests, in seconds
@@ -174,18 +175,20 @@ def metrics(request):
 def includeme(config):
     """The health and metrics paths (after the backend and the store:
     the metrics watch the backend's calls and the store's waiting
-    work)."""
+    work).  Both are public: probes and scrapers carry no token."""
     settings = config.get_settings()
     registry = config.registry
     registry.registerUtility(Metrics(), IMetrics)
     health_path = settings.get('occi.health.path')
     if health_path:
         config.add_route('occi_health', health_path)
-        config.add_view(health, route_name='occi_health')
+        config.add_view(health, route_name='occi_health',
+                        permission=PUBLIC)
     metrics_path = settings.get('occi.metrics.path')
     if metrics_path:
         config.add_route('occi_metrics', metrics_path)
-        config.add_view(metrics, route_name='occi_metrics')
+        config.add_view(metrics, route_name='occi_metrics',
+                        permission=PUBLIC)
     # NB: after the deferred work, registered at order 1 (seam.py)
     config.action(('occi_pyramid.operations', 'watch'),
                   lambda: watch(registry), order=2)

@@ -153,7 +153,8 @@ def locations_only(request):
         body.get('categories') or body.get('attributes'))
 
 
-@view_defaults(context=IKindCollection, renderer='occi')
+@view_defaults(context=IKindCollection, renderer='occi',
+               permission='occi')
 class KindCollectionViews(_CollectionViews):
     def members(self):
         return self.request.occi.list(self.context.kind)
@@ -195,7 +196,8 @@ class KindCollectionViews(_CollectionViews):
             lambda entity: occi.run_action(entity, action, params))
 
 
-@view_defaults(context=IMixinCollection, renderer='occi')
+@view_defaults(context=IMixinCollection, renderer='occi',
+               permission='occi')
 class MixinCollectionViews(_CollectionViews):
     def members(self):
         mixin = self.context.mixin
@@ -212,7 +214,8 @@ class MixinCollectionViews(_CollectionViews):
         return self.list()
 
 
-@view_defaults(context=IPathCollection, renderer='occi')
+@view_defaults(context=IPathCollection, renderer='occi',
+               permission='occi')
 class PathCollectionViews(_CollectionViews):
     """An unbound path: the entities located below it (GFD.185; the
     decision is in docs/decisions.md)."""

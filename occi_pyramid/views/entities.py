@@ -11,7 +11,8 @@ from .requests import (
 )
 
 
-@view_defaults(context=IEntityContext, renderer='occi')
+@view_defaults(context=IEntityContext, renderer='occi',
+               permission='occi')
 class EntityViews:
     def __init__(self, context, request):
         self.context = context

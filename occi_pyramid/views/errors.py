@@ -10,14 +10,16 @@ import logging
 import colander
 from pyramid.exceptions import PredicateMismatch
 from pyramid.httpexceptions import HTTPException, HTTPNotFound
-from pyramid.view import exception_view_config
-from zope.interface import providedBy
+from pyramid.view import exception_view_config, forbidden_view_config
 
 from ..exceptions import (
     BackendAuthError, InvalidAction, OCCIError, OCCIMethodNotAllowed,
+    OCCINotAcceptable,
 )
+from ..fastpaths import allowed_methods
 from ..interfaces import IBackend
 from ..negotiation import HTML, occi_format_or_default
+from ..security import Unauthenticated, denial_without_view
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,35 @@ def occi_error(exc, request):
         # token is the password); OCCI clients keep the one challenge
         response.headers.add('WWW-Authenticate', BASIC_CHALLENGE)
     return response
+
+
+@forbidden_view_config()
+def unauthorized(exc, request):
+    """A denial of the security policy (``security.py``): the 401 of a
+    token the cloud refuses, with its challenges; any other 403 stays a
+    403."""
+    result = getattr(exc, 'result', None)
+    if isinstance(result, Unauthenticated):
+        return occi_error(BackendAuthError(result.msg), request)
+    return http_exception(exc, request)
+
+
+def answered_before_lookup(request):
+    """For a request no view answers (404, 405): what a view there would
+    have answered first, the 401 of a caller the policy refuses
+    (``security.denial_without_view``), then on an OCCI path the 406 of
+    an unacceptable ``Accept`` (``checks.occi_view_checks``); ``None``
+    when neither applies."""
+    denial = denial_without_view(request)
+    if denial is not None:
+        return occi_error(BackendAuthError(denial.msg), request)
+    if request.matched_route is None and \
+            request.__dict__.get('context') is not None:
+        try:
+            request.occi_format
+        except OCCINotAcceptable as exc:
+            return occi_error(exc, request)
+    return None
 
 
 #: the second challenge of a 401 answered in HTML
@@ -90,6 +121,9 @@ def unknown_action(request, term):
 @exception_view_config(PredicateMismatch)
 def no_view_matched(exc, request):
     """A context was found but no view fits the method or the action."""
+    answered = answered_before_lookup(request)
+    if answered is not None:
+        return answered
     context = getattr(request, 'context', None)
     action = request.GET.get('action')
     methods = allowed_methods(request, context)
@@ -109,6 +143,9 @@ PUT_REFUSAL = ('Creating an entity at a location the client chooses is not '
 
 @exception_view_config(HTTPNotFound)
 def not_found(exc, request):
+    answered = answered_before_lookup(request)
+    if answered is not None:
+        return answered
     if request.method == 'PUT' and not request.path.endswith('/'):
         # NB: the same refusal as a PUT below a kind (docs/decisions.md)
         return error_response(request, 400, PUT_REFUSAL % (
@@ -131,42 +168,3 @@ def unexpected(exc, request):
                   request.path_qs)
     return error_response(
         request, 500, 'An internal error occurred; it has been logged.')
-
-
-# -- Allow: computed from the registered views -------------------------------
-
-
-def _methods_by_context(registry):
-    cached = getattr(registry, '_occi_allowed_methods', None)
-    if cached is not None:
-        return cached
-    table = {}
-    for entry in registry.introspector.get_category('views'):
-        intr = entry['introspectable']
-        if intr.get('exception_only') or intr.get('context') is None:
-            continue
-        context = intr['context']
-        if isinstance(context, type) and issubclass(context, Exception):
-            continue
-        methods = intr.get('request_methods') or ()
-        if isinstance(methods, str):
-            methods = (methods,)
-        if not methods:
-            continue
-        bucket = table.setdefault(context, set())
-        bucket.update(methods)
-        if 'GET' in methods:
-            bucket.add('HEAD')
-    registry._occi_allowed_methods = table
-    return table
-
-
-def allowed_methods(request, context):
-    """The methods some view accepts for ``context``."""
-    if context is None:
-        return []
-    table = _methods_by_context(request.registry)
-    methods = set()
-    for iface in providedBy(context).__sro__:
-        methods |= table.get(iface, set())
-    return sorted(methods)

@@ -206,7 +206,8 @@ class _Definitions:
             yield kind
 
 
-@view_defaults(context=IQueryInterface, renderer='occi')
+@view_defaults(context=IQueryInterface, renderer='occi',
+               permission='occi')
 class UserMixinDefinitionViews:
     """``POST /-/`` and ``DELETE /-/``."""
 
@@ -251,7 +252,8 @@ class UserMixinDefinitionViews:
         return None
 
 
-@view_defaults(context=IUserMixinCollection, renderer='occi')
+@view_defaults(context=IUserMixinCollection, renderer='occi',
+               permission='occi')
 class UserMixinCollectionViews:
     """Association at a user mixin's collection (GET is the generic
     :class:`~.collections.MixinCollectionViews` one)."""

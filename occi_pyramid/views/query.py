@@ -21,7 +21,8 @@ def category_filter(categories, wanted):
     ]
 
 
-@view_defaults(context=IQueryInterface, renderer='occi')
+@view_defaults(context=IQueryInterface, renderer='occi',
+               permission='occi')
 class QueryInterfaceViews:
     def __init__(self, context, request):
         self.context = context
