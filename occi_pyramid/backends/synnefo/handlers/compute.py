@@ -137,10 +137,10 @@ class ComputeHandler(ResourceHandler):
         mixin = data.template(base)
         if mixin is not None:
             return mixin
-        default = self.occi.settings.get(setting) or ''
+        default = self.ops.settings.get(setting) or ''
         if not default:
             return None
-        for category in self.occi.templates():
+        for category in self.ops.templates():
             if category.is_a(base) and category is not base and (
                     default in (category.term, category.type_id)):
                 return category
@@ -169,7 +169,7 @@ class ComputeHandler(ResourceHandler):
             raise OCCIBadRequest(
                 'No resource_tpl mixin was given (and occi.compute.cores / '
                 'occi.compute.memory neither): name one of the resource_tpl '
-                'mixins listed at %s/-/.' % self.occi.script_name)
+                'mixins listed at %s/-/.' % self.ops.script_name)
         flavor = translate.flavor_for(flavors.values(), cores, memory)
         if flavor is None:
             raise OCCIBadRequest(
@@ -185,7 +185,7 @@ class ComputeHandler(ResourceHandler):
             raise OCCIBadRequest(
                 'No os_tpl mixin was given: name one of the os_tpl mixins '
                 'listed at %s/-/ (http://schemas.ogf.org/occi/infrastructure#'
-                'os_tpl).' % self.occi.script_name)
+                'os_tpl).' % self.ops.script_name)
         image_id = translate.image_id_of(os_tpl.term)
         flavors = self.flavors()
         flavor_id = self._flavor_id(data, flavors)
@@ -204,7 +204,7 @@ class ComputeHandler(ResourceHandler):
         metadata = {}
         if data.get('occi.core.summary'):
             metadata[SUMMARY_KEY] = data.get('occi.core.summary')
-        links = InlineLinks(self.occi, data.links)
+        links = InlineLinks(self.ops, data.links)
         networks = links.networks()
         try:
             server = self.cloud.create_server(
@@ -216,7 +216,7 @@ class ComputeHandler(ResourceHandler):
             if not (left or unsure):
                 raise
             raise links.failed(exc, left, unsure)
-        self.occi.changed()
+        self.ops.changed()
         if links.attach_storage(server['id']):
             return self.get(server['id'])
         # the create answer is the full server record; the ports of its
@@ -249,8 +249,8 @@ class ComputeHandler(ResourceHandler):
         self._resize(server, entity, data)
         if data.links and not replace:
             # NB: Link lines in a PUT are ignored (docs/specs.md, ambiguity 7)
-            InlineLinks(self.occi, data.links).add_to(server)
-        self.occi.changed()
+            InlineLinks(self.ops, data.links).add_to(server)
+        self.ops.changed()
         return self.get(server_id)
 
     def _update_summary(self, server_id, entity, data, replace):
@@ -337,7 +337,7 @@ class ComputeHandler(ResourceHandler):
                         or (f.get('instance_id') is not None and str(
                             f.get('instance_id')) == str(server_id))]
         try:
-            self.occi.delete_server(server_id)
+            self.ops.delete_server(server_id)
         except (BackendBadRequest, BackendConflict) as exc:
             if translate.is_busy(server):
                 # NB: Synnefo refuses to delete a server whose build has
@@ -346,7 +346,7 @@ class ComputeHandler(ResourceHandler):
                                % (server_id, exc.message),
                                waiting=translate.waiting_for(server))
             raise as_conflict(exc)
-        self.occi.changed()
+        self.ops.changed()
         return Unfinished('compute %s to be deleted' % server_id, {
             'deleted': True,
             'floating_ips': [str(f['id']) for f in floating]},
@@ -410,7 +410,7 @@ class ComputeHandler(ResourceHandler):
             raise OCCIBusy('The compute %s cannot be deleted now: %s' % (
                 server_id, exc.message), waiting='compute %s to settle'
                 % server_id)
-        self.occi.changed()
+        self.ops.changed()
         return Unfinished('storage %s to be detached from compute %s' % (
             volume['id'], server_id))
 
@@ -427,7 +427,7 @@ class ComputeHandler(ResourceHandler):
         """The last step of a delete the cloud took: once the server is
         gone its floating IPs are released; a delete the cloud failed is
         an error (the compute is listed again)."""
-        state = self.occi.deletion(int(server_id))
+        state = self.ops.deletion(int(server_id))
         if state == 'going':
             raise OCCIBusy('The compute %s is being deleted.' % server_id,
                            waiting='compute %s to be deleted' % server_id)
@@ -436,7 +436,7 @@ class ComputeHandler(ResourceHandler):
             raise OCCIConflict(
                 'The cloud failed to delete the compute %s: it is still '
                 'there, with its links; DELETE it again.' % server_id)
-        self.occi.release_floating_ips(floating_ips,
+        self.ops.release_floating_ips(floating_ips,
                                        'the deleted compute %s' % server_id)
         return None
 
@@ -455,5 +455,5 @@ class ComputeHandler(ResourceHandler):
             COMPUTE_ACTIONS[action.type_id](self.cloud, server['id'], params)
         except (BackendBadRequest, BackendConflict) as exc:
             raise as_conflict(exc)
-        self.occi.changed()
+        self.ops.changed()
         return ActionResult()

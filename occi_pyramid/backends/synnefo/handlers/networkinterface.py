@@ -16,7 +16,7 @@ class NetworkInterfaceHandler(LinkHandler):
     def entities(self, ports):
         attached = [p for p in ports if p.get('device_id')]
         names = translate.interface_names(attached)
-        subnets = self.occi.subnets()
+        subnets = self.ops.subnets()
         result = []
         for port in attached:
             result.append(self.remember(translate.networkinterface(
@@ -70,24 +70,24 @@ class NetworkInterfaceHandler(LinkHandler):
         return None
 
     def make(self, server, network_id, data):
-        port = self.occi.attach_network(
+        port = self.ops.attach_network(
             server['id'], network_id,
             data.get('occi.networkinterface.address'))
-        self.occi.changed()
+        self.ops.changed()
         return self.get(port['id'])
 
     def delete(self, entity):
-        return self.occi.detach_network(self.record_of(entity))
+        return self.ops.detach_network(self.record_of(entity))
 
     def resume_delete(self, id, resume):
         """A removed interface's floating IPs are released once the cloud
         has removed its port."""
         if not (resume and resume.get('floating_ips')):
             return super().resume_delete(id, resume)
-        if not self.occi.port_gone(resume['port']):
+        if not self.ops.port_gone(resume['port']):
             raise OCCIBusy('The network interface %s is being removed.'
                            % id, waiting='network interface %s to be '
                            'removed' % id)
-        self.occi.release_floating_ips(
+        self.ops.release_floating_ips(
             resume['floating_ips'], 'the removed network interface %s' % id)
         return None
