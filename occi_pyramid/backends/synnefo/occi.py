@@ -6,15 +6,32 @@ wraps).  Each verb picks the handler of its kind (:mod:`.handlers`: one
 per Kind, the Synnefo work) and calls it; the handlers work with the
 session's operations (:class:`.operations.SynnefoOperations`: the
 caller's API, the listings cached for the session, the records, the work
-kinds share), and :mod:`.translate` maps Synnefo's JSON to the model.
+kinds share), and :mod:`.translate` maps Synnefo's JSON to the model.  A
+verb that may change the cloud marks the listings once, when it ends
+(:func:`changes`): the next read lists again.
 
 It is built from plain values (the token, the application URL, the static
 categories) and never sees the Pyramid request.
 """
+import functools
+
 from zope.interface import implementer
 
 from ...interfaces import IOCCISession
 from .operations import SynnefoOperations
+
+
+def changes(verb):
+    """Mark a verb that may change the cloud: the session's listings are
+    dropped once it ends, whatever it answered (a verb that failed half
+    way may have changed something)."""
+    @functools.wraps(verb)
+    def marking(self, *args, **kwargs):
+        try:
+            return verb(self, *args, **kwargs)
+        finally:
+            self.ops.changed()
+    return marking
 
 
 @implementer(IOCCISession)
@@ -56,24 +73,31 @@ class SynnefoOCCI:
     def get(self, kind, id):
         return self.ops.handler(kind).get(id)
 
+    @changes
     def create(self, data):
         return self.ops.handler(data.kind).create(data)
 
+    @changes
     def update(self, entity, data):
         return self.ops.handler(entity.kind).update(entity, data)
 
+    @changes
     def replace(self, entity, data):
         return self.ops.handler(entity.kind).replace(entity, data)
 
+    @changes
     def delete(self, entity):
         return self.ops.handler(entity.kind).delete(entity)
 
+    @changes
     def resume_delete(self, kind, id, resume):
         return self.ops.handler(kind).resume_delete(id, resume)
 
+    @changes
     def run_action(self, entity, action, attributes):
         return self.ops.handler(entity.kind).run_action(entity, action,
                                                         attributes)
 
     def delete_many(self, entities, busy=None):
+        # NB: not marked itself: each member's delete is
         return self.ops.delete_many(entities, self.delete, busy)

@@ -155,7 +155,10 @@ class SynnefoOperations:
         return {str(s['id']): s for s in self.listing('subnets')}
 
     def changed(self):
-        """Forget the listings: the cloud changed."""
+        """Forget the listings: the cloud changed.  The session marks it
+        once at the end of each verb that may change the cloud; an
+        operation here that reads again, within the verb, what it has
+        just changed (a floating IP, a port) marks it itself."""
         self._listings.clear()
 
     def wait(self, done, what, fail=True, limit=None):

@@ -216,7 +216,6 @@ class ComputeHandler(ResourceHandler):
             if not (left or unsure):
                 raise
             raise links.failed(exc, left, unsure)
-        self.ops.changed()
         if links.attach_storage(server['id']):
             return self.get(server['id'])
         # the create answer is the full server record; the ports of its
@@ -250,7 +249,6 @@ class ComputeHandler(ResourceHandler):
         if data.links and not replace:
             # NB: Link lines in a PUT are ignored (docs/specs.md, ambiguity 7)
             InlineLinks(self.ops, data.links).add_to(server)
-        self.ops.changed()
         return self.get(server_id)
 
     def _update_summary(self, server_id, entity, data, replace):
@@ -346,7 +344,6 @@ class ComputeHandler(ResourceHandler):
                                % (server_id, exc.message),
                                waiting=translate.waiting_for(server))
             raise as_conflict(exc)
-        self.ops.changed()
         return Unfinished('compute %s to be deleted' % server_id, {
             'deleted': True,
             'floating_ips': [str(f['id']) for f in floating]},
@@ -410,7 +407,6 @@ class ComputeHandler(ResourceHandler):
             raise OCCIBusy('The compute %s cannot be deleted now: %s' % (
                 server_id, exc.message), waiting='compute %s to settle'
                 % server_id)
-        self.ops.changed()
         return Unfinished('storage %s to be detached from compute %s' % (
             volume['id'], server_id))
 
@@ -455,5 +451,4 @@ class ComputeHandler(ResourceHandler):
             COMPUTE_ACTIONS[action.type_id](self.cloud, server['id'], params)
         except (BackendBadRequest, BackendConflict) as exc:
             raise as_conflict(exc)
-        self.ops.changed()
         return ActionResult()

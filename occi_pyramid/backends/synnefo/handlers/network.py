@@ -76,7 +76,6 @@ class NetworkHandler(ResourceHandler):
                 self._rollback(record['id'])
                 raise retold(exc, 'The network was not created: %s'
                              % exc.message)
-        self.ops.changed()
         return self.get(record['id'])
 
     def _add_subnet(self, network_id, data):
@@ -112,7 +111,6 @@ class NetworkHandler(ResourceHandler):
             refuse_changes(entity, data, [
                 'occi.network.address', 'occi.network.gateway',
                 'occi.network.allocation'])
-        self.ops.changed()
         return self.get(record['id'])
 
     def delete(self, entity):
@@ -126,7 +124,6 @@ class NetworkHandler(ResourceHandler):
             raise self.not_found(entity.id)
         except (BackendBadRequest, BackendConflict) as exc:
             raise self.ops.network_held(record['id'], exc)
-        self.ops.changed()
         return None
 
     def resume_delete(self, id, resume):

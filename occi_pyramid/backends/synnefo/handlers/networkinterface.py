@@ -73,7 +73,6 @@ class NetworkInterfaceHandler(LinkHandler):
         port = self.ops.attach_network(
             server['id'], network_id,
             data.get('occi.networkinterface.address'))
-        self.ops.changed()
         return self.get(port['id'])
 
     def delete(self, entity):

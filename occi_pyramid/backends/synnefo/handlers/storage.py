@@ -89,7 +89,6 @@ class StorageHandler(ResourceHandler):
             size, data.get('occi.core.title') or 'occi-storage',
             volume_type=self.volume_type(),
             description=data.get('occi.core.summary'))
-        self.ops.changed()
         return self.get(volume['id'])
 
     def update(self, entity, data, replace=False):
@@ -111,7 +110,6 @@ class StorageHandler(ResourceHandler):
             changes['description'] = ''
         if changes:
             self.cloud.update_volume(volume['id'], **changes)
-        self.ops.changed()
         return self.get(volume['id'])
 
     def delete(self, entity):
@@ -132,7 +130,6 @@ class StorageHandler(ResourceHandler):
                 raise OCCIBusy('The storage %s cannot be deleted now: %s'
                                % (volume_id, exc.message), waiting=waiting)
             raise as_conflict(exc)
-        self.ops.changed()
         return None
 
     def run_action(self, entity, action, params):

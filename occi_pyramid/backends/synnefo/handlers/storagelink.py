@@ -45,7 +45,6 @@ class StorageLinkHandler(LinkHandler):
 
     def make(self, server, volume_id, data):
         self.ops.attach_storage(server['id'], volume_id)
-        self.ops.changed()
         return self.get(translate.storagelink_id(server['id'], volume_id))
 
     def delete(self, entity):
@@ -70,5 +69,4 @@ class StorageLinkHandler(LinkHandler):
                                % exc.message, waiting=waiting)
             raise as_conflict(exc, 'The storage cannot be detached: %s'
                               % exc.message)
-        self.ops.changed()
         return None
