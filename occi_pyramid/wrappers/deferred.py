@@ -658,6 +658,9 @@ class DeferredSession(SessionWrapper):
                 and e.location not in hidden]
         for entity in rest:
             self._retrying(entity)
+        # NB: a compute's pending links go with it (_forget_compute)
+        computes = {e.location for e in rest if e.kind == model.COMPUTE}
+        mine = [e for e in mine if e.source not in computes]
         rest = [e for e in rest if not self._forget_compute(e)]
         failures = self.inner.delete_many(rest, busy=self.defer)
         for entity in mine:
