@@ -362,12 +362,21 @@ class DeferredSession(SessionWrapper):
     # -- reads -----------------------------------------------------------
 
     def list(self, kind):
-        entities = self.inner.list(kind)
+        return self._seen(kind, self.inner.list(kind), self.shown)
+
+    def members(self, kind):
+        # NB: what list() holds, undecorated: delete_many reads no more
+        return self._seen(kind, self.inner.members(kind))
+
+    def _seen(self, kind, entities, shown=None):
+        """The backend's ``entities`` of ``kind`` as the caller sees them
+        (through ``shown`` when given): without those being deleted, with
+        the pending links."""
         if not self.concerns(kind):
             return entities
         hidden = self.hidden()
-        entities = [self.shown(e, hidden) for e in entities
-                    if self.visible(e, hidden)]
+        entities = [e if shown is None else shown(e, hidden)
+                    for e in entities if self.visible(e, hidden)]
         entities.extend(self.work.render(r) for r in self.links_shown()
                         if self.work.kind_of(r).is_a(kind))
         return entities

@@ -146,6 +146,18 @@ class OCCISessionContract:
         assert outcome is None
         assert occi().resume_delete(model.COMPUTE, made.id, None) is None
 
+    def test_members_are_what_list_holds(self, occi):
+        """What a collection DELETE deletes: the listed entities, by
+        kind, id and location (attributes are not needed)."""
+        self.create_compute(occi, 'members')
+        for kind in (model.COMPUTE, model.RESOURCE, model.LINK):
+            members = occi().members(kind)
+            assert [(m.kind, m.id, m.location) for m in members] == [
+                (e.kind, e.id, e.location) for e in occi().list(kind)]
+            assert all(m.source == e.source and m.target == e.target
+                       for m, e in zip(members, occi().list(kind))
+                       if isinstance(e, model.Link))
+
     def test_delete_many_reports_nothing_when_all_went(self, occi):
         made = [self.create_compute(occi, 'm%d' % i) for i in range(2)]
         session = occi()

@@ -66,6 +66,10 @@ class SynnefoOCCI:
         return [entity for handler in self.ops.handlers_for(kind)
                 for entity in handler.list()]
 
+    def members(self, kind):
+        return [member for handler in self.ops.handlers_for(
+            kind, 'member_needs') for member in handler.members()]
+
     def locations(self, kind):
         return [location for handler in self.ops.handlers_for(kind, None)
                 for location in handler.locations()]

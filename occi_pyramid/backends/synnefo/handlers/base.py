@@ -67,6 +67,17 @@ class Handler:
         self.ops.prefetch(self.needs)
         return [entity.location for entity in self.list()]
 
+    @property
+    def member_needs(self):
+        """The listings ``members()`` reads (a kind that makes its members
+        from less says which)."""
+        return self.needs
+
+    def members(self):
+        """The entities of ``list()``, made only as far as a delete needs
+        them (IOCCISession.members); all of them by default."""
+        return self.list()
+
     def not_found(self, id):
         return OCCINotFound('There is no %s %s.' % (self.kind.term, id))
 

@@ -74,6 +74,7 @@ class ComputeHandler(ResourceHandler):
 
     kind = model.COMPUTE
     needs = ('servers', 'flavors', 'images')
+    member_needs = ('servers',)
     gone = staticmethod(translate.is_destroying)
 
     def flavors(self):
@@ -114,6 +115,12 @@ class ComputeHandler(ResourceHandler):
         flavors, images = self.flavors(), self.images()
         pending = self.pending_ports(servers)
         return [self.entity(s, flavors, images, pending) for s in servers]
+
+    def members(self):
+        """The servers as bare computes, from their records alone: no
+        flavor, image or pending port read (a delete needs the record)."""
+        return [self.remember(translate.member(self.kind, s['id']), s)
+                for s in self.listing('servers') if not self.gone(s)]
 
     def locations(self):
         # NB: the short listing cannot tell a compute being destroyed: the

@@ -45,10 +45,17 @@ class NetworkHandler(ResourceHandler):
 
     kind = model.NETWORK
     needs = ('networks', 'subnets')
+    member_needs = ('networks',)
 
     def list(self):
         subnets = self.ops.subnets()
         return [self.entity(n, subnets) for n in self.listing('networks')
+                if not translate.is_deleted(n)]
+
+    def members(self):
+        """The networks as bare entities: no subnet read."""
+        return [self.remember(translate.member(self.kind, n['id']), n)
+                for n in self.listing('networks')
                 if not translate.is_deleted(n)]
 
     def entity(self, record, subnets):

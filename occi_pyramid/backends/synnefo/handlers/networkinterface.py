@@ -12,6 +12,7 @@ class NetworkInterfaceHandler(LinkHandler):
     kind = model.NETWORKINTERFACE
     target_kind = model.NETWORK
     needs = ('ports', 'subnets')
+    member_needs = ('ports',)
 
     def entities(self, ports):
         attached = [p for p in ports if p.get('device_id')]
@@ -25,6 +26,14 @@ class NetworkInterfaceHandler(LinkHandler):
 
     def list(self):
         return self.entities(self.listing('ports'))
+
+    def members(self):
+        """The attached ports as bare links (their ends): no subnet read,
+        no interface name."""
+        return [self.remember(translate.member(
+            self.kind, p['id'], translate.compute_location(p['device_id']),
+            translate.network_location(p['network_id'])), p)
+            for p in self.listing('ports') if p.get('device_id')]
 
     def get(self, id):
         """The port and its server (for the interface name): two calls,
