@@ -183,9 +183,9 @@ class IOCCISession(Interface):
         """Delete the members of a collection (as :meth:`members` gives
         them, or whole entities; what the cloud deletes with another
         member is not deleted twice); return ``{location: message}`` for
-        the ones that failed.  ``busy(entity, outcome)``,
-        when given, takes each member whose delete answered
-        :class:`OCCIBusy` or ``Unfinished`` instead of a failure."""
+        the ones that failed.  ``busy(entity, outcome)``, when given,
+        takes each member whose delete answered :class:`OCCIBusy` or
+        ``Unfinished`` instead of a failure."""
 
 
 class IUserMixinCollection(IMixinCollection):
