@@ -135,6 +135,13 @@ class IOCCISession(Interface):
         sub-kinds), in the order ``list`` gives them, as cheaply as the
         cloud allows (the renderings that print only locations use it)."""
 
+    def members(kind):
+        """Return what :meth:`list` returns, made only as far as
+        :meth:`delete_many` needs it: each entity's kind, id and location
+        (a link's source and target), no attribute nor mixin; what a
+        collection DELETE deletes.  A backend with no cheaper way returns
+        ``list(kind)``."""
+
     def get(kind, id):
         """Return one entity; raise OCCINotFound when it does not exist."""
 
@@ -173,11 +180,12 @@ class IOCCISession(Interface):
         ActionResult."""
 
     def delete_many(entities, busy=None):
-        """Delete the members of a collection (what the cloud deletes with
-        another member is not deleted twice); return ``{location:
-        message}`` for the ones that failed.  ``busy(entity, outcome)``,
-        when given, takes each member whose delete answered
-        :class:`OCCIBusy` or ``Unfinished`` instead of a failure."""
+        """Delete the members of a collection (as :meth:`members` gives
+        them, or whole entities; what the cloud deletes with another
+        member is not deleted twice); return ``{location: message}`` for
+        the ones that failed.  ``busy(entity, outcome)``, when given,
+        takes each member whose delete answered :class:`OCCIBusy` or
+        ``Unfinished`` instead of a failure."""
 
 
 class IUserMixinCollection(IMixinCollection):

@@ -274,6 +274,20 @@ class BackendContract:
         assert {e.location for e in made} <= set(
             occi().locations(model.COMPUTE))
 
+    def test_members_are_what_list_holds(self, occi, cloud):
+        """What a collection DELETE deletes: the listed entities, by
+        kind, id and location, a link's ends with them."""
+        compute, network = self.compute(occi, cloud), self.network(occi)
+        self.link(occi, model.NETWORKINTERFACE, compute, network)
+        cloud.settle()
+        for kind in model.KINDS + [model.RESOURCE, model.LINK]:
+            members, listed = occi().members(kind), occi().list(kind)
+            assert [(m.kind, m.id, m.location) for m in members] == [
+                (e.kind, e.id, e.location) for e in listed], kind
+            assert all((m.source, m.target) == (e.source, e.target)
+                       for m, e in zip(members, listed)
+                       if isinstance(e, model.Link)), kind
+
     def test_list_of_a_parent_kind_holds_its_sub_kinds(self, occi, cloud):
         compute, network = self.compute(occi, cloud), self.network(occi)
         link = self.link(occi, model.NETWORKINTERFACE, compute, network)

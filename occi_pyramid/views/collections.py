@@ -137,7 +137,10 @@ class _CollectionViews(abc.ABC):
                                     filtered(self.request, self.members())))
 
     def delete_all(self):
-        failures = self.request.occi.delete_many(self.members())
+        # NB: the members as a delete needs them, not as rendered
+        occi = self.request.occi
+        failures = occi.delete_many([member for kind in self.kinds()
+                                     for member in occi.members(kind)])
         return ActionResult(failures=failures) if failures else None
 
 
@@ -156,6 +159,9 @@ def locations_only(request):
 @view_defaults(context=IKindCollection, renderer='occi',
                permission='occi')
 class KindCollectionViews(_CollectionViews):
+    def kinds(self):
+        return [self.context.kind]
+
     def members(self):
         return self.request.occi.list(self.context.kind)
 
@@ -220,9 +226,12 @@ class PathCollectionViews(_CollectionViews):
     """An unbound path: the entities located below it (GFD.185; the
     decision is in docs/decisions.md)."""
 
+    def kinds(self):
+        return kinds_below(self.request, self.context.path)
+
     def members(self):
         entities = []
-        for kind in kinds_below(self.request, self.context.path):
+        for kind in self.kinds():
             entities.extend(self.request.occi.list(kind))
         return entities
 

@@ -49,6 +49,9 @@ class SessionWrapper:
     def locations(self, kind):
         return self.inner.locations(kind)
 
+    def members(self, kind):
+        return self.inner.members(kind)
+
     def get(self, kind, id):
         return self.inner.get(kind, id)
 

@@ -362,12 +362,21 @@ class DeferredSession(SessionWrapper):
     # -- reads -----------------------------------------------------------
 
     def list(self, kind):
-        entities = self.inner.list(kind)
+        return self._seen(kind, self.inner.list(kind), self.shown)
+
+    def members(self, kind):
+        # NB: what list() holds, undecorated: delete_many reads no more
+        return self._seen(kind, self.inner.members(kind))
+
+    def _seen(self, kind, entities, shown=None):
+        """The backend's ``entities`` of ``kind`` as the caller sees them
+        (through ``shown`` when given): without those being deleted, with
+        the pending links."""
         if not self.concerns(kind):
             return entities
         hidden = self.hidden()
-        entities = [self.shown(e, hidden) for e in entities
-                    if self.visible(e, hidden)]
+        entities = [e if shown is None else shown(e, hidden)
+                    for e in entities if self.visible(e, hidden)]
         entities.extend(self.work.render(r) for r in self.links_shown()
                         if self.work.kind_of(r).is_a(kind))
         return entities
@@ -654,6 +663,9 @@ class DeferredSession(SessionWrapper):
                 and e.location not in hidden]
         for entity in rest:
             self._retrying(entity)
+        # NB: a compute's pending links go with it (_forget_compute)
+        computes = {e.location for e in rest if e.kind == model.COMPUTE}
+        mine = [e for e in mine if e.source not in computes]
         rest = [e for e in rest if not self._forget_compute(e)]
         failures = self.inner.delete_many(rest, busy=self.defer)
         for entity in mine:

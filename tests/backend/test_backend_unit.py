@@ -21,10 +21,10 @@ def test_backend_and_session_provide_the_contract():
 
 def test_the_session_reads_locations_against_the_application_url():
     backend = SynnefoBackend('http://127.0.0.1:9/identity/v2.0')
-    session = backend.session('t', 'http://occi.example:80/occi')
-    assert (session.host, session.script_name) == ('occi.example:80',
-                                                   '/occi')
-    assert session.categories.by_location('/compute/') is model.COMPUTE
+    ops = backend.session('t', 'http://occi.example:80/occi').ops
+    assert (ops.host, ops.script_name) == ('occi.example:80',
+                                     '/occi')
+    assert ops.categories.by_location('/compute/') is model.COMPUTE
 
 
 def test_construction_does_no_network_io(monkeypatch):
@@ -37,7 +37,7 @@ def test_construction_does_no_network_io(monkeypatch):
         'occi.synnefo.timeout': '2.5', 'occi.synnefo.insecure': 'true'})
     assert backend.timeout == 2.5 and backend.insecure is True
     session = backend.session('abc', 'http://occi.example/')
-    assert session.token == 'abc' and session.cloud.token == 'abc'
+    assert session.token == 'abc' and session.ops.cloud.token == 'abc'
 
 
 def test_an_empty_token_is_no_token():

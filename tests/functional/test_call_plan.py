@@ -111,6 +111,22 @@ def test_a_port_being_connected_is_rendered_before_it_is_active(
     assert interface in links_of(slow_alice, compute)
 
 
+def test_a_collection_delete_makes_no_entity_only_to_delete_it(cloud):
+    """A collection DELETE works from the cloud's records: no flavor or
+    image is read for it (every cache is off here, so any read would be
+    a call)."""
+    from tests.functional.callplan import calls
+    from tests.functional.conftest import ALICE, OCCI
+
+    user = OCCI(cloud, ALICE)
+    for i in range(2):
+        user.create_compute(title='doomed-%d' % i)
+    cloud.drain()
+    made = calls(cloud, lambda: user.delete('/compute/'))
+    assert [call for call in made if call.startswith('DELETE')]
+    assert not [call for call in made if re.search('flavors|images', call)]
+
+
 @pytest.mark.parametrize('path', ['/nothing/here/', '/nothing/', '/tags/x'])
 def test_a_cold_unknown_path_is_404_without_the_cloud(cloud, path):
     """Traversal does no cloud I/O: with every cache off (a cold server),

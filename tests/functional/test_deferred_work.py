@@ -362,3 +362,17 @@ def test_a_compute_deleted_before_its_build_started_goes_all_the_same(
     slow_alice.get(compute, status=404)
     until(lambda: gone(slow_cloud, 'server', compute), slow_cloud)
     slow_cloud.drain()
+
+
+def test_a_collection_delete_takes_a_compute_with_its_pending_links(
+        slow_alice, slow_cloud):
+    """A link still pending when its compute and it are deleted together
+    goes with the compute, as a made link does: no member fails."""
+    storage = make_storage(slow_alice, title='pending')
+    compute = slow_alice.create_compute(links=[
+        link(storage, STORAGE, STORAGELINK)])
+    res = slow_alice.delete('/', 'text/plain')
+    assert 'X-OCCI-Error' not in res.text, res.text
+    slow_alice.get(compute, status=404)
+    until(lambda: gone(slow_cloud, 'server', compute), slow_cloud)
+    slow_cloud.drain()

@@ -103,7 +103,8 @@ def test_the_views_reach_the_store_only_through_the_session(path):
 
 
 def test_the_import_reader_sees_relative_imports():
-    found = set(imported(PACKAGE / 'backends' / 'synnefo' / 'occi.py'))
+    found = set(imported(PACKAGE / 'backends' / 'synnefo' /
+                         'operations.py'))
     assert 'occi_pyramid.locations.parse_entity_location' in found
     assert 'occi_pyramid.backends.synnefo.handlers.HANDLERS' in found
 

@@ -1,5 +1,5 @@
-"""request.occi's shared reads: listings cached per request and fetched in
-parallel, each call in its own backend session."""
+"""The Synnefo session's shared reads (its operations): listings cached per
+request and fetched in parallel, each call in its own backend session."""
 import threading
 
 from occi_pyramid import model
@@ -42,7 +42,7 @@ def make_occi(parallel=8):
     from occi_pyramid.backends.synnefo.occi import SynnefoOCCI
 
     backend = RecordingBackend(parallel)
-    return SynnefoOCCI(backend, 'tok'), backend
+    return SynnefoOCCI(backend, 'tok').ops, backend
 
 
 def test_prefetch_lists_in_parallel_sessions_with_the_token():

@@ -523,6 +523,18 @@ def networkinterface(port, interface=None, subnets=None):
         source_kind=model.COMPUTE, target_kind=model.NETWORK)
 
 
+def member(kind, id, source=None, target=None):
+    """A bare entity of ``kind``: its id and location, a link's ends, no
+    attribute (what a delete of the collection needs:
+    IOCCISession.members)."""
+    id = str(id)
+    location = '%s%s' % (kind.location, id)
+    if source is None:
+        return Resource(kind, id, location)
+    return model.Link(kind, id, location, source=source, target=target,
+                      source_kind=model.COMPUTE)
+
+
 def interface_name(server, port_id):
     """``ethN`` of a port of ``server``: its rank among the server's NICs
     in port-id order (the ``attachments`` of the server record list its

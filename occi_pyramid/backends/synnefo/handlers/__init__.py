@@ -5,10 +5,11 @@ subnet as ipnetwork (:mod:`.network`), Storage = volume
 (:mod:`.storage`), NetworkInterface = port, with a floating IP on the
 public network (:mod:`.networkinterface`), StorageLink = volume
 attachment (:mod:`.storagelink`); a compute's inline links are
-:mod:`.inline`.  Handlers read through the session's per-request
-listings (one list call per collection, never one per entity) and
-translate with :mod:`..translate`; cloud errors reach them already
-mapped (:mod:`..errors`).
+:mod:`.inline`.  Each gets the session's operations
+(:class:`..operations.SynnefoOperations`) as ``self.ops``, reads through
+its per-request listings (one list call per collection, never one per
+entity) and translates with :mod:`..translate`; cloud errors reach the
+handlers already mapped (:mod:`..errors`).
 """
 from .compute import ComputeHandler
 from .network import NetworkHandler

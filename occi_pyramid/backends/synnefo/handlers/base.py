@@ -46,16 +46,37 @@ def refuse_changes(entity, data, names):
 
 
 class Handler:
+    """The Synnefo work behind the OCCI verbs on one kind, with the
+    session's operations."""
+
     kind = None
     #: the listings ``list()`` reads, fetched together beforehand
     needs = ()
 
-    def __init__(self, occi):
-        self.occi = occi
-        self.cloud = occi.cloud
+    def __init__(self, ops):
+        #: the session's operations (:class:`..operations.SynnefoOperations`)
+        self.ops = ops
+        self.cloud = ops.cloud
 
     def listing(self, name):
-        return self.occi.listing(name)
+        return self.ops.listing(name)
+
+    def locations(self):
+        """The locations of ``list()``, in its order (a kind whose cloud
+        has a cheaper listing says so)."""
+        self.ops.prefetch(self.needs)
+        return [entity.location for entity in self.list()]
+
+    @property
+    def member_needs(self):
+        """The listings ``members()`` reads (a kind that makes its members
+        from less says which)."""
+        return self.needs
+
+    def members(self):
+        """The entities of ``list()``, made only as far as a delete needs
+        them (IOCCISession.members); all of them by default."""
+        return self.list()
 
     def not_found(self, id):
         return OCCINotFound('There is no %s %s.' % (self.kind.term, id))
@@ -63,16 +84,16 @@ class Handler:
     def remember(self, entity, record):
         """Keep the cloud record ``entity`` was made from, for this
         session: model objects carry no backend data."""
-        self.occi.records[entity.location] = record
+        self.ops.records[entity.location] = record
         return entity
 
     def record_of(self, entity):
         """The cloud record ``entity`` was made from in this session; one
         made elsewhere is read again (404 when it is gone)."""
-        record = self.occi.records.get(entity.location)
+        record = self.ops.records.get(entity.location)
         if record is None:
             self.get(entity.id)
-            record = self.occi.records[entity.location]
+            record = self.ops.records[entity.location]
         return record
 
     def update(self, entity, data, replace=False):
@@ -139,7 +160,7 @@ class LinkHandler(Handler):
                 raise
             # NB: the cloud refused a compute its record showed settled:
             # if it is busy now (a task started meanwhile), the link waits
-            fresh = self.occi.handler(model.COMPUTE).record(server['id'])
+            fresh = self.ops.handler(model.COMPUTE).record(server['id'])
             if not translate.is_busy(fresh):
                 raise
             raise OCCIBusy('No link can be made now: %s'
@@ -161,6 +182,6 @@ class LinkHandler(Handler):
             if not value:
                 raise OCCIBadRequest('A %s needs %s.' % (self.kind.term,
                                                          name))
-        server = self.occi.resolve(source, model.COMPUTE, 'source')
-        target_id = self.occi.resolve(target, self.target_kind, 'target')
+        server = self.ops.resolve(source, model.COMPUTE, 'source')
+        target_id = self.ops.resolve(target, self.target_kind, 'target')
         return server, target_id

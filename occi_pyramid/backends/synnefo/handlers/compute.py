@@ -63,6 +63,7 @@ class ComputeHandler(ResourceHandler):
 
     kind = model.COMPUTE
     needs = ('servers', 'flavors', 'images')
+    member_needs = ('servers',)
     gone = staticmethod(translate.is_destroying)
 
     def flavors(self):
@@ -104,6 +105,12 @@ class ComputeHandler(ResourceHandler):
         pending = self.pending_ports(servers)
         return [self.entity(s, flavors, images, pending) for s in servers]
 
+    def members(self):
+        """The servers as bare computes, from their records alone: no
+        flavor, image or pending port read (a delete needs the record)."""
+        return [self.remember(translate.member(self.kind, s['id']), s)
+                for s in self.listing('servers') if not self.gone(s)]
+
     def locations(self):
         # NB: the short listing cannot tell a compute being destroyed: the
         # ones this process deleted are left out (docs/decisions.md)
@@ -126,10 +133,10 @@ class ComputeHandler(ResourceHandler):
         mixin = data.template(base)
         if mixin is not None:
             return mixin
-        default = self.occi.settings.get(setting) or ''
+        default = self.ops.settings.get(setting) or ''
         if not default:
             return None
-        for category in self.occi.templates():
+        for category in self.ops.templates():
             if category.is_a(base) and category is not base and (
                     default in (category.term, category.type_id)):
                 return category
@@ -153,7 +160,7 @@ class ComputeHandler(ResourceHandler):
             raise OCCIBadRequest(
                 'No resource_tpl mixin was given (and occi.compute.cores / '
                 'occi.compute.memory neither): name one of the resource_tpl '
-                'mixins listed at %s/-/.' % self.occi.script_name)
+                'mixins listed at %s/-/.' % self.ops.script_name)
         flavor = translate.flavor_for(flavors.values(), cores, memory)
         if flavor is None:
             raise OCCIBadRequest(
@@ -169,7 +176,7 @@ class ComputeHandler(ResourceHandler):
             raise OCCIBadRequest(
                 'No os_tpl mixin was given: name one of the os_tpl mixins '
                 'listed at %s/-/ (http://schemas.ogf.org/occi/infrastructure#'
-                'os_tpl).' % self.occi.script_name)
+                'os_tpl).' % self.ops.script_name)
         image_id = translate.image_id_of(os_tpl.term)
         flavors = self.flavors()
         flavor_id = self._flavor_id(data, flavors)
@@ -186,7 +193,7 @@ class ComputeHandler(ResourceHandler):
         metadata = {}
         if data.get('occi.core.summary'):
             metadata[SUMMARY_KEY] = data.get('occi.core.summary')
-        links = InlineLinks(self.occi, data.links)
+        links = InlineLinks(self.ops, data.links)
         networks = links.networks()
         try:
             server = self.cloud.create_server(
@@ -198,7 +205,6 @@ class ComputeHandler(ResourceHandler):
             if not (left or unsure):
                 raise
             raise links.failed(exc, left, unsure)
-        self.occi.changed()
         if links.attach_storage(server['id']):
             return self.get(server['id'])
         # the create answer is the full server record; the ports of its
@@ -231,8 +237,7 @@ class ComputeHandler(ResourceHandler):
         self._resize(server, entity, data)
         if data.links and not replace:
             # NB: Link lines in a PUT are ignored (docs/specs.md, ambiguity 7)
-            InlineLinks(self.occi, data.links).add_to(server)
-        self.occi.changed()
+            InlineLinks(self.ops, data.links).add_to(server)
         return self.get(server_id)
 
     def _update_summary(self, server_id, entity, data, replace):
@@ -319,7 +324,7 @@ class ComputeHandler(ResourceHandler):
                         or (f.get('instance_id') is not None and str(
                             f.get('instance_id')) == str(server_id))]
         try:
-            self.occi.delete_server(server_id)
+            self.ops.delete_server(server_id)
         except (BackendBadRequest, BackendConflict) as exc:
             if translate.is_busy(server):
                 # NB: Synnefo refuses to delete a server whose build has
@@ -328,7 +333,6 @@ class ComputeHandler(ResourceHandler):
                                % (server_id, exc.message),
                                waiting=translate.waiting_for(server))
             raise as_conflict(exc)
-        self.occi.changed()
         return Unfinished('compute %s to be deleted' % server_id, {
             'deleted': True,
             'floating_ips': [str(f['id']) for f in floating]},
@@ -392,7 +396,6 @@ class ComputeHandler(ResourceHandler):
             raise OCCIBusy('The compute %s cannot be deleted now: %s' % (
                 server_id, exc.message), waiting='compute %s to settle'
                 % server_id)
-        self.occi.changed()
         return Unfinished('storage %s to be detached from compute %s' % (
             volume['id'], server_id))
 
@@ -409,7 +412,7 @@ class ComputeHandler(ResourceHandler):
         """The last step of a delete the cloud took: once the server is
         gone its floating IPs are released; a delete the cloud failed is
         an error (the compute is listed again)."""
-        state = self.occi.deletion(int(server_id))
+        state = self.ops.deletion(int(server_id))
         if state == 'going':
             raise OCCIBusy('The compute %s is being deleted.' % server_id,
                            waiting='compute %s to be deleted' % server_id)
@@ -418,7 +421,7 @@ class ComputeHandler(ResourceHandler):
             raise OCCIConflict(
                 'The cloud failed to delete the compute %s: it is still '
                 'there, with its links; DELETE it again.' % server_id)
-        self.occi.release_floating_ips(floating_ips,
+        self.ops.release_floating_ips(floating_ips,
                                        'the deleted compute %s' % server_id)
         return None
 
@@ -437,5 +440,4 @@ class ComputeHandler(ResourceHandler):
             COMPUTE_ACTIONS[action.type_id](self.cloud, server['id'], params)
         except (BackendBadRequest, BackendConflict) as exc:
             raise as_conflict(exc)
-        self.occi.changed()
         return ActionResult()

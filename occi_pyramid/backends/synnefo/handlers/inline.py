@@ -24,8 +24,8 @@ class InlineLinks:
     cloud stopped answering).  Within the configured cloud timeout.
     """
 
-    def __init__(self, occi, links):
-        self.occi = occi
+    def __init__(self, ops, links):
+        self.ops = ops
         self.links = [self._resolve(link) for link in links]
         self.allocated = []
 
@@ -33,7 +33,7 @@ class InlineLinks:
         """A validated inline link (:class:`model.LinkData`) with its
         target's record: 404 now, before anything is created."""
         kind, target_id = link.target_kind, link.target_id
-        record = self.occi.handler(kind).record(target_id)
+        record = self.ops.handler(kind).record(target_id)
         if kind == model.STORAGE and record.get('status') != 'available':
             users = [str(a.get('server_id'))
                      for a in record.get('attachments') or ()]
@@ -58,7 +58,7 @@ class InlineLinks:
         for link in nets:
             if translate.is_public(link['record']):
                 try:
-                    fip = self.occi.floating_ip(link['id'], link['address'])
+                    fip = self.ops.floating_ip(link['id'], link['address'])
                 except OCCIError as exc:
                     if not self.allocated:
                         raise
@@ -78,7 +78,7 @@ class InlineLinks:
         """Release the floating IPs allocated so far; return the ones
         that stay (the cloud did not answer)."""
         return [fip for fip in self.allocated
-                if not self.occi.release_floating_ip(fip['id'])]
+                if not self.ops.release_floating_ip(fip['id'])]
 
     @staticmethod
     def failed(exc, left, unsure=False):
@@ -110,7 +110,7 @@ class InlineLinks:
         """Remove the new server and the floating IPs allocated for it
         (within the cloud timeout); the error saying what exists now."""
         try:
-            self.occi.delete_server(server_id)
+            self.ops.delete_server(server_id)
         except OCCINotFound:
             pass  # gone already: its floating IPs are free
         except OCCIError as failure:
@@ -119,7 +119,7 @@ class InlineLinks:
             return self.failed(exc, [translate.compute_location(server_id)]
                                + self.allocated)
         try:
-            left = self.occi.release_after_delete(server_id, self.allocated)
+            left = self.ops.release_after_delete(server_id, self.allocated)
         except BackendError:
             # the cloud's delete failed: everything is still there
             left = [translate.compute_location(server_id)] + self.allocated
@@ -137,11 +137,11 @@ class InlineLinks:
         if not volumes:
             return False
         try:
-            self.occi.wait(
-                lambda: self.occi.cloud.get_server(server_id)['status']
+            self.ops.wait(
+                lambda: self.ops.cloud.get_server(server_id)['status']
                 != 'BUILD', 'compute %s to be built' % server_id)
             for link in volumes:
-                self.occi.attach_storage(server_id, link['id'])
+                self.ops.attach_storage(server_id, link['id'])
         except OCCIError as exc:
             raise self.undo(server_id, exc)
         return True
@@ -154,19 +154,19 @@ class InlineLinks:
         try:
             for link in self.links:
                 if link['kind'] == model.NETWORK:
-                    port = self.occi.attach_network(
+                    port = self.ops.attach_network(
                         server['id'], link['id'], link['address'])
                     made.append(('port', port))
                 else:
-                    self.occi.attach_storage(server['id'], link['id'])
+                    self.ops.attach_storage(server['id'], link['id'])
                     made.append(('volume', link['id']))
         except OCCIError as exc:
             for what, item in reversed(made):
                 try:
                     if what == 'port':
-                        self.occi.detach_network(item, wait=True)
+                        self.ops.detach_network(item, wait=True)
                     else:
-                        self.occi.cloud.detach_volume(server['id'], item)
+                        self.ops.cloud.detach_volume(server['id'], item)
                 except OCCIError:
                     log.exception('undoing a link of compute %s',
                                   server['id'])

@@ -45,10 +45,17 @@ class NetworkHandler(ResourceHandler):
 
     kind = model.NETWORK
     needs = ('networks', 'subnets')
+    member_needs = ('networks',)
 
     def list(self):
-        subnets = self.occi.subnets()
+        subnets = self.ops.subnets()
         return [self.entity(n, subnets) for n in self.listing('networks')
+                if not translate.is_deleted(n)]
+
+    def members(self):
+        """The networks as bare entities: no subnet read."""
+        return [self.remember(translate.member(self.kind, n['id']), n)
+                for n in self.listing('networks')
                 if not translate.is_deleted(n)]
 
     def entity(self, record, subnets):
@@ -76,7 +83,6 @@ class NetworkHandler(ResourceHandler):
                 self._rollback(record['id'])
                 raise retold(exc, 'The network was not created: %s'
                              % exc.message)
-        self.occi.changed()
         return self.get(record['id'])
 
     def _add_subnet(self, network_id, data):
@@ -112,7 +118,6 @@ class NetworkHandler(ResourceHandler):
             refuse_changes(entity, data, [
                 'occi.network.address', 'occi.network.gateway',
                 'occi.network.allocation'])
-        self.occi.changed()
         return self.get(record['id'])
 
     def delete(self, entity):
@@ -125,15 +130,14 @@ class NetworkHandler(ResourceHandler):
         except BackendNotFound:
             raise self.not_found(entity.id)
         except (BackendBadRequest, BackendConflict) as exc:
-            raise self.occi.network_held(record['id'], exc)
-        self.occi.changed()
+            raise self.ops.network_held(record['id'], exc)
         return None
 
     def resume_delete(self, id, resume):
         """A network waiting for the computes on it to be deleted looks at
         them (one call each) before it tries again."""
         waiting = [server_id for server_id in (resume or {}).get(
-            'servers') or () if self.occi.deletion(int(server_id)) != 'gone']
+            'servers') or () if self.ops.deletion(int(server_id)) != 'gone']
         if waiting:
             raise OCCIBusy('The network %s still has ports.' % id,
                            waiting='compute%s %s to be deleted' % (

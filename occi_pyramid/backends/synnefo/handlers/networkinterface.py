@@ -12,11 +12,12 @@ class NetworkInterfaceHandler(LinkHandler):
     kind = model.NETWORKINTERFACE
     target_kind = model.NETWORK
     needs = ('ports', 'subnets')
+    member_needs = ('ports',)
 
     def entities(self, ports):
         attached = [p for p in ports if p.get('device_id')]
         names = translate.interface_names(attached)
-        subnets = self.occi.subnets()
+        subnets = self.ops.subnets()
         result = []
         for port in attached:
             result.append(self.remember(translate.networkinterface(
@@ -25,6 +26,14 @@ class NetworkInterfaceHandler(LinkHandler):
 
     def list(self):
         return self.entities(self.listing('ports'))
+
+    def members(self):
+        """The attached ports as bare links (their ends): no subnet read,
+        no interface name."""
+        return [self.remember(translate.member(
+            self.kind, p['id'], translate.compute_location(p['device_id']),
+            translate.network_location(p['network_id'])), p)
+            for p in self.listing('ports') if p.get('device_id')]
 
     def get(self, id):
         """The port and its server (for the interface name): two calls,
@@ -70,24 +79,23 @@ class NetworkInterfaceHandler(LinkHandler):
         return None
 
     def make(self, server, network_id, data):
-        port = self.occi.attach_network(
+        port = self.ops.attach_network(
             server['id'], network_id,
             data.get('occi.networkinterface.address'))
-        self.occi.changed()
         return self.get(port['id'])
 
     def delete(self, entity):
-        return self.occi.detach_network(self.record_of(entity))
+        return self.ops.detach_network(self.record_of(entity))
 
     def resume_delete(self, id, resume):
         """A removed interface's floating IPs are released once the cloud
         has removed its port."""
         if not (resume and resume.get('floating_ips')):
             return super().resume_delete(id, resume)
-        if not self.occi.port_gone(resume['port']):
+        if not self.ops.port_gone(resume['port']):
             raise OCCIBusy('The network interface %s is being removed.'
                            % id, waiting='network interface %s to be '
                            'removed' % id)
-        self.occi.release_floating_ips(
+        self.ops.release_floating_ips(
             resume['floating_ips'], 'the removed network interface %s' % id)
         return None

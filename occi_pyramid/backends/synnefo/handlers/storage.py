@@ -63,7 +63,7 @@ class StorageHandler(ResourceHandler):
     def volume_type(self):
         """The configured volume type, else the first detachable one (a
         standalone volume must be detachable on Synnefo)."""
-        configured = self.occi.settings.get('occi.synnefo.volume_type')
+        configured = self.ops.settings.get('occi.synnefo.volume_type')
         if configured:
             return configured
         for volume_type in self.cloud.list_volume_types():
@@ -86,7 +86,6 @@ class StorageHandler(ResourceHandler):
             size, data.get('occi.core.title') or 'occi-storage',
             volume_type=self.volume_type(),
             description=data.get('occi.core.summary'))
-        self.occi.changed()
         return self.get(volume['id'])
 
     def update(self, entity, data, replace=False):
@@ -108,7 +107,6 @@ class StorageHandler(ResourceHandler):
             changes['description'] = ''
         if changes:
             self.cloud.update_volume(volume['id'], **changes)
-        self.occi.changed()
         return self.get(volume['id'])
 
     def delete(self, entity):
@@ -124,12 +122,11 @@ class StorageHandler(ResourceHandler):
             volume = self.record(volume_id)
             if volume.get('status') == 'deleting':
                 return None
-            waiting = self.occi.volume_waits_for(volume)
+            waiting = self.ops.volume_waits_for(volume)
             if waiting:
                 raise OCCIBusy('The storage %s cannot be deleted now: %s'
                                % (volume_id, exc.message), waiting=waiting)
             raise as_conflict(exc)
-        self.occi.changed()
         return None
 
     def run_action(self, entity, action, params):

@@ -44,8 +44,7 @@ class StorageLinkHandler(LinkHandler):
         return None
 
     def make(self, server, volume_id, data):
-        self.occi.attach_storage(server['id'], volume_id)
-        self.occi.changed()
+        self.ops.attach_storage(server['id'], volume_id)
         return self.get(translate.storagelink_id(server['id'], volume_id))
 
     def delete(self, entity):
@@ -64,11 +63,10 @@ class StorageLinkHandler(LinkHandler):
                     str(a.get('server_id')) == str(server_id)
                     for a in volume.get('attachments') or ()):
                 return None
-            waiting = self.occi.volume_waits_for(volume)
+            waiting = self.ops.volume_waits_for(volume)
             if waiting:
                 raise OCCIBusy('The storage cannot be detached now: %s'
                                % exc.message, waiting=waiting)
             raise as_conflict(exc, 'The storage cannot be detached: %s'
                               % exc.message)
-        self.occi.changed()
         return None
