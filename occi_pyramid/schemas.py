@@ -14,6 +14,7 @@ messages name them plainly (:func:`check_attribute_names`).
 """
 import base64
 import binascii
+import ipaddress
 import math
 import re
 
@@ -144,8 +145,28 @@ def base64_text(node, value):
             node, 'must be base64-encoded; got %s' % _show(value))
 
 
+def ip_address(node, value):
+    """A validator: an IPv4 or IPv6 address."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise colander.Invalid(
+            node, 'must be an IPv4 or IPv6 address; got %s' % _show(value))
+
+
+def cidr(node, value):
+    """A validator: an IP network in CIDR notation (host bits may be
+    set, as Synnefo's and OpenStack's subnet APIs allow)."""
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise colander.Invalid(
+            node, 'must be an IP network in CIDR notation (such as '
+            '10.0.0.0/24); got %s' % _show(value))
+
+
 #: the validator of each :data:`occi_pyramid.model.core.FORMATS` name
-FORMAT_VALIDATORS = {'base64': base64_text}
+FORMAT_VALIDATORS = {'base64': base64_text, 'ip': ip_address, 'cidr': cidr}
 
 
 def attribute_node(definition, required=None):

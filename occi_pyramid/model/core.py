@@ -37,8 +37,9 @@ JSON_TYPES = {
 }
 
 #: what a string attribute may be said to hold (``format``): ``base64``,
-#: RFC 4648 section 4 without line breaks
-FORMATS = ('base64',)
+#: RFC 4648 section 4 without line breaks; ``ip``, an IPv4 or IPv6
+#: address; ``cidr``, an IP network in CIDR notation (GFD.184 §3.4)
+FORMATS = ('base64', 'ip', 'cidr')
 
 
 def make_term(text, prefix='t'):

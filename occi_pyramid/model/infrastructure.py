@@ -122,10 +122,10 @@ IPNETWORK = Mixin(
     NETWORK_MIXINS, 'ipnetwork', 'IP Networking Mixin',
     location='/mixin/ipnetwork/', applies=[NETWORK],
     attributes=attribute_map(
-        AttributeDef('occi.network.address', 'string',
+        AttributeDef('occi.network.address', 'string', format='cidr',
                      description='Internet Protocol network address in '
                                  'CIDR notation (e.g. 10.0.0.0/24)'),
-        AttributeDef('occi.network.gateway', 'string',
+        AttributeDef('occi.network.gateway', 'string', format='ip',
                      description='Internet Protocol address of the gateway'),
         AttributeDef('occi.network.allocation', 'enum',
                      choices=('dynamic', 'static'),
@@ -182,9 +182,9 @@ IPNETWORKINTERFACE = Mixin(
     location='/mixin/ipnetworkinterface/', applies=[NETWORKINTERFACE],
     attributes=attribute_map(
         AttributeDef('occi.networkinterface.address', 'string',
-                     description='Internet Protocol address'),
+                     format='ip', description='Internet Protocol address'),
         AttributeDef('occi.networkinterface.gateway', 'string',
-                     description='Internet Protocol address of the gateway'),
+                     format='ip', description='Internet Protocol address of the gateway'),
         AttributeDef('occi.networkinterface.allocation', 'enum',
                      choices=('dynamic', 'static'),
                      description='Address allocation mechanism'),

@@ -83,6 +83,38 @@ def test_a_storage_of_no_positive_size(alice, cloud, fmt, size):
     assert 'occi.storage.size' in text and 'must be positive' in text
 
 
+IPNETWORK = INFRA.replace('#', '/network#') + 'ipnetwork'
+
+
+@pytest.mark.parametrize('attributes, named, said', [
+    ({'occi.network.address': '10.0.0.300/24'}, 'occi.network.address',
+     'CIDR'),
+    ({'occi.network.address': 'banana'}, 'occi.network.address', 'CIDR'),
+    ({'occi.network.address': '10.0.0.0/24',
+      'occi.network.gateway': '10.0.0'}, 'occi.network.gateway',
+     'IPv4 or IPv6 address'),
+    ({}, 'occi.network.address', 'needs'),
+])
+def test_an_ipnetwork_without_a_network_address(alice, cloud, attributes,
+                                                named, said):
+    """Refused before the network is made (no network made and
+    removed again)."""
+    answers = []
+    assert cloud_calls(cloud, lambda: answers.append(alice.post(
+        '/network/', entity_request('text/plain', NETWORK, [IPNETWORK], dict(
+            {'occi.core.title': 'n'}, **attributes)), status=400))) == []
+    assert named in answers[0].text and said in answers[0].text
+
+
+def test_an_inline_network_interface_at_no_ip_address(alice, cloud):
+    answers = []
+    assert cloud_calls(cloud, lambda: answers.append(alice.create_compute(
+        links=[link('/network/1', NETWORK, NETWORKINTERFACE, **{
+            'occi.networkinterface.address': '10.0.0.1.2'})],
+        status=400))) == []
+    assert 'occi.networkinterface.address' in answers[0].text
+
+
 @pytest.mark.parametrize('target, kind, category', [
     ('http://elsewhere.example.org/network/1', NETWORK, NETWORKINTERFACE),
     (HOST + ':8080/storage/1', STORAGE, STORAGELINK),
@@ -109,8 +141,7 @@ def test_an_inline_link_at_the_default_port_is_ours(alice):
     """``http://host:80/network/N`` names this server's network (the one
     location reader)."""
     network = alice.post('/network/', entity_request(
-        'text/plain', NETWORK, [INFRA.replace('#', '/network#') +
-                                'ipnetwork'], {
+        'text/plain', NETWORK, [IPNETWORK], {
             'occi.core.title': 'n', 'occi.network.address': '10.9.0.0/24'}),
         status=201).headers['Location']
     port = HOST + ':80' + network[len(HOST):]

@@ -149,6 +149,12 @@ class TestConstraints:
          'not base64 !!'),
         ([model.COMPUTE, model.OPENSTACK_USER_DATA],
          'org.openstack.compute.user_data', 'aGVsbG8=\n'),
+        ([model.NETWORK, model.IPNETWORK], 'occi.network.address',
+         '10.0.0.0/33'),
+        ([model.NETWORK, model.IPNETWORK], 'occi.network.gateway',
+         '10.0.0.256'),
+        ([model.NETWORKINTERFACE, model.IPNETWORKINTERFACE],
+         'occi.networkinterface.address', 'fe80::1::2'),
     ])
     def test_out_of_range_or_format_is_invalid(self, categories, name,
                                                 value):
@@ -162,6 +168,24 @@ class TestConstraints:
             assert message.startswith('must be ')
             assert str(value).strip('"') in message or (
                 repr(float(value)) in message)
+
+    @pytest.mark.parametrize('categories, name, value', [
+        ([model.NETWORK, model.IPNETWORK], 'occi.network.address',
+         '10.0.0.1/24'),
+        ([model.NETWORK, model.IPNETWORK], 'occi.network.address',
+         '2001:db8::/64'),
+        ([model.NETWORK, model.IPNETWORK], 'occi.network.gateway',
+         '2001:db8::1'),
+        ([model.NETWORKINTERFACE, model.IPNETWORKINTERFACE],
+         'occi.networkinterface.address', '192.168.1.7'),
+    ])
+    def test_addresses_and_networks_of_both_families(self, categories,
+                                                      name, value):
+        values = {name: value}
+        if model.NETWORKINTERFACE in categories:
+            values.update({'occi.core.source': '/compute/1',
+                           'occi.core.target': '/network/1'})
+        assert _deserialize(values, categories)[name] == value
 
     def test_the_messages_say_what_is_wanted(self):
         with pytest.raises(colander.Invalid) as info:

@@ -75,6 +75,8 @@ class NetworkHandler(ResourceHandler):
         if data.has(translate.PUBLIC_NET):
             raise OCCIForbidden('Only the cloud administrators create public '
                                 'networks; link to the existing one.')
+        if data.has(model.IPNETWORK):
+            self._address(data)  # NB: before the network is made
         record = self.cloud.create_network(data.get('occi.core.title') or '')
         if data.has(model.IPNETWORK):
             try:
@@ -85,12 +87,18 @@ class NetworkHandler(ResourceHandler):
                              % exc.message)
         return self.get(record['id'])
 
-    def _add_subnet(self, network_id, data):
+    @staticmethod
+    def _address(data):
+        """The subnet's CIDR: Synnefo makes none without one."""
         address = data.get('occi.network.address')
         if not address:
             raise OCCIBadRequest(
                 'The ipnetwork mixin needs occi.network.address (a CIDR such '
                 'as 10.0.0.0/24).')
+        return address
+
+    def _add_subnet(self, network_id, data):
+        address = self._address(data)
         gateway = data.get('occi.network.gateway')
         self.cloud.create_subnet(
             network_id, address,
