@@ -197,6 +197,15 @@ class _DataVersion:
             self._connection.close()
 
 
+def tells_of(payload, schema):
+    """Whether a notification's payload tells of a change to the store
+    in ``schema``: ``schema.table`` of that schema (migration 0006), or
+    one that names no schema (a NOTIFY sent by hand; migration 0003).
+    """
+    named, dot, _ = payload.rpartition('.')
+    return not dot or named == schema
+
+
 class _Listen:
     """PostgreSQL: LISTEN on a connection of our own; a thread drains it
     while no lookup does."""
@@ -205,6 +214,7 @@ class _Listen:
         self.generations = generations
         self._lock = threading.Lock()
         self._connection = None
+        self._schema = None
         self._retry_at = 0.0
         self._closed = False
         self._connect()
@@ -221,6 +231,8 @@ class _Listen:
             connection = fairy.dbapi_connection
             connection.autocommit = True
             with connection.cursor() as cursor:
+                cursor.execute('SELECT current_schema()')
+                self._schema = cursor.fetchone()[0]
                 cursor.execute('LISTEN %s' % CHANNEL)
         except Exception as error:
             log.warning('store cache: cannot LISTEN (%s); not caching, '
@@ -248,8 +260,11 @@ class _Listen:
             self._drop()
             return False
         if connection.notifies:
+            ours = any(tells_of(n.payload, self._schema)
+                       for n in connection.notifies)
             connection.notifies.clear()
-            self.generations.bump()
+            if ours:
+                self.generations.bump()
         return True
 
     def _drop(self):

@@ -265,3 +265,38 @@ def test_a_pool_made_by_dispose_is_watched_too(store, kind):
     before = store.cache.generations.known
     store.add([record('a')])
     assert store.cache.generations.known > before
+
+
+@pytest.mark.parametrize('kind', ['postgresql'])
+def test_a_notification_names_the_schema_of_the_change(store, url, kind):
+    """PostgreSQL: the trigger says in which schema the row changed
+    (``schema.table``), so the stores of other schemas on the database
+    keep their caches; one that names no schema (sent by hand) counts for
+    every store."""
+    import select
+
+    fairy = store.engine.raw_connection()
+    fairy.detach()
+    listener = fairy.dbapi_connection
+    listener.autocommit = True
+    try:
+        with listener.cursor() as cursor:
+            cursor.execute('LISTEN occi_store')
+            cursor.execute('SELECT current_schema()')
+            schema = cursor.fetchone()[0]
+        store.add([record('a')])
+
+        def arrived():
+            select.select([listener], [], [], 1.0)
+            listener.poll()
+            return listener.notifies
+
+        assert eventually(arrived, kind)
+        assert listener.notifies[0].payload == schema + '.occi_user_mixins'
+    finally:
+        listener.close()
+    from occi_pyramid.store.cache import tells_of
+
+    assert tells_of(schema + '.occi_user_mixins', schema)
+    assert tells_of('occi_user_mixins', schema) and tells_of('', schema)
+    assert not tells_of('occi_test_elsewhere.occi_user_mixins', schema)
