@@ -15,7 +15,7 @@ from zope.interface import alsoProvides, implementer
 
 from . import model
 from .interfaces import (
-    ICompute, IEntityContext, IKindCollection, ILinkContext,
+    ICompute, IEntityContext, IIPReservation, IKindCollection, ILinkContext,
     IMixinCollection, INetwork, INetworkInterface, IPathCollection,
     IQueryInterface, IResourceContext, IRoot, IStorage, IStorageLink,
     IUserMixinCollection,
@@ -29,6 +29,7 @@ KIND_INTERFACES = {
     model.STORAGE.type_id: IStorage,
     model.NETWORKINTERFACE.type_id: INetworkInterface,
     model.STORAGELINK.type_id: IStorageLink,
+    model.IPRESERVATION.type_id: IIPReservation,
 }
 
 WELL_KNOWN = ('.well-known', 'org', 'ogf', 'occi', '-')

@@ -52,6 +52,10 @@ class INetwork(IResourceContext):
     """An instance of infrastructure#network."""
 
 
+class IIPReservation(INetwork):
+    """An instance of infrastructure#ipreservation (rOCCI-core 5)."""
+
+
 class IStorage(IResourceContext):
     """An instance of infrastructure#storage."""
 

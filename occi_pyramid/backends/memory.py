@@ -259,6 +259,9 @@ class MemorySession:
             make = {model.COMPUTE: self.make_compute,
                     model.NETWORK: self.make_network,
                     model.STORAGE: self.make_storage}.get(data.kind)
+            if data.kind == model.IPRESERVATION:
+                raise OCCINotImplemented(
+                    'The in-memory cloud reserves no addresses.')
             if make is None:
                 return self.make_link(data)
             return self.entity(make(data))

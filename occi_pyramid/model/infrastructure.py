@@ -14,6 +14,9 @@ INFRA = 'http://schemas.ogf.org/occi/infrastructure#'
 COMPUTE_ACTIONS = 'http://schemas.ogf.org/occi/infrastructure/compute/action#'
 NETWORK_ACTIONS = 'http://schemas.ogf.org/occi/infrastructure/network/action#'
 STORAGE_ACTIONS = 'http://schemas.ogf.org/occi/infrastructure/storage/action#'
+IPRESERVATION_ACTIONS = (
+    'http://schemas.ogf.org/occi/infrastructure/ipreservation/action#'
+)
 NETWORK_MIXINS = 'http://schemas.ogf.org/occi/infrastructure/network#'
 NETWORKINTERFACE_MIXINS = (
     'http://schemas.ogf.org/occi/infrastructure/networkinterface#'
@@ -130,6 +133,31 @@ IPNETWORK = Mixin(
         AttributeDef('occi.network.allocation', 'enum',
                      choices=('dynamic', 'static'),
                      description='Address allocation mechanism'),
+    ),
+)
+
+# -- IP reservation (rOCCI-core 5's infrastructure extension) -------------
+
+IPRESERVATION_UP = Action(IPRESERVATION_ACTIONS, 'up',
+                          'Activate the IP reservation')
+IPRESERVATION_DOWN = Action(IPRESERVATION_ACTIONS, 'down',
+                            'Deactivate the IP reservation')
+
+#: a reserved public address (Synnefo: a floating IP); not in GFD.224,
+#: named as rOCCI-core 5 names it (docs/decisions.md)
+IPRESERVATION = Kind(
+    INFRA, 'ipreservation', 'IPReservation', parent=NETWORK,
+    location='/ipreservation/',
+    actions=[IPRESERVATION_UP, IPRESERVATION_DOWN],
+    attributes=attribute_map(
+        AttributeDef('occi.ipreservation.address', 'string', format='ip',
+                     description='The reserved Internet Protocol address'),
+        AttributeDef('occi.ipreservation.used', 'boolean', mutable=False,
+                     description='Whether a network interface carries '
+                                 'the address'),
+        _state('occi.ipreservation.state', ('active', 'inactive', 'error'),
+               'Current state of the reservation'),
+        _message('occi.ipreservation.state.message'),
     ),
 )
 
@@ -272,7 +300,8 @@ SSH_KEY_ALIASES = (
     'occi.credentials.ssh_key', 'org.openstack.credentials.publickey.data',
 )
 
-KINDS = [COMPUTE, NETWORK, STORAGE, NETWORKINTERFACE, STORAGELINK]
+KINDS = [COMPUTE, NETWORK, STORAGE, NETWORKINTERFACE, STORAGELINK,
+         IPRESERVATION]
 MIXINS = [
     IPNETWORK, IPNETWORKINTERFACE, OS_TPL, RESOURCE_TPL, SSH_KEY, USER_DATA,
     OPENSTACK_USER_DATA, OPENSTACK_PUBLIC_KEY,

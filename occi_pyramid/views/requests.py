@@ -283,7 +283,8 @@ def _check_link_ends(request, kind, attributes):
     for role, end_kind in zip(roles, ends):
         location = attributes['occi.core.' + role]
         found = entity_location(request, location)
-        if found is None or found[0] != end_kind:
+        # NB: an ipreservation is a network (its kind's parent)
+        if found is None or not found[0].is_a(end_kind):
             raise OCCIBadRequest('The link %s %s is not a %s of this '
                                  'server.' % (role, location, end_kind.term))
 

@@ -201,3 +201,28 @@ def test_volumes_snapshots(cli):
     cli('volume', 'create', '--size', 10 ** 6, '--name', 'huge',
         '--server-id', sid, '--volume-type', 2, ok=False)
     cli('server', 'delete', sid, '--wait')
+
+
+def test_floating_ips_as_reservations(cli):
+    """What an OCCI ipreservation does with kamaki: an address asked
+    for, kept while a server uses it, released once detached."""
+    ip = cli('ip', 'create', '--network-id', PUBLIC_NETWORK, '--address',
+             '203.0.113.200', json_out=True)
+    assert ip['floating_ip_address'] == '203.0.113.200'
+    assert ip['port_id'] is None and ip['instance_id'] is None
+    # the same address twice, an address outside the pool: refused
+    cli('ip', 'create', '--network-id', PUBLIC_NETWORK, '--address',
+        '203.0.113.200', ok=False)
+    cli('ip', 'create', '--network-id', PUBLIC_NETWORK, '--address',
+        '192.0.2.7', ok=False)
+    server = cli('server', 'create', '--name', 'fip-vm', '--flavor-id', 1,
+                 '--image-id', DEBIAN_IMAGE, '--wait', json_out=True)
+    sid = str(server['id'])
+    cli('ip', 'attach', ip['id'], '--server-id', sid, '--wait')
+    assert cli('ip', 'info', ip['id'], json_out=True)['instance_id'] == sid
+    # a used address is not released
+    cli('ip', 'delete', ip['id'], ok=False)
+    cli('ip', 'detach', ip['id'], '--wait')
+    cli('ip', 'delete', ip['id'])
+    cli('ip', 'info', ip['id'], ok=False)
+    cli('server', 'delete', sid, '--wait')

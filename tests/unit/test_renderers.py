@@ -644,7 +644,7 @@ class TestOCCIJSONRendering(RenderingContract, unittest.TestCase):
         document = self.document(m.CategoryCollection(
             m.static_categories()))
         self.assertEqual(sorted(document), ['actions', 'kinds', 'mixins'])
-        self.assertEqual(len(document['kinds']), 8)
+        self.assertEqual(len(document["kinds"]), 9)
         self.assertIn(self.document(m.STOP), document['actions'])
 
     def test_collection(self):

@@ -98,7 +98,8 @@ def test_a_collection_prefetches_what_its_handlers_read():
     occi, backend = make_occi()
     occi.prefetch(name for kind in occi.concrete_kinds(model.RESOURCE)
                   for name in occi.handler(kind).needs)
-    # computes render their links from the server records: no port listing
+    # computes render their links from the server records: no port
+    # listing; ipreservations are the floating IPs
     assert sorted(call[0] for call in backend.calls) == [
-        'list_flavors', 'list_images', 'list_networks', 'list_servers',
-        'list_subnets', 'list_volumes']
+        'list_flavors', 'list_floatingips', 'list_images', 'list_networks',
+        'list_servers', 'list_subnets', 'list_volumes']

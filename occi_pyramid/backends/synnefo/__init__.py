@@ -114,7 +114,8 @@ class SynnefoBackend(object):
                  settings=None):
         from .clients import ClientFactory   # imports (patched) kamaki
         from . import translate
-        self.mixins = (translate.PUBLIC_NET, translate.PRIVATE_NET)
+        self.mixins = (translate.PUBLIC_NET, translate.PRIVATE_NET,
+                       translate.FLOATING_IP)
         self.settings = coerce_settings(dict(
             settings or {}, **{'occi.synnefo.timeout': timeout}))
         self.auth_url = auth_url.rstrip('/')

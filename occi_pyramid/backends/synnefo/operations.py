@@ -181,14 +181,19 @@ class SynnefoOperations:
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
 
+    def locate(self, location):
+        """``(kind, id)`` of an entity location of this server, else
+        ``None``."""
+        return parse_entity_location(location, self.categories, self.host,
+                                     self.script_name)
+
     def resolve(self, location, kind, role):
         """The id (compute: the record) a link's source or target names.
 
         :raises OCCIBadRequest: for a location of another kind
         :raises OCCINotFound: for an entity that does not exist
         """
-        found = parse_entity_location(location, self.categories, self.host,
-                                      self.script_name)
+        found = self.locate(location)
         if found is None or found[0] != kind:
             raise OCCIBadRequest('The link %s %s is not a %s of this '
                                  'server.' % (role, location, kind.term))
@@ -199,9 +204,13 @@ class SynnefoOperations:
     # -- network interfaces and floating IPs -----------------------------
 
     def floating_ip(self, network_id, address=None):
-        """A free floating IP of the caller on the public network (the one
-        at ``address`` when given), allocating one when none is free.  A
-        new one is marked ``_new`` so a failed create can release it."""
+        """The free floating IP of the caller at ``address`` on the public
+        network, else a new one (marked ``_new``, so that a failed create
+        can release it).  NB: without an address none of the caller's is
+        taken: each is an ipreservation, which an interface that releases
+        its address with it must not use up."""
+        if not address:
+            return self.new_floating_ip(network_id)
         for fip in self.listing('floatingips'):
             if str(fip.get('floating_network_id')) != str(network_id):
                 continue
@@ -209,10 +218,12 @@ class SynnefoOperations:
                 continue
             if fip.get('port_id') is None:
                 return fip
-        if address:
-            raise OCCIConflict(
-                'The floating IP %s is not a free floating IP of yours on '
-                'network %s.' % (address, network_id))
+        raise OCCIConflict(
+            'The floating IP %s is not a free floating IP of yours on '
+            'network %s.' % (address, network_id))
+
+    def new_floating_ip(self, network_id):
+        """Allocate a floating IP on ``network_id`` (marked ``_new``)."""
         fip = dict(self.cloud.create_floatingip(network_id=network_id))
         fip['_new'] = True
         self.changed()
@@ -326,19 +337,24 @@ class SynnefoOperations:
 
     def attach_network(self, server_id, network_id, address=None):
         """Create the port of a network interface; on the public network
-        it carries a floating IP, allocated here when the caller has no
-        free one (and released again if the port cannot be made)."""
+        it carries a floating IP: the caller's at ``address`` (an
+        ipreservation: the port is named so that removing it keeps the
+        address, :data:`.translate.RESERVED_PORT_NAME`), else one
+        allocated here (released again if the port cannot be made, and
+        with the port)."""
         network = self.handler(model.NETWORK).record(network_id)
-        fip = None
+        fip, name = None, None
         if translate.is_public(network):
             fip = self.floating_ip(network_id, address)
             fixed_ips = [{'ip_address': fip['floating_ip_address']}]
+            if not fip.get('_new'):
+                name = translate.RESERVED_PORT_NAME
         else:
             fixed_ips = [{'ip_address': address}] if address else None
         try:
-            port = self.cloud.create_port(str(network_id),
-                                          device_id=str(server_id),
-                                          fixed_ips=fixed_ips)
+            port = self.cloud.create_port(
+                str(network_id), device_id=str(server_id),
+                fixed_ips=fixed_ips, name=name)
         except BackendError as exc:
             if fip is not None and fip.get('_new'):
                 self.release_floating_ip(fip['id'])
@@ -357,8 +373,9 @@ class SynnefoOperations:
         :raises OCCIBusy: its compute is busy for now (building, running
             a task)
         """
-        fips = [f for f in self.listing('floatingips')
-                if str(f.get('port_id')) == str(port['id'])]
+        fips = [] if translate.is_reserved(port) else [
+            f for f in self.listing('floatingips')
+            if str(f.get('port_id')) == str(port['id'])]
         try:
             self.cloud.delete_port(port['id'])
         except BackendNotFound:
@@ -382,7 +399,9 @@ class SynnefoOperations:
             return model.Unfinished(
                 'network interface %s to be removed' % port['id'], {
                     'port': str(port['id']),
-                    'floating_ips': [str(f['id']) for f in fips]})
+                    'floating_ips': [str(f['id']) for f in fips]},
+                goes_with=[translate.ipreservation_location(f['id'])
+                           for f in fips])
         for fip in fips:
             self.wait(lambda: self.port_gone(port['id']),
                       'network interface %s to be removed' % port['id'],
@@ -511,6 +530,15 @@ class SynnefoOperations:
                     and a.get('device_index') == 0
                     for a in self.record_of(entity).get('attachments')
                     or ())
+            if entity.kind == model.IPRESERVATION:
+                # NB: a floating IP a compute's interface allocated goes
+                # with it; an ipreservation's outlives it
+                fip = self.record_of(entity)
+                return fip.get('instance_id') is not None and (
+                    translate.compute_location(fip['instance_id'])
+                    in computes) and str(fip.get('port_id')) not in {
+                        str(p['id']) for p in self.listing('ports')
+                        if translate.is_reserved(p)}
             return False
 
         def shared(entity):

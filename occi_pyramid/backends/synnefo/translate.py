@@ -441,6 +441,68 @@ def network(record, subnets=None):
         attributes=attributes)
 
 
+# -- IP reservations (floating IPs) ---------------------------------------
+
+SYNNEFO_INFRA = 'http://schemas.synnefo.org/occi/infrastructure#'
+
+#: what a floating IP adds to its ipreservation: its pool and who uses it
+FLOATING_IP = Mixin(
+    SYNNEFO_INFRA, 'floating_ip', 'Synnefo floating IP',
+    location='/mixin/floating_ip/', applies=[model.IPRESERVATION],
+    attributes=attribute_map(
+        AttributeDef('org.synnefo.floating_ip.pool', 'string',
+                     mutable=False,
+                     description='The public network (floating IP pool) '
+                                 'the address belongs to'),
+        AttributeDef('org.synnefo.floating_ip.compute', 'string',
+                     mutable=False,
+                     description='The compute the address is attached to'),
+        AttributeDef('org.synnefo.floating_ip.networkinterface', 'string',
+                     mutable=False,
+                     description='The network interface that carries the '
+                                 'address'),
+    ))
+
+#: the name of the port of a network interface made to an ipreservation:
+#: removing that interface keeps the floating IP (docs/decisions.md)
+RESERVED_PORT_NAME = 'occi-ipreservation'
+
+
+def is_reserved(port):
+    """Whether a port carries an ipreservation: its floating IP stays
+    when the port goes."""
+    return port.get('name') == RESERVED_PORT_NAME
+
+
+def ipreservation_location(fip_id):
+    return '%s%s' % (model.IPRESERVATION.location, fip_id)
+
+
+def ipreservation(fip):
+    """The OCCI ipreservation of a Synnefo floating IP."""
+    fip_id = str(fip['id'])
+    used = fip.get('port_id') is not None
+    attributes = {
+        'occi.ipreservation.address': fip.get('floating_ip_address'),
+        'occi.ipreservation.used': used,
+        'occi.ipreservation.state': 'active',
+        'occi.ipreservation.state.message': 'Used' if used else 'Reserved',
+        # NB: the kind's parent (network) requires its state
+        'occi.network.state': 'active',
+        'org.synnefo.floating_ip.pool': network_location(
+            fip.get('floating_network_id')),
+    }
+    if used:
+        attributes['org.synnefo.floating_ip.networkinterface'] = (
+            networkinterface_location(fip['port_id']))
+    if fip.get('instance_id') is not None:
+        attributes['org.synnefo.floating_ip.compute'] = compute_location(
+            fip['instance_id'])
+    return Resource(
+        model.IPRESERVATION, fip_id, ipreservation_location(fip_id),
+        mixins=[FLOATING_IP], attributes=attributes)
+
+
 # -- storage -------------------------------------------------------------------
 
 #: Synnefo volume status -> OCCI storage state

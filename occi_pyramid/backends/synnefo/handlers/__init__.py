@@ -4,7 +4,8 @@ Compute = server (:mod:`.compute`), Network = network, with its IPv4
 subnet as ipnetwork (:mod:`.network`), Storage = volume
 (:mod:`.storage`), NetworkInterface = port, with a floating IP on the
 public network (:mod:`.networkinterface`), StorageLink = volume
-attachment (:mod:`.storagelink`); a compute's inline links are
+attachment (:mod:`.storagelink`), IPReservation = floating IP
+(:mod:`.ipreservation`); a compute's inline links are
 :mod:`.inline`.  Each gets the session's operations
 (:class:`..operations.SynnefoOperations`) as ``self.ops``, reads through
 its per-request listings (one list call per collection, never one per
@@ -12,6 +13,7 @@ entity) and translates with :mod:`..translate`; cloud errors reach the
 handlers already mapped (:mod:`..errors`).
 """
 from .compute import ComputeHandler
+from .ipreservation import IPReservationHandler
 from .network import NetworkHandler
 from .networkinterface import NetworkInterfaceHandler
 from .storage import StorageHandler
@@ -21,5 +23,5 @@ from .storagelink import StorageLinkHandler
 HANDLERS = {
     handler.kind.type_id: handler for handler in (
         ComputeHandler, NetworkHandler, StorageHandler,
-        NetworkInterfaceHandler, StorageLinkHandler)
+        NetworkInterfaceHandler, StorageLinkHandler, IPReservationHandler)
 }

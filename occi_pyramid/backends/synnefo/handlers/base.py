@@ -183,5 +183,9 @@ class LinkHandler(Handler):
                 raise OCCIBadRequest('A %s needs %s.' % (self.kind.term,
                                                          name))
         server = self.ops.resolve(source, model.COMPUTE, 'source')
-        target_id = self.ops.resolve(target, self.target_kind, 'target')
-        return server, target_id
+        return server, self.target_of(target)
+
+    def target_of(self, location):
+        """What a link create's target location names: the id of an
+        entity of ``target_kind``."""
+        return self.ops.resolve(location, self.target_kind, 'target')

@@ -311,18 +311,12 @@ class ComputeHandler(ResourceHandler):
         if kept:
             unfinished = self._detach_first(server, kept)
             if unfinished is not None:
-                unfinished.goes_with = tuple(goes_with)
+                # NB: so do its floating IPs (ipreservations until then)
+                unfinished.goes_with = tuple(goes_with + [
+                    translate.ipreservation_location(f['id'])
+                    for f in self.released_with(server)])
             return unfinished
-        floating = []
-        if may_hold_floating_ips(server):
-            # NB: its floating IPs go with the compute; the record tells
-            # whether there may be any, so most deletes list none
-            ports = {str(link.id) for link in translate.server_links(server)
-                     if link.kind == model.NETWORKINTERFACE}
-            floating = [f for f in self.listing('floatingips')
-                        if str(f.get('port_id')) in ports
-                        or (f.get('instance_id') is not None and str(
-                            f.get('instance_id')) == str(server_id))]
+        floating = self.released_with(server)
         try:
             self.ops.delete_server(server_id)
         except (BackendBadRequest, BackendConflict) as exc:
@@ -333,10 +327,34 @@ class ComputeHandler(ResourceHandler):
                                % (server_id, exc.message),
                                waiting=translate.waiting_for(server))
             raise as_conflict(exc)
+        # NB: the floating IPs released with it are ipreservations until
+        # then: they go with it
+        goes_with += [translate.ipreservation_location(f['id'])
+                      for f in floating]
         return Unfinished('compute %s to be deleted' % server_id, {
             'deleted': True,
             'floating_ips': [str(f['id']) for f in floating]},
             goes_with=goes_with)
+
+    def released_with(self, server):
+        """The floating IPs released once ``server`` is deleted: those
+        of its ports but an ipreservation's (its address outlives the
+        compute).  The record tells whether there may be any, so most
+        deletes list none; only the ports' names tell an ipreservation's
+        (one more listing, only when there are some)."""
+        if not may_hold_floating_ips(server):
+            return []
+        ports = {str(link.id) for link in translate.server_links(server)
+                 if link.kind == model.NETWORKINTERFACE}
+        floating = [f for f in self.listing('floatingips')
+                    if str(f.get('port_id')) in ports
+                    or (f.get('instance_id') is not None and str(
+                        f.get('instance_id')) == str(server['id']))]
+        if not floating:
+            return []
+        reserved = {str(p['id']) for p in self.listing('ports')
+                    if translate.is_reserved(p)}
+        return [f for f in floating if str(f.get('port_id')) not in reserved]
 
     def kept_volumes(self, server):
         """``(volumes, root)``: the records of the volumes attached to

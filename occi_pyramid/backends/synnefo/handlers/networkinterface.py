@@ -1,9 +1,20 @@
 """NetworkInterface = a port of a server (on the public network it
-carries a floating IP)."""
+carries a floating IP: one of its own, or an ipreservation's)."""
 from .... import model
 from ....exceptions import BackendNotFound, OCCIBusy
 from .. import translate
 from .base import LinkHandler, digits
+
+
+class Reservation:
+    """The target of a network interface to an ipreservation: the
+    floating IP's record (it goes on a port of its pool)."""
+
+    def __init__(self, fip):
+        self.fip = fip
+
+    def __str__(self):
+        return str(self.fip['floating_network_id'])
 
 
 class NetworkInterfaceHandler(LinkHandler):
@@ -57,9 +68,24 @@ class NetworkInterfaceHandler(LinkHandler):
             port, translate.interface_name(server, port['id']), subnets),
             port)
 
+    def target_of(self, location):
+        """A network's id, or the :class:`Reservation` of an
+        ipreservation (its floating IP, read: one call)."""
+        found = self.ops.locate(location)
+        if found is not None and found[0] == model.IPRESERVATION:
+            return Reservation(self.ops.handler(model.IPRESERVATION).record(
+                found[1]))
+        return super().target_of(location)
+
     def existing(self, server, network_id, data):
         """A NIC of the server on that network (at the address asked for,
-        when one is)."""
+        when one is; for an ipreservation: the port carrying it)."""
+        if isinstance(network_id, Reservation):
+            fip = network_id.fip
+            if fip.get('port_id') is not None and str(
+                    fip.get('instance_id')) == str(server['id']):
+                return self.get(fip['port_id'])
+            return None
         address = data.get('occi.networkinterface.address')
         for nic in server.get('attachments') or ():
             if str(nic.get('network_id')) == str(network_id) and (
@@ -79,9 +105,14 @@ class NetworkInterfaceHandler(LinkHandler):
         return None
 
     def make(self, server, network_id, data):
-        port = self.ops.attach_network(
-            server['id'], network_id,
-            data.get('occi.networkinterface.address'))
+        if isinstance(network_id, Reservation):
+            port = self.ops.attach_network(
+                server['id'], str(network_id),
+                network_id.fip['floating_ip_address'])
+        else:
+            port = self.ops.attach_network(
+                server['id'], network_id,
+                data.get('occi.networkinterface.address'))
         return self.get(port['id'])
 
     def delete(self, entity):
