@@ -19,7 +19,8 @@ from .wrappers.deferred import DeferredSession, DeferredWork, deferred_work
 from .wrappers.usermixins import UserMixinSession
 
 #: where a backend's templates are: below their family's location
-TEMPLATE_LOCATIONS = (model.OS_TPL.location, model.RESOURCE_TPL.location)
+TEMPLATE_LOCATIONS = (model.OS_TPL.location, model.RESOURCE_TPL.location,
+                      model.FLOATINGIPPOOL.location)
 
 
 def backend_session(request):

@@ -25,6 +25,7 @@ CREDENTIALS = 'http://schemas.ogf.org/occi/infrastructure/credentials#'
 COMPUTE_MIXINS = 'http://schemas.ogf.org/occi/infrastructure/compute#'
 OPENSTACK_INSTANCE = 'http://schemas.openstack.org/compute/instance#'
 OPENSTACK_CREDENTIALS = 'http://schemas.openstack.org/instance/credentials#'
+OPENSTACK_NETWORK = 'http://schemas.openstack.org/network#'
 
 STATES = ('active', 'inactive', 'suspended', 'error')
 LINK_STATES = ('active', 'inactive', 'error')
@@ -159,6 +160,14 @@ IPRESERVATION = Kind(
                'Current state of the reservation'),
         _message('occi.ipreservation.state.message'),
     ),
+)
+
+#: ooi's parent of the cloud's floating-IP pools: a backend makes one
+#: mixin per pool that depends on it; applied to an ipreservation create,
+#: it chooses the pool
+FLOATINGIPPOOL = Mixin(
+    OPENSTACK_NETWORK, 'floatingippool', 'Floating IP pool',
+    location='/mixin/floatingippool/', applies=[IPRESERVATION],
 )
 
 # -- Storage ---------------------------------------------------------------
@@ -304,5 +313,5 @@ KINDS = [COMPUTE, NETWORK, STORAGE, NETWORKINTERFACE, STORAGELINK,
          IPRESERVATION]
 MIXINS = [
     IPNETWORK, IPNETWORKINTERFACE, OS_TPL, RESOURCE_TPL, SSH_KEY, USER_DATA,
-    OPENSTACK_USER_DATA, OPENSTACK_PUBLIC_KEY,
+    OPENSTACK_USER_DATA, OPENSTACK_PUBLIC_KEY, FLOATINGIPPOOL,
 ]

@@ -12,11 +12,13 @@ from tests.functional.test_links import (
 
 IPRESERVATION = INFRA + 'ipreservation'
 JSON = 'application/occi+json'
+POOL_BASE = 'http://schemas.openstack.org/network#floatingippool'
 
 
-def reserve(user, fmt='text/plain', attributes=None, status=201):
+def reserve(user, fmt='text/plain', attributes=None, mixins=(),
+            status=201):
     res = user.post('/ipreservation/', entity_request(
-        fmt, IPRESERVATION, (), attributes or {}), fmt, status=status)
+        fmt, IPRESERVATION, mixins, attributes or {}), fmt, status=status)
     return created(res) if status == 201 else res
 
 
@@ -152,3 +154,29 @@ def test_the_memory_cloud_reserves_nothing():
     assert session.list(model.IPRESERVATION) == []
     with pytest.raises(OCCINotImplemented):
         session.create(model.EntityData(model.IPRESERVATION))
+
+
+def test_each_pool_is_a_mixin_that_chooses_it(alice, cloud):
+    cloud.control.create_network(name='second pool', public=True,
+                                 floating_ip_pool=True,
+                                 cidr='198.51.100.0/24')
+    model = alice.get('/-/', JSON).json
+    validate(model)
+    pools = [m for m in model['mixins'] if POOL_BASE in m.get('depends', ())]
+    assert len(pools) == 2, pools
+    second, = [m for m in pools if m['title'] == 'second pool']
+    assert second['applies'] == [IPRESERVATION]
+    assert second['location'].startswith('/mixin/floatingippool/')
+    chosen = second['scheme'] + second['term']
+    for _ in range(2):
+        reservation = reserve(alice, mixins=[chosen])
+        attributes = alice.attributes(reservation, JSON)
+        assert attributes['occi.ipreservation.address'].startswith(
+            '198.51.100.')
+        assert chosen in alice.get(reservation, JSON).json['mixins']
+    # an address outside the pool named: Synnefo's 400
+    reserve(alice, mixins=[chosen], attributes={
+        'occi.ipreservation.address': '203.0.113.50'}, status=400)
+    # the pool's collection holds its reservations
+    listed = alice.get(second['location'], 'text/uri-list').text.split()
+    assert HOST + reservation in listed and len(listed) == 2

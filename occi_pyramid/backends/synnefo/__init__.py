@@ -132,6 +132,7 @@ class SynnefoBackend(object):
         self._catalog_lock = threading.Lock()
         self.flavor_cache = TTLCache(cache_ttl, clock)
         self.image_cache = TTLCache(cache_ttl, clock)
+        self.pool_cache = TTLCache(cache_ttl, clock)
         # token -> the identity answer, keyed by the token's SHA-256 (the
         # token itself is never kept): the per-user caches need the user
         # id, which must not cost an identity call per request

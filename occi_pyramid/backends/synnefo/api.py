@@ -121,6 +121,10 @@ class ISynnefoAPI(Interface):
     def list_networks():
         """Return the user's, shared and public networks."""
 
+    def list_pools():
+        """Return the floating-IP pools (public networks; cached per
+        user)."""
+
     def get_network(network_id):
         """Return one network (deleted ones too)."""
 
@@ -485,6 +489,14 @@ class SynnefoAPI(object):
     @_operation
     def list_networks(self):
         return self.network.list_networks()
+
+    @_operation
+    def list_pools(self):
+        return self._cached(
+            self.backend.pool_cache,
+            lambda: [n for n in self.network.list_networks()
+                     if n.get('SNF:floating_ip_pool')
+                     and not n.get('deleted')])
 
     @_operation
     def get_network(self, network_id):

@@ -497,13 +497,16 @@ class SynnefoOperations:
         per-user images and flavors are cached (the same lists), so are
         the mixins made from them."""
         images, flavors = self.cloud.list_images(), self.cloud.list_flavors()
+        pools = self.cloud.list_pools()
         memo = self.cloud.backend.template_memo
         key = self.cloud.user_id
         made = memo.get(key)
-        if made is None or made[0] is not images or made[1] is not flavors:
-            made = (images, flavors, translate.templates(images, flavors))
+        if made is None or any(a is not b for a, b in zip(
+                made, (images, flavors, pools))):
+            made = (images, flavors, pools,
+                    translate.templates(images, flavors, pools))
             memo[key] = made
-        return list(made[2])
+        return list(made[3])
 
     def delete_many(self, entities, delete, busy=None):
         """Delete a collection's members with ``delete`` (the session's

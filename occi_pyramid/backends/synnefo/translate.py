@@ -148,14 +148,16 @@ def _number(value):
     return int(value) if float(value).is_integer() else value
 
 
-def templates(images, flavors):
-    """Every os_tpl and resource_tpl mixin of a user's images and flavors.
+def templates(images, flavors, pools=()):
+    """Every os_tpl and resource_tpl mixin of a user's images and
+    flavors, and the mixin of each floating-IP pool.
 
     Flavors Synnefo refuses to create with are ``offered = False``
     (:func:`resource_template`).
     """
     return [os_template(image['id'], image) for image in images] + [
-        resource_template(flavor['id'], flavor) for flavor in flavors]
+        resource_template(flavor['id'], flavor) for flavor in flavors] + [
+        pool(network) for network in pools]
 
 
 def flavor_for(flavors, cores=None, memory=None):
@@ -468,6 +470,31 @@ FLOATING_IP = Mixin(
 RESERVED_PORT_NAME = 'occi-ipreservation'
 
 
+POOL_SCHEME = 'http://schemas.openstack.org/network/floatingippool#'
+_POOL_TERM = re.compile(r'^pool-(\d+)$')
+
+
+def pool_term(network_id):
+    return 'pool-%s' % network_id
+
+
+def pool_id_of(term):
+    """The network id of a pool mixin's term, else ``None``."""
+    match = _POOL_TERM.match(term or '')
+    return match.group(1) if match else None
+
+
+def pool(network):
+    """The mixin of a floating-IP pool (a public network with
+    ``SNF:floating_ip_pool``), depending on ooi's ``floatingippool``."""
+    term = pool_term(network['id'])
+    return Mixin(
+        POOL_SCHEME, term, network.get('name') or 'Floating IP pool %s'
+        % network['id'], location='%s%s/' % (
+            model.FLOATINGIPPOOL.location, term),
+        depends=[model.FLOATINGIPPOOL], applies=[model.IPRESERVATION])
+
+
 def is_reserved(port):
     """Whether a port carries an ipreservation: its floating IP stays
     when the port goes."""
@@ -478,8 +505,9 @@ def ipreservation_location(fip_id):
     return '%s%s' % (model.IPRESERVATION.location, fip_id)
 
 
-def ipreservation(fip):
-    """The OCCI ipreservation of a Synnefo floating IP."""
+def ipreservation(fip, pools=None):
+    """The OCCI ipreservation of a Synnefo floating IP, with the mixin
+    of its pool (``pools``: the pools' networks by id)."""
     fip_id = str(fip['id'])
     used = fip.get('port_id') is not None
     attributes = {
@@ -498,9 +526,11 @@ def ipreservation(fip):
     if fip.get('instance_id') is not None:
         attributes['org.synnefo.floating_ip.compute'] = compute_location(
             fip['instance_id'])
+    network_id = str(fip.get('floating_network_id'))
+    network = (pools or {}).get(network_id) or {'id': network_id}
     return Resource(
         model.IPRESERVATION, fip_id, ipreservation_location(fip_id),
-        mixins=[FLOATING_IP], attributes=attributes)
+        mixins=[pool(network), FLOATING_IP], attributes=attributes)
 
 
 # -- storage -------------------------------------------------------------------

@@ -23,10 +23,22 @@ class IPReservationHandler(ResourceHandler):
     gone = staticmethod(lambda record: False)
 
     def list(self):
-        return [self.entity(fip) for fip in self.listing('floatingips')]
+        pools = self.pools()
+        return [self.entity(fip, pools) for fip in self.listing(
+            'floatingips')]
 
-    def entity(self, record):
-        return self.remember(translate.ipreservation(record), record)
+    def members(self):
+        """The floating IPs as bare entities: no pool read."""
+        return [self.remember(translate.member(self.kind, fip['id']), fip)
+                for fip in self.listing('floatingips')]
+
+    def pools(self):
+        """The pools' networks by id (cached per user: one call cold)."""
+        return {str(n['id']): n for n in self.cloud.list_pools()}
+
+    def entity(self, record, pools=None):
+        return self.remember(translate.ipreservation(
+            record, self.pools() if pools is None else pools), record)
 
     def fetch(self, id, session):
         return session.get_floatingip(id)
@@ -35,11 +47,15 @@ class IPReservationHandler(ResourceHandler):
         return self.entity(self.record(id))
 
     def create(self, data):
-        """Reserve a floating IP: the address asked for (from the pool
-        whose subnet holds it), else any free one of any pool (Synnefo
-        picks)."""
+        """Reserve a floating IP in the pool a pool mixin names (the
+        address asked for, when one is), else the address asked for
+        (from the pool whose subnet holds it), else any free one of any
+        pool (Synnefo picks)."""
         address = data.get('occi.ipreservation.address')
-        pool = self.pool_of(address) if address else None
+        chosen = data.template(model.FLOATINGIPPOOL)
+        pool = translate.pool_id_of(chosen.term) if chosen else None
+        if pool is None and address:
+            pool = self.pool_of(address)
         record = self.cloud.create_floatingip(network_id=pool,
                                               address=address)
         self.ops.changed()
