@@ -180,3 +180,16 @@ def test_each_pool_is_a_mixin_that_chooses_it(alice, cloud):
     # the pool's collection holds its reservations
     listed = alice.get(second['location'], 'text/uri-list').text.split()
     assert HOST + reservation in listed and len(listed) == 2
+
+
+def test_the_pages_show_a_reservation_and_its_pool(alice, cloud):
+    from tests.functional.test_html import page
+    reservation = reserve(alice)
+    address = alice.attributes(reservation, JSON)[
+        'occi.ipreservation.address']
+    res = page(cloud, reservation)
+    assert res.content_type == 'text/html'
+    assert address in res.text and 'pool-1' in res.text
+    assert reservation in page(cloud, '/ipreservation/').text
+    catalogue = page(cloud, '/-/').text
+    assert 'ipreservation' in catalogue and 'floatingippool' in catalogue
