@@ -120,8 +120,9 @@ def test_the_address_asked_for_is_reserved(alice, cloud):
     address = alice.attributes(taken)['occi.ipreservation.address']
     alice.delete(taken)
     again = reserve(alice, attributes={'occi.ipreservation.address': address})
-    assert alice.attributes(again, JSON)['occi.ipreservation.address'] == address
-    assert alice.attributes(again, JSON)['org.synnefo.floating_ip.pool'] == public
+    attributes = alice.attributes(again, JSON)
+    assert attributes['occi.ipreservation.address'] == address
+    assert attributes['org.synnefo.floating_ip.pool'] == public
     res = reserve(alice, attributes={
         'occi.ipreservation.address': '192.0.2.77'}, status=400)
     assert 'no floating IP pool' in res.text
@@ -136,7 +137,8 @@ def test_a_plain_public_link_leaves_reservations_alone(alice, cloud):
         'occi.ipreservation.address']
     alice.delete(interface)
     until(lambda: len(floating_ips(cloud=cloud)) == 1, cloud)
-    assert alice.attributes(reservation, JSON)['occi.ipreservation.used'] is False
+    assert alice.attributes(reservation, JSON)[
+        'occi.ipreservation.used'] is False
 
 
 def test_quota_exhaustion_is_refused_as_other_quotas(alice, cloud):
