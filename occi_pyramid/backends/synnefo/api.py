@@ -49,6 +49,11 @@ class ISynnefoAPI(Interface):
     def get_quotas():
         """Return ``{project: {resource: {usage, limit, ...}}}``."""
 
+    def list_projects():
+        """Return ``(projects, quotas)``: the projects the caller is a
+        member of (Astakos' project records) and :meth:`get_quotas`,
+        cached per user."""
+
     # compute
 
     def list_servers():
@@ -348,6 +353,16 @@ class SynnefoAPI(object):
     def get_quotas(self):
         self.authenticate()     # fills astakosclient's account endpoint
         return self.astakos.get_quotas()
+
+    @_operation
+    def list_projects(self):
+        key = self.user_id
+        value = self.backend.project_cache.get(key)
+        if value is None:
+            projects = self.astakos.get_projects(mode='member')
+            value = self.backend.project_cache.set(
+                key, (projects, self.astakos.get_quotas()))
+        return value
 
     # -- servers ------------------------------------------------------------
 

@@ -486,6 +486,16 @@ class SynnefoOperations:
             memo[key] = made
         return list(made[2])
 
+    def projects(self):
+        """The caller's project mixins, with their quotas."""
+        return translate.project_mixins(*self.cloud.list_projects())
+
+    def project(self, data):
+        """The Astakos project a create names (its project mixin), or
+        ``None`` (the user's default project)."""
+        mixin = data.template(translate.PROJECT)
+        return None if mixin is None else translate.project_id_of(mixin)
+
     def delete_many(self, entities, delete, busy=None):
         """Delete a collection's members with ``delete`` (the session's
         verb); return ``{location: message}`` of the ones that failed.

@@ -77,7 +77,8 @@ class NetworkHandler(ResourceHandler):
                                 'networks; link to the existing one.')
         if data.has(model.IPNETWORK):
             self._address(data)  # NB: before the network is made
-        record = self.cloud.create_network(data.get('occi.core.title') or '')
+        record = self.cloud.create_network(data.get('occi.core.title') or '',
+                                           project=self.ops.project(data))
         if data.has(model.IPNETWORK):
             try:
                 self._add_subnet(record['id'], data)

@@ -85,7 +85,8 @@ class StorageHandler(ResourceHandler):
         volume = self.cloud.create_volume(
             size, data.get('occi.core.title') or 'occi-storage',
             volume_type=self.volume_type(),
-            description=data.get('occi.core.summary'))
+            description=data.get('occi.core.summary'),
+            project=self.ops.project(data))
         return self.get(volume['id'])
 
     def update(self, entity, data, replace=False):
