@@ -76,12 +76,15 @@ def mixin_location(request, location):
 
 def _clash(path, category):
     """True when ``path`` is or contains the server ``category``'s
-    location, or lies below a Kind's (whose children are entity ids);
-    below a mixin's (``/mixin/resource_tpl/extra_large/``) it is free."""
+    location, or lies below a Kind's (whose children are entity ids) or
+    below a mixin that keeps the places below it for the server's own
+    (``reserved_below``: Synnefo's projects); below another mixin's
+    (``/mixin/resource_tpl/extra_large/``) it is free."""
     if category.location.startswith(path):
         return True
-    return path.startswith(category.location) and \
+    return path.startswith(category.location) and (
         category.category_class == 'kind'
+        or getattr(category, 'reserved_below', False))
 
 
 class _Definitions:
@@ -110,6 +113,12 @@ class _Definitions:
             raise OCCIBadRequest(
                 '%s uses a scheme reserved for OGF; pick your own, e.g. '
                 'http://example.org/tags#.' % where)
+        for category in self.categories:
+            if getattr(category, 'reserved_scheme', None) == entry['scheme']:
+                raise OCCIConflict(
+                    '%s uses the scheme of the server\'s %s mixins; pick '
+                    'your own, e.g. http://example.org/tags#.'
+                    % (where, category.type_id))
         depends = list(self.depends(type_id, entry.get('rel') or ()))
         defaults = self.defaults(where, entry, depends)
         path = mixin_location(self.request, entry.get('location'))

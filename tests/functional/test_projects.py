@@ -95,3 +95,60 @@ def test_quota_exhaustion_in_a_project_is_403(alice, cloud):
     assert quota(query(alice)[RESEARCH], 'vms', 'limit') == 0
     # the other project still has room
     create(alice, [SYSTEM, RES_SCHEME + 'flavor-1'])
+
+
+def test_a_partial_update_naming_the_other_project_moves_it(alice):
+    location = create(alice, [RESEARCH, RES_SCHEME + 'flavor-1'])
+    before = query(alice)
+    alice.post(location, entity_request('text/plain', None, [SYSTEM]))
+    assert SYSTEM in mixins_of(alice, location)
+    assert RESEARCH not in mixins_of(alice, location)
+    after = query(alice)
+    assert quota(after[RESEARCH], 'vms', 'usage') == quota(
+        before[RESEARCH], 'vms', 'usage') - 1
+    assert quota(after[SYSTEM], 'vms', 'usage') == quota(
+        before[SYSTEM], 'vms', 'usage') + 1
+
+
+def test_a_put_with_the_other_project_moves_it_back(alice):
+    location = create(alice, [RES_SCHEME + 'flavor-1'])
+    alice.put(location, entity_request(
+        'text/plain', COMPUTE,
+        [OS_SCHEME + DEBIAN, RES_SCHEME + 'flavor-1', RESEARCH],
+        {'occi.core.title': 'vm'}))
+    assert RESEARCH in mixins_of(alice, location)
+
+
+def test_storages_and_networks_move_too(alice):
+    storage = alice.post('/storage/', entity_request(
+        'text/plain', 'http://schemas.ogf.org/occi/infrastructure#storage',
+        [RESEARCH], {'occi.storage.size': 1.0}), status=201
+    ).headers['Location']
+    assert RESEARCH in mixins_of(alice, storage)
+    alice.post(storage, entity_request('text/plain', None, [SYSTEM]))
+    assert SYSTEM in mixins_of(alice, storage)
+    network = alice.post('/network/', entity_request(
+        'text/plain', 'http://schemas.ogf.org/occi/infrastructure#network',
+        [RESEARCH], {'occi.core.title': 'n'}), status=201
+    ).headers['Location']
+    assert RESEARCH in mixins_of(alice, network)
+    alice.post(network, entity_request('text/plain', None, [SYSTEM]))
+    assert SYSTEM in mixins_of(alice, network)
+
+
+def test_a_move_beyond_the_projects_quota_is_403(alice, cloud):
+    location = create(alice, [RES_SCHEME + 'flavor-1'])
+    cloud.control.set_quota(ALICE, {'cyclades.vm': 0},
+                            project=ALICE_PROJECT)
+    res = alice.post(location, entity_request(
+        'text/plain', None, [RESEARCH]), status=403)
+    assert 'Resource Limit Exceeded' in res.text
+    assert SYSTEM in mixins_of(alice, location)
+
+
+def test_another_users_project_is_no_category_here(alice, bob):
+    location = create(alice, [RES_SCHEME + 'flavor-1'])
+    bobs = PROJECT_SCHEME + 'project-' + BOB_PROJECT
+    res = alice.post(location, entity_request('text/plain', None, [bobs]),
+                     status=400)
+    assert bobs in res.text

@@ -74,6 +74,10 @@ class ISynnefoAPI(Interface):
     def rename_server(server_id, name):
         """Rename a server."""
 
+    def reassign_server(server_id, project):
+        """Move the server to another of the caller's projects (its
+        usage goes with it)."""
+
     def delete_server(server_id):
         """Delete a server (asynchronous in the cloud)."""
 
@@ -135,6 +139,10 @@ class ISynnefoAPI(Interface):
     def rename_network(network_id, name):
         """Rename a network; return it."""
 
+    def reassign_network(network_id, project):
+        """Move the network to another of the caller's projects (its
+        usage goes with it)."""
+
     def delete_network(network_id):
         """Delete a network (fails with a conflict while ports exist)."""
 
@@ -195,6 +203,10 @@ class ISynnefoAPI(Interface):
 
     def update_volume(volume_id, name=None, description=None):
         """Change a volume's name or description; return it."""
+
+    def reassign_volume(volume_id, project):
+        """Move the volume to another of the caller's projects (its
+        usage goes with it)."""
 
     def delete_volume(volume_id):
         """Delete a volume."""
@@ -408,6 +420,10 @@ class SynnefoAPI(object):
         self.compute.update_server_name(server_id, name)
 
     @_operation
+    def reassign_server(self, server_id, project):
+        self.compute.reassign_server(server_id, project)
+
+    @_operation
     def delete_server(self, server_id):
         self.compute.delete_server(server_id)
         self.backend.deleted_servers.set(str(server_id), True)
@@ -518,6 +534,10 @@ class SynnefoAPI(object):
     def delete_network(self, network_id):
         self.network.delete_network(network_id)
 
+    @_operation
+    def reassign_network(self, network_id, project):
+        self.network.reassign_network(network_id, project)
+
     # -- subnets ------------------------------------------------------------
 
     @_operation
@@ -623,6 +643,10 @@ class SynnefoAPI(object):
     @_operation
     def delete_volume(self, volume_id):
         self.volume.delete_volume(volume_id)
+
+    @_operation
+    def reassign_volume(self, volume_id, project):
+        self.volume.reassign_volume(volume_id, project)
 
     @_operation
     def list_volume_types(self):

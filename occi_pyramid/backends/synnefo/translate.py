@@ -629,6 +629,10 @@ PROJECT = Mixin(
     'http://schemas.synnefo.org/occi/infrastructure#', 'project',
     'Synnefo project', location='/project/',
     applies=[model.COMPUTE, model.STORAGE, model.NETWORK])
+# NB: every project's term and location are the server's, whoever's
+# project it is: no user mixin may take one (occi_pyramid/views/mixins.py)
+PROJECT.reserved_scheme = PROJECT_SCHEME
+PROJECT.reserved_below = True
 _PROJECT_TERM = re.compile(r'^project-(?P<uuid>[0-9a-f-]+)$')
 
 #: the quotas a project mixin shows: (Astakos resource, attribute word,

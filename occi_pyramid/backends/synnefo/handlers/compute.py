@@ -258,6 +258,8 @@ class ComputeHandler(ResourceHandler):
         if title is not None and title != server.get('name'):
             self.cloud.rename_server(server_id, title)
         self._update_summary(server_id, entity, data, replace)
+        self.ops.move(entity, data, lambda project: (
+            self.cloud.reassign_server(server_id, project)))
         self._resize(server, entity, data)
         if data.links and not replace:
             # NB: Link lines in a PUT are ignored (docs/specs.md, ambiguity 7)

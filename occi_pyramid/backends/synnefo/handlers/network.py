@@ -127,6 +127,8 @@ class NetworkHandler(ResourceHandler):
             refuse_changes(entity, data, [
                 'occi.network.address', 'occi.network.gateway',
                 'occi.network.allocation'])
+        self.ops.move(entity, data, lambda project: (
+            self.cloud.reassign_network(record['id'], project)))
         return self.get(record['id'])
 
     def delete(self, entity):

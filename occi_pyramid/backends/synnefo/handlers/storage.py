@@ -108,6 +108,8 @@ class StorageHandler(ResourceHandler):
             changes['description'] = ''
         if changes:
             self.cloud.update_volume(volume['id'], **changes)
+        self.ops.move(entity, data, lambda project: (
+            self.cloud.reassign_volume(volume['id'], project)))
         return self.get(volume['id'])
 
     def delete(self, entity):
