@@ -19,7 +19,9 @@ from .. import model
 from ..exceptions import (
     InvalidAction, OCCIBadRequest, OCCIConflict, OCCIForbidden, OCCINotFound,
 )
-from ..interfaces import IQueryInterface, IUserMixinCollection
+from ..interfaces import (
+    IAssociableMixinCollection, IQueryInterface, IUserMixinCollection,
+)
 from ..locations import request_path
 from ..model import CategoryCollection, Collection
 from ..wrappers.usermixins import SIZES, size_definitions
@@ -371,3 +373,29 @@ class UserMixinCollectionViews:
             lambda entity: occi.run_action(
                 entity, actions[entity.location],
                 params[actions[entity.location]]))
+
+
+@view_defaults(context=IAssociableMixinCollection, renderer='occi',
+               permission='occi')
+class AssociableMixinCollectionViews:
+    """``POST`` at the collection of an ``associable`` provider mixin:
+    each entity named is updated with that mixin, as a partial update
+    naming it would (Synnefo's projects: the entities move there;
+    docs/decisions.md).  ``?action=`` runs an action on every member."""
+
+    def __init__(self, context, request):
+        self.request = request
+        self.mixin = context.mixin
+        # NB: the body is read and checked as at a user mixin's collection
+        self.body = UserMixinCollectionViews(context, request)
+
+    # NB: one view for every method and action (views/__init__.py)
+    @view_config(request_method='POST')
+    def answer(self):
+        return respond(self, {}, self.associate, self.body.invoke_all)
+
+    def associate(self):
+        occi = self.request.occi
+        for entity in self.body.entities():
+            occi.update(entity, model.EntityData(entity.kind, [self.mixin]))
+        return self.body.collection()

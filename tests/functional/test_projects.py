@@ -152,3 +152,15 @@ def test_another_users_project_is_no_category_here(alice, bob):
     res = alice.post(location, entity_request('text/plain', None, [bobs]),
                      status=400)
     assert bobs in res.text
+
+
+def test_an_association_with_a_projects_collection_moves_it(alice):
+    location = create(alice, [RES_SCHEME + 'flavor-1'])
+    res = alice.post('/project/%s/' % ALICE_PROJECT, (
+        {'Content-Type': 'text/plain'},
+        'X-OCCI-Location: %s\r\n' % location))
+    assert location in res.text
+    assert RESEARCH in mixins_of(alice, location)
+    # a project collection lists only what is in it; the other one no more
+    system = alice.get('/project/%s/' % ALICE_UUID, 'text/uri-list')
+    assert location not in system.text.split()

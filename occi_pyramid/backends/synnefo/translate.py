@@ -702,12 +702,16 @@ def project_mixin(project_id, name=None, resources=None):
     the project's name (when known), its quotas for the caller as
     attributes (when given)."""
     term = project_term(project_id)
-    return Mixin(
+    mixin = Mixin(
         PROJECT_SCHEME, term, name or None,
         attributes=quota_attributes(resources or {}),
         depends=[PROJECT],
         applies=[model.COMPUTE, model.STORAGE, model.NETWORK],
         location='%s%s/' % (PROJECT.location, project_id))
+    # NB: associating an entity with its collection moves the entity
+    # (occi_pyramid/views/mixins.py)
+    mixin.associable = True
+    return mixin
 
 
 def project_mixins(projects, quotas):
