@@ -164,3 +164,14 @@ def test_an_association_with_a_projects_collection_moves_it(alice):
     # a project collection lists only what is in it; the other one no more
     system = alice.get('/project/%s/' % ALICE_UUID, 'text/uri-list')
     assert location not in system.text.split()
+
+
+def test_a_computes_disks_move_with_it(alice):
+    location = create(alice, [RESEARCH, RES_SCHEME + 'flavor-1'])
+    research = '/project/%s/' % ALICE_PROJECT
+    disks = [loc for loc in alice.get(research, 'text/uri-list').text.split()
+             if '/storage/' in loc]
+    assert disks
+    alice.post(location, entity_request('text/plain', None, [SYSTEM]))
+    system = alice.get('/project/%s/' % ALICE_UUID, 'text/uri-list')
+    assert set(disks) <= set(system.text.split())
