@@ -15,10 +15,10 @@ from zope.interface import alsoProvides, implementer
 
 from . import model
 from .interfaces import (
-    ICompute, IEntityContext, IIPReservation, IKindCollection, ILinkContext,
-    IMixinCollection, INetwork, INetworkInterface, IPathCollection,
-    IQueryInterface, IResourceContext, IRoot, IStorage, IStorageLink,
-    IUserMixinCollection,
+    IAssociableMixinCollection, ICompute, IEntityContext, IIPReservation,
+    IKindCollection, ILinkContext, IMixinCollection, INetwork,
+    INetworkInterface, IPathCollection, IQueryInterface, IResourceContext,
+    IRoot, IStorage, IStorageLink, IUserMixinCollection,
 )
 from .locations import entity_location  # noqa: F401 (one location reader)
 
@@ -156,6 +156,8 @@ class MixinCollection(_Container):
         self.mixin = mixin
         if mixin.owner is not None:
             alsoProvides(self, IUserMixinCollection)
+        elif getattr(mixin, 'associable', False):
+            alsoProvides(self, IAssociableMixinCollection)
 
 
 @implementer(IEntityContext)

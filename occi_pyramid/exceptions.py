@@ -187,6 +187,20 @@ class BackendOverLimit(BackendError):
     message = 'Resource limit exceeded.'
 
 
+class BackendQuotaExceeded(BackendOverLimit):
+    """A quota of the caller's project is exhausted.
+
+    403, not the cloud's 413: a generic HTTP client reads 413 as "your
+    body is too large" (RFC 9110 15.5.14), while 403 says the server
+    understood the request and refuses it (RFC 9110 15.5.4), which is
+    what OpenStack Compute answers for a quota too (docs/decisions.md).
+    """
+
+    code = 403
+    title = 'Forbidden'
+    message = 'Quota exceeded.'
+
+
 class BackendNotImplemented(BackendError):
     code = 501
     title = 'Not Implemented'

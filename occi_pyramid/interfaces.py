@@ -196,6 +196,12 @@ class IUserMixinCollection(IMixinCollection):
     """The collection of a user-defined mixin (clients change it)."""
 
 
+class IAssociableMixinCollection(IMixinCollection):
+    """The collection of a provider mixin a client may associate
+    entities with, each association an update of the entity naming it
+    (the mixin is ``associable``: Synnefo's projects, a move)."""
+
+
 # -- The store and what is built on it (docs/mixins.md) ---------------------
 #
 # ``occi_pyramid.store`` registers the two parts of the store once, at

@@ -21,6 +21,8 @@ from .wrappers.usermixins import UserMixinSession
 #: where a backend's templates are: below their family's location
 TEMPLATE_LOCATIONS = (model.OS_TPL.location, model.RESOURCE_TPL.location,
                       model.FLOATINGIPPOOL.location)
+#: where a backend's project mixins are (docs/backends.md)
+PROJECT_LOCATIONS = ('/project/',)
 
 
 def backend_session(request):
@@ -55,6 +57,15 @@ def template_source(request):
     return request.occi.templates()
 
 
+def project_source(request):
+    """Category source: the caller's project mixins, for a backend that
+    offers them (Synnefo's projects)."""
+    projects = getattr(request.occi, 'projects', None)
+    if not request.auth_token or projects is None:
+        return []
+    return projects()
+
+
 def mixin_source(request):
     """Category source: the caller's user mixins (none without a store)."""
     if not request.auth_token:
@@ -87,6 +98,8 @@ def includeme(config):
     :func:`occi_pyramid.backends.register_backend`)."""
     config.add_occi_category_source(template_source,
                                     below=TEMPLATE_LOCATIONS)
+    config.add_occi_category_source(project_source,
+                                    below=PROJECT_LOCATIONS)
     config.add_occi_category_source(mixin_source, probe=mixin_probe)
     config.add_request_method(occi_session, 'occi', reify=True)
     registry = config.registry

@@ -165,7 +165,11 @@ class HTMLRendering(Rendering):
             }
         user_mixins = [m for m in self.categories() if isinstance(m, Mixin)
                        and m.owner is not None and m.location]
+        places = self.places(entity.kind)
         return 'entity.jinja2', {
+            # the caller's place the entity is in (titled) and the others
+            'place': next((m for m in places if m in entity.mixins), None),
+            'moves': [m for m in places if m not in entity.mixins],
             'title': entity.title or entity.id,
             'entity': entity,
             'is_link': isinstance(entity, Link),
@@ -174,6 +178,14 @@ class HTMLRendering(Rendering):
                             if m not in entity.mixins
                             and m.applies_to(entity.kind)],
         }
+
+    def places(self, kind):
+        """The provider mixins an entity of ``kind`` may be moved to by
+        associating it with their collection (``associable``: the
+        Synnefo projects), as the caller's ``/-/`` has them."""
+        return [m for m in self.categories() if isinstance(m, Mixin)
+                and getattr(m, 'associable', False) and m.location
+                and m.applies_to(kind)]
 
     @page.register
     def _(self, collection: Collection):
@@ -198,6 +210,7 @@ class HTMLRendering(Rendering):
             templates = [c for c in self.categories()
                          if isinstance(c, Mixin) and is_template(c)]
             values['create'] = {
+                'places': self.places(COMPUTE),
                 'os': [m for m in templates if m.is_a(OS_TPL)],
                 'resource': [(m, sizes(m)) for m in templates
                              if m.is_a(RESOURCE_TPL)],

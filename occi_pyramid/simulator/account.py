@@ -167,6 +167,22 @@ def apply_for_project(ctx):
     raise not_implemented('Project applications are not simulated')
 
 
+@service.route(r'/projects/memberships', 'GET')
+def list_memberships(ctx):
+    """``GET /account/v1.0/projects/memberships[?project=]``: the
+    caller's memberships (accepted ones: the simulator has no others), as
+    Astakos lists them to a member (``kamaki membership list``)."""
+    user = astakos_user(ctx)
+    wanted = ctx.request.GET.get('project')
+    rows = ctx.db.query(models.Membership).filter_by(
+        user_uuid=user.uuid).order_by(models.Membership.project_uuid)
+    return Reply([
+        {'id': index, 'user': row.user_uuid, 'project': row.project_uuid,
+         'state': 'accepted', 'allowed_actions': ['leave']}
+        for index, row in enumerate(rows, 1)
+        if not wanted or row.project_uuid == wanted])
+
+
 @service.route(r'/projects/(?P<project_id>[^/]+)', 'GET')
 def get_project(ctx, project_id):
     user = astakos_user(ctx)

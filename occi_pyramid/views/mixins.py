@@ -19,7 +19,9 @@ from .. import model
 from ..exceptions import (
     InvalidAction, OCCIBadRequest, OCCIConflict, OCCIForbidden, OCCINotFound,
 )
-from ..interfaces import IQueryInterface, IUserMixinCollection
+from ..interfaces import (
+    IAssociableMixinCollection, IQueryInterface, IUserMixinCollection,
+)
 from ..locations import request_path
 from ..model import CategoryCollection, Collection
 from ..wrappers.usermixins import SIZES, size_definitions
@@ -76,12 +78,15 @@ def mixin_location(request, location):
 
 def _clash(path, category):
     """True when ``path`` is or contains the server ``category``'s
-    location, or lies below a Kind's (whose children are entity ids);
-    below a mixin's (``/mixin/resource_tpl/extra_large/``) it is free."""
+    location, or lies below a Kind's (whose children are entity ids) or
+    below a mixin that keeps the places below it for the server's own
+    (``reserved_below``: Synnefo's projects); below another mixin's
+    (``/mixin/resource_tpl/extra_large/``) it is free."""
     if category.location.startswith(path):
         return True
-    return path.startswith(category.location) and \
+    return path.startswith(category.location) and (
         category.category_class == 'kind'
+        or getattr(category, 'reserved_below', False))
 
 
 class _Definitions:
@@ -110,6 +115,12 @@ class _Definitions:
             raise OCCIBadRequest(
                 '%s uses a scheme reserved for OGF; pick your own, e.g. '
                 'http://example.org/tags#.' % where)
+        for category in self.categories:
+            if getattr(category, 'reserved_scheme', None) == entry['scheme']:
+                raise OCCIConflict(
+                    '%s uses the scheme of the server\'s %s mixins; pick '
+                    'your own, e.g. http://example.org/tags#.'
+                    % (where, category.type_id))
         depends = list(self.depends(type_id, entry.get('rel') or ()))
         defaults = self.defaults(where, entry, depends)
         path = mixin_location(self.request, entry.get('location'))
@@ -362,3 +373,29 @@ class UserMixinCollectionViews:
             lambda entity: occi.run_action(
                 entity, actions[entity.location],
                 params[actions[entity.location]]))
+
+
+@view_defaults(context=IAssociableMixinCollection, renderer='occi',
+               permission='occi')
+class AssociableMixinCollectionViews:
+    """``POST`` at the collection of an ``associable`` provider mixin:
+    each entity named is updated with that mixin, as a partial update
+    naming it would (Synnefo's projects: the entities move there;
+    docs/decisions.md).  ``?action=`` runs an action on every member."""
+
+    def __init__(self, context, request):
+        self.request = request
+        self.mixin = context.mixin
+        # NB: the body is read and checked as at a user mixin's collection
+        self.body = UserMixinCollectionViews(context, request)
+
+    # NB: one view for every method and action (views/__init__.py)
+    @view_config(request_method='POST')
+    def answer(self):
+        return respond(self, {}, self.associate, self.body.invoke_all)
+
+    def associate(self):
+        occi = self.request.occi
+        for entity in self.body.entities():
+            occi.update(entity, model.EntityData(entity.kind, [self.mixin]))
+        return self.body.collection()

@@ -117,6 +117,8 @@ def test_error_keeps_synnefo_text_and_quota_details():
     assert isinstance(error, exc.BackendOverLimit)
     assert error.message.startswith('Resource Limit Exceeded')
     assert "Limit for resource 'Virtual Machine' exceeded" in error.message
+    # an exhausted quota is 403 (docs/decisions.md), other 413s stay
+    assert type(error) is exc.BackendQuotaExceeded and error.code == 403
 
 
 def test_error_from_astakos_body_and_cyclades_fault():

@@ -321,3 +321,35 @@ def test_every_page_of_the_namespace_renders(cloud):
     assert kinds <= seen
     # a compute's boot volume: its link and the link's target
     assert {'/compute/1', '/storagelink/1_1', '/storage/1'} <= seen
+
+
+# -- projects (Synnefo's, as mixins: docs/decisions.md) ----------------------
+
+def test_create_in_a_project_and_move_it_from_the_pages(cloud):
+    from occi_pyramid.simulator.testing import ALICE_PROJECT
+    research = ('http://schemas.synnefo.org/occi/project#project-'
+                + ALICE_PROJECT)
+    form = page(cloud, '/compute/')
+    # the project is chosen in the create form, by name
+    choice = form.html.find('select', id='project')
+    assert 'alice-research' in choice.text
+    res = submit(cloud, '/compute/', [
+        ('_csrf', csrf_of(form)), ('category', COMPUTE),
+        ('attr.occi.core.title', 'research vm'),
+        ('category', OS_SCHEME + DEBIAN),
+        ('category', RES_SCHEME + 'flavor-7'), ('category', research),
+    ], status=303)
+    path = res.headers['Location'][len('http://occi.example.org'):]
+    shown = page(cloud, path)
+    place = shown.html.find(id='place')
+    assert 'In alice-research' in ' '.join(place.text.split())
+    # and moved to the other project by its button
+    assert 'move to system:' in place.text
+    action = place.find('form')['action']
+    # the answer is the project's collection, as a tag's form answers
+    moved = submit(cloud, action, [('_csrf', csrf_of(shown)),
+                                   ('location', path)])
+    assert 'research vm' in moved.text
+    place = page(cloud, path).html.find(id='place')
+    assert 'In system:' in ' '.join(place.text.split())
+    assert 'move to alice-research' in place.text

@@ -143,8 +143,8 @@ def test_a_plain_public_link_leaves_reservations_alone(alice, cloud):
 
 def test_quota_exhaustion_is_refused_as_other_quotas(alice, cloud):
     cloud.control.set_quota(ALICE, {'cyclades.floating_ip': 0})
-    res = reserve(alice, status=413)
-    assert res.text
+    res = reserve(alice, status=403)
+    assert "Limit for resource 'Floating IP address' exceeded" in res.text
     assert floating_ips(cloud=cloud) == []
 
 

@@ -553,3 +553,20 @@ def test_only_templates_of_ones_own_have_attributes(alice):
                                  'attributes': {'occi.compute.cores': {
                                      'default': 2}}}]})), status=400)
     assert 'resource_tpl' in res.text
+
+
+# -- beside Synnefo's project mixins (docs/decisions.md) ---------------------
+
+def test_a_user_mixin_cannot_take_a_projects_term_or_location(alice):
+    projects = 'http://schemas.synnefo.org/occi/project#'
+    # anyone's project: bob's is no category of alice's, still refused
+    res = add(alice, mixin('project-8e1f2d3c-4b5a-4c6d-8e7f-b0b0000000f2',
+                           '/tags/p/', scheme=projects), status=409)
+    assert projects in res.text
+    res = add(alice, mixin('p', '/project/mine/'), status=409)
+    assert '/project/' in res.text
+    add(alice, mixin('p', '/tags/p/'))
+    compute = alice.create_compute()
+    alice.post('/tags/p/', locations('text/plain', [compute]))
+    tagged = {c['term'] for c in read(alice.get(compute))['categories']}
+    assert 'p' in tagged and 'project-' + ALICE_UUID in tagged

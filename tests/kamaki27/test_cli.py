@@ -226,3 +226,18 @@ def test_floating_ips_as_reservations(cli):
     cli('ip', 'delete', ip['id'])
     cli('ip', 'info', ip['id'], ok=False)
     cli('server', 'delete', sid, '--wait')
+
+
+def test_membership_list_and_reassign_to_a_project(cli):
+    memberships = cli('membership', 'list', json_out=True)
+    assert {m['project'] for m in memberships} == {ALICE_UUID, ALICE_PROJECT}
+    assert {m['state'] for m in memberships} == {'accepted'}
+    # flavor 7 is private to alice-research: a server of it goes there,
+    # then moves to the system project
+    server = cli('server', 'create', '--name', 'p', '--flavor-id', 7,
+                 '--image-id', DEBIAN_IMAGE, '--project-id', ALICE_PROJECT,
+                 json_out=True)
+    assert server['tenant_id'] == ALICE_PROJECT
+    cli('server', 'reassign', server['id'], '--project-id', ALICE_UUID)
+    info = cli('server', 'info', server['id'], json_out=True)
+    assert info['tenant_id'] == ALICE_UUID

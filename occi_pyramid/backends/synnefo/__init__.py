@@ -115,7 +115,7 @@ class SynnefoBackend(object):
         from .clients import ClientFactory   # imports (patched) kamaki
         from . import translate
         self.mixins = (translate.PUBLIC_NET, translate.PRIVATE_NET,
-                       translate.FLOATING_IP)
+                       translate.FLOATING_IP, translate.PROJECT)
         self.settings = coerce_settings(dict(
             settings or {}, **{'occi.synnefo.timeout': timeout}))
         self.auth_url = auth_url.rstrip('/')
@@ -133,6 +133,9 @@ class SynnefoBackend(object):
         self.flavor_cache = TTLCache(cache_ttl, clock)
         self.image_cache = TTLCache(cache_ttl, clock)
         self.pool_cache = TTLCache(cache_ttl, clock)
+        # user id -> (the projects they are a member of, their quotas),
+        # as fresh as the templates (docs/decisions.md)
+        self.project_cache = TTLCache(cache_ttl, clock)
         # token -> the identity answer, keyed by the token's SHA-256 (the
         # token itself is never kept): the per-user caches need the user
         # id, which must not cost an identity call per request

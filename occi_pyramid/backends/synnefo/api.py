@@ -49,6 +49,11 @@ class ISynnefoAPI(Interface):
     def get_quotas():
         """Return ``{project: {resource: {usage, limit, ...}}}``."""
 
+    def list_projects():
+        """Return ``(projects, quotas)``: the projects the caller is a
+        member of (Astakos' project records) and :meth:`get_quotas`,
+        cached per user."""
+
     # compute
 
     def list_servers():
@@ -68,6 +73,10 @@ class ISynnefoAPI(Interface):
 
     def rename_server(server_id, name):
         """Rename a server."""
+
+    def reassign_server(server_id, project):
+        """Move the server to another of the caller's projects (its
+        usage goes with it)."""
 
     def delete_server(server_id):
         """Delete a server (asynchronous in the cloud)."""
@@ -134,6 +143,10 @@ class ISynnefoAPI(Interface):
     def rename_network(network_id, name):
         """Rename a network; return it."""
 
+    def reassign_network(network_id, project):
+        """Move the network to another of the caller's projects (its
+        usage goes with it)."""
+
     def delete_network(network_id):
         """Delete a network (fails with a conflict while ports exist)."""
 
@@ -194,6 +207,10 @@ class ISynnefoAPI(Interface):
 
     def update_volume(volume_id, name=None, description=None):
         """Change a volume's name or description; return it."""
+
+    def reassign_volume(volume_id, project):
+        """Move the volume to another of the caller's projects (its
+        usage goes with it)."""
 
     def delete_volume(volume_id):
         """Delete a volume."""
@@ -353,6 +370,16 @@ class SynnefoAPI(object):
         self.authenticate()     # fills astakosclient's account endpoint
         return self.astakos.get_quotas()
 
+    @_operation
+    def list_projects(self):
+        key = self.user_id
+        value = self.backend.project_cache.get(key)
+        if value is None:
+            projects = self.astakos.get_projects(mode='member')
+            value = self.backend.project_cache.set(
+                key, (projects, self.astakos.get_quotas()))
+        return value
+
     # -- servers ------------------------------------------------------------
 
     @_operation
@@ -395,6 +422,10 @@ class SynnefoAPI(object):
     @_operation
     def rename_server(self, server_id, name):
         self.compute.update_server_name(server_id, name)
+
+    @_operation
+    def reassign_server(self, server_id, project):
+        self.compute.reassign_server(server_id, project)
 
     @_operation
     def delete_server(self, server_id):
@@ -515,6 +546,10 @@ class SynnefoAPI(object):
     def delete_network(self, network_id):
         self.network.delete_network(network_id)
 
+    @_operation
+    def reassign_network(self, network_id, project):
+        self.network.reassign_network(network_id, project)
+
     # -- subnets ------------------------------------------------------------
 
     @_operation
@@ -620,6 +655,10 @@ class SynnefoAPI(object):
     @_operation
     def delete_volume(self, volume_id):
         self.volume.delete_volume(volume_id)
+
+    @_operation
+    def reassign_volume(self, volume_id, project):
+        self.volume.reassign_volume(volume_id, project)
 
     @_operation
     def list_volume_types(self):

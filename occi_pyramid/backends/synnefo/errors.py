@@ -10,7 +10,8 @@ status      raised
 403         :class:`BackendForbidden`
 404         :class:`BackendNotFound`
 409         :class:`BackendConflict` (also ``buildInProgress``)
-413         :class:`BackendOverLimit` (quota, personality, subnet size)
+413         :class:`BackendQuotaExceeded` (403) for a quota;
+            :class:`BackendOverLimit` (personality, subnet size)
 other 4xx   :class:`BackendBadRequest` carrying that code (405, 411, 415...)
 501         :class:`BackendNotImplemented`
 502-504     :class:`BackendUnavailable` (the cloud, or its proxy, is down)
@@ -44,7 +45,7 @@ import ssl
 from occi_pyramid.exceptions import (
     BackendAuthError, BackendBadRequest, BackendConflict, BackendError,
     BackendForbidden, BackendNotFound, BackendNotImplemented,
-    BackendOverLimit, BackendUnavailable,
+    BackendOverLimit, BackendQuotaExceeded, BackendUnavailable,
 )
 
 BY_STATUS = {
@@ -64,6 +65,9 @@ BY_STATUS = {
 _KAMAKI_MESSAGE = re.compile(r'^(?P<reason>.*?)\s*(?P<name>\w+) \((?P<msg>.*)\)$',
                              re.S)
 _MAX_DETAIL = 300
+#: how Astakos starts the message of an exhausted quota (its overLimit
+#: faults for a subnet's size or a personality say otherwise)
+_QUOTA_MESSAGE = 'Resource Limit Exceeded'
 
 
 def _fault_from_body(text):
@@ -123,6 +127,8 @@ def error_for(status, message='', details=None):
         cls, code = BackendError, 502
     else:
         cls, code = BackendUnavailable, 503
+    if status == 413 and message.startswith(_QUOTA_MESSAGE):
+        cls, code = BackendQuotaExceeded, BackendQuotaExceeded.code
     return cls(message or None, code=code, details='\n'.join(details) or None)
 
 

@@ -62,6 +62,10 @@ class SynnefoOCCI:
     def templates(self):
         return self.ops.templates()
 
+    def projects(self):
+        """The caller's project mixins (Synnefo's Astakos projects)."""
+        return self.ops.projects()
+
     def list(self, kind):
         return [entity for handler in self.ops.handlers_for(kind)
                 for entity in handler.list()]

@@ -508,6 +508,30 @@ class SynnefoOperations:
             memo[key] = made
         return list(made[3])
 
+    def projects(self):
+        """The caller's project mixins, with their quotas."""
+        return translate.project_mixins(*self.cloud.list_projects())
+
+    def project(self, data):
+        """The Astakos project a create names (its project mixin), or
+        ``None`` (the user's default project)."""
+        mixin = data.template(translate.PROJECT)
+        return None if mixin is None else translate.project_id_of(mixin)
+
+    def move(self, entity, data, reassign):
+        """Reassign ``entity`` with ``reassign(project)`` when ``data``
+        names a project mixin other than the entity's; a request naming
+        none leaves it where it is."""
+        project = self.project(data)
+        if project is None or entity.has_category(
+                translate.project_mixin(project)):
+            return
+        try:
+            reassign(project)
+        except BackendBadRequest as exc:
+            # NB: Synnefo says 400 for a state that forbids the move
+            raise as_conflict(exc)
+
     def delete_many(self, entities, delete, busy=None):
         """Delete a collection's members with ``delete`` (the session's
         verb); return ``{location: message}`` of the ones that failed.

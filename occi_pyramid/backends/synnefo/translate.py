@@ -322,6 +322,7 @@ def compute(server, flavors=None, images=None, links=()):
     image_id = (server.get('image') or {}).get('id')
     if image_id:
         mixins.append(os_template(image_id, images.get(image_id)))
+    mixins.extend(project_of(server))
     return Resource(
         model.COMPUTE, server_id, compute_location(server_id),
         title=server.get('name'), mixins=mixins, attributes=attributes,
@@ -437,6 +438,7 @@ def network(record, subnets=None):
         attributes['occi.network.gateway'] = subnet.get('gateway_ip')
         attributes['occi.network.allocation'] = (
             'dynamic' if subnet.get('enable_dhcp', True) else 'static')
+    mixins.extend(project_of(record))
     return Resource(
         model.NETWORK, network_id, network_location(network_id),
         title=record.get('name') or None, mixins=mixins,
@@ -557,7 +559,7 @@ def storage(volume):
         model.STORAGE, volume_id, storage_location(volume_id),
         title=volume.get('display_name') or None,
         summary=volume.get('display_description') or None,
-        attributes=attributes)
+        mixins=project_of(volume), attributes=attributes)
 
 
 # -- links ---------------------------------------------------------------------
@@ -707,3 +709,113 @@ def storagelinks(volume):
             target=storage_location(volume['id']),
             source_kind=model.COMPUTE, target_kind=model.STORAGE))
     return links
+
+
+# -- projects ------------------------------------------------------------------
+
+#: the scheme of the caller's project mixins (one per Astakos project)
+PROJECT_SCHEME = 'http://schemas.synnefo.org/occi/project#'
+#: what every project mixin depends on: its collection is every entity
+#: of the caller that belongs to a project
+PROJECT = Mixin(
+    'http://schemas.synnefo.org/occi/infrastructure#', 'project',
+    'Synnefo project', location='/project/',
+    applies=[model.COMPUTE, model.STORAGE, model.NETWORK])
+# NB: every project's term and location are the server's, whoever's
+# project it is: no user mixin may take one (occi_pyramid/views/mixins.py)
+PROJECT.reserved_scheme = PROJECT_SCHEME
+PROJECT.reserved_below = True
+_PROJECT_TERM = re.compile(r'^project-(?P<uuid>[0-9a-f-]+)$')
+
+#: the quotas a project mixin shows: (Astakos resource, attribute word,
+#: unit divisor: bytes to GiB for RAM and disk, which cover volumes too)
+QUOTAS = (
+    ('cyclades.vm', 'vms', 1),
+    ('cyclades.cpu', 'cores', 1),
+    ('cyclades.ram', 'memory', 1024 ** 3),
+    ('cyclades.disk', 'disk', 1024 ** 3),
+    ('cyclades.network.private', 'networks', 1),
+    ('cyclades.floating_ip', 'floating_ips', 1),
+)
+
+
+def project_of(record):
+    """``[the project mixin]`` of a server, volume or network record
+    (its ``tenant_id``; untitled: the record does not name the project),
+    ``[]`` for a public network, which is no project's."""
+    project_id = record.get('tenant_id')
+    if not project_id or record.get('public'):
+        return []
+    return [_shared(_entity_project, str(project_id))]
+
+
+@functools.lru_cache(maxsize=SHARED_TEMPLATES)
+def _entity_project(project_id):
+    # NB: one object per project: renderers keep their text on it
+    return project_mixin(project_id)
+
+
+def project_term(project_id):
+    return 'project-%s' % str(project_id).lower()
+
+
+def project_id_of(mixin):
+    """The Astakos project id of a project mixin (``None`` for another
+    mixin)."""
+    if mixin.scheme != PROJECT_SCHEME:
+        return None
+    match = _PROJECT_TERM.match(mixin.term)
+    return match.group('uuid') if match else None
+
+
+def quota_attributes(resources):
+    """The quota attributes of a project (``{resource: {usage, limit}}``
+    of Astakos' quotas for the caller in it): for each resource OCCI
+    touches, ``synnefo.quota.<word>.limit`` and ``.usage``, immutable,
+    with the numbers as defaults (GiB for memory and disk)."""
+    definitions = []
+    for resource, word, unit in QUOTAS:
+        held = resources.get(resource)
+        if held is None:
+            continue
+        for side in ('limit', 'usage'):
+            value = held.get(side) or 0
+            value = _number(round(value / unit, 3)) if unit > 1 else value
+            definitions.append(AttributeDef(
+                'synnefo.quota.%s.%s' % (word, side),
+                'float' if unit > 1 else 'integer', mutable=False,
+                default=value, description='%s of %s in the project' % (
+                    side.capitalize(), resource)))
+    return attribute_map(*definitions)
+
+
+def project_mixin(project_id, name=None, resources=None):
+    """The mixin of an Astakos project: its term from the id, its title
+    the project's name (when known), its quotas for the caller as
+    attributes (when given)."""
+    term = project_term(project_id)
+    mixin = Mixin(
+        PROJECT_SCHEME, term, name or None,
+        attributes=quota_attributes(resources or {}),
+        depends=[PROJECT],
+        applies=[model.COMPUTE, model.STORAGE, model.NETWORK],
+        location='%s%s/' % (PROJECT.location, project_id))
+    # NB: associating an entity with its collection moves the entity
+    # (occi_pyramid/views/mixins.py)
+    mixin.associable = True
+    return mixin
+
+
+def project_mixins(projects, quotas):
+    """The caller's project mixins, from Astakos' project list (member
+    mode) and quotas."""
+    return [project_mixin(p['id'], p.get('name'), quotas.get(p['id']))
+            for p in projects]
+
+
+def flavor_usable_in(flavor, project_id):
+    """Whether a create in ``project_id`` may use ``flavor``: a public
+    one, or one granted to that project (Synnefo's flavor access)."""
+    if flavor.get('os-flavor-access:is_public', True):
+        return True
+    return project_id in (flavor.get('SNF:flavor-access') or ())

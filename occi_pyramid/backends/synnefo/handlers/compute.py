@@ -144,10 +144,11 @@ class ComputeHandler(ResourceHandler):
             'The default %s %r named in the server settings is not offered '
             'by the cloud.' % (base.term, default))
 
-    def _flavor_id(self, data, flavors):
-        """The flavor of a create: the resource_tpl named, else the
-        smallest one holding the cores and memory given, else the
-        configured default (only when the client named neither)."""
+    def _flavor_id(self, data, flavors, project):
+        """The flavor of a create in ``project``: the resource_tpl named,
+        else the smallest one of the project holding the cores and
+        memory given, else the configured default (only when the client
+        named neither)."""
         cores = data.get('occi.compute.cores')
         memory = data.get('occi.compute.memory')
         mixin = data.template(model.RESOURCE_TPL)
@@ -155,13 +156,18 @@ class ComputeHandler(ResourceHandler):
             mixin = self._template(data, model.RESOURCE_TPL,
                                    'occi.default_resource_tpl')
         if mixin is not None:
-            return translate.flavor_id_of(mixin.term)
+            flavor_id = translate.flavor_id_of(mixin.term)
+            self._refuse_other_projects(mixin, flavors.get(flavor_id),
+                                        project)
+            return flavor_id
         if cores is None and memory is None:
             raise OCCIBadRequest(
                 'No resource_tpl mixin was given (and occi.compute.cores / '
                 'occi.compute.memory neither): name one of the resource_tpl '
                 'mixins listed at %s/-/.' % self.ops.script_name)
-        flavor = translate.flavor_for(flavors.values(), cores, memory)
+        flavor = translate.flavor_for(
+            [f for f in flavors.values()
+             if translate.flavor_usable_in(f, project)], cores, memory)
         if flavor is None:
             raise OCCIBadRequest(
                 'No flavor of the cloud has occi.compute.cores=%s and '
@@ -169,6 +175,20 @@ class ComputeHandler(ResourceHandler):
                 % (cores if cores is not None else 'any',
                    memory if memory is not None else 'any'))
         return flavor['id']
+
+    def _refuse_other_projects(self, mixin, flavor, project):
+        """409 naming the project mixins that may use a flavor the
+        create's project may not (Synnefo would say "Flavor not found.",
+        a 404 on the collection)."""
+        if flavor is None or translate.flavor_usable_in(flavor, project):
+            return
+        others = [translate.project_mixin(p).type_id
+                  for p in flavor.get('SNF:flavor-access') or ()]
+        raise OCCIConflict(
+            'The resource_tpl %s may not be used in project %s; only in %s: '
+            'add that project mixin to the create.' % (
+                mixin.type_id, translate.project_mixin(project).type_id,
+                ' or '.join(others)))
 
     def create(self, data):
         os_tpl = self._template(data, model.OS_TPL, 'occi.default_os_tpl')
@@ -179,7 +199,10 @@ class ComputeHandler(ResourceHandler):
                 'os_tpl).' % self.ops.script_name)
         image_id = translate.image_id_of(os_tpl.term)
         flavors = self.flavors()
-        flavor_id = self._flavor_id(data, flavors)
+        project = self.ops.project(data)
+        flavor_id = self._flavor_id(
+            data, flavors,
+            project or self.cloud.authenticate()['default_project'])
         images = self.images()
         name = (data.get('occi.core.title') or data.get(
             'occi.compute.hostname') or 'occi-compute')
@@ -198,7 +221,8 @@ class ComputeHandler(ResourceHandler):
         try:
             server = self.cloud.create_server(
                 name, flavor_id, image_id, networks=networks,
-                personality=personality, metadata=metadata or None)
+                personality=personality, metadata=metadata or None,
+                project=project)
         except BackendError as exc:
             left, unsure = links.release(), isinstance(exc,
                                                        BackendUnavailable)
@@ -234,6 +258,8 @@ class ComputeHandler(ResourceHandler):
         if title is not None and title != server.get('name'):
             self.cloud.rename_server(server_id, title)
         self._update_summary(server_id, entity, data, replace)
+        self.ops.move(entity, data, lambda project: (
+            self.cloud.reassign_server(server_id, project)))
         self._resize(server, entity, data)
         if data.links and not replace:
             # NB: Link lines in a PUT are ignored (docs/specs.md, ambiguity 7)

@@ -77,7 +77,8 @@ class NetworkHandler(ResourceHandler):
                                 'networks; link to the existing one.')
         if data.has(model.IPNETWORK):
             self._address(data)  # NB: before the network is made
-        record = self.cloud.create_network(data.get('occi.core.title') or '')
+        record = self.cloud.create_network(data.get('occi.core.title') or '',
+                                           project=self.ops.project(data))
         if data.has(model.IPNETWORK):
             try:
                 self._add_subnet(record['id'], data)
@@ -126,6 +127,8 @@ class NetworkHandler(ResourceHandler):
             refuse_changes(entity, data, [
                 'occi.network.address', 'occi.network.gateway',
                 'occi.network.allocation'])
+        self.ops.move(entity, data, lambda project: (
+            self.cloud.reassign_network(record['id'], project)))
         return self.get(record['id'])
 
     def delete(self, entity):

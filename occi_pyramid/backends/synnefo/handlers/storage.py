@@ -85,7 +85,8 @@ class StorageHandler(ResourceHandler):
         volume = self.cloud.create_volume(
             size, data.get('occi.core.title') or 'occi-storage',
             volume_type=self.volume_type(),
-            description=data.get('occi.core.summary'))
+            description=data.get('occi.core.summary'),
+            project=self.ops.project(data))
         return self.get(volume['id'])
 
     def update(self, entity, data, replace=False):
@@ -107,6 +108,8 @@ class StorageHandler(ResourceHandler):
             changes['description'] = ''
         if changes:
             self.cloud.update_volume(volume['id'], **changes)
+        self.ops.move(entity, data, lambda project: (
+            self.cloud.reassign_volume(volume['id'], project)))
         return self.get(volume['id'])
 
     def delete(self, entity):
