@@ -7,6 +7,7 @@ from occi_pyramid.simulator.testing import (
 from tests.functional.conftest import (
     ALICE, COMPUTE, DEBIAN, OS_SCHEME, RES_SCHEME, entity_request, read,
 )
+from tests.functional.test_links import floating_ips
 
 PROJECT_SCHEME = 'http://schemas.synnefo.org/occi/project#'
 RESEARCH = PROJECT_SCHEME + 'project-' + ALICE_PROJECT
@@ -134,6 +135,31 @@ def test_storages_and_networks_move_too(alice):
     assert RESEARCH in mixins_of(alice, network)
     alice.post(network, entity_request('text/plain', None, [SYSTEM]))
     assert SYSTEM in mixins_of(alice, network)
+
+
+def test_an_ipreservation_is_reserved_in_a_project_and_moves(alice,
+                                                            cloud):
+    """A floating IP belongs to a project too: reserved there, shown
+    there, moved (Synnefo's floating IP reassign) with its usage."""
+    ipreservation = 'http://schemas.ogf.org/occi/infrastructure#ipreservation'
+
+    def used(project):
+        return quota(query(alice)[project], 'floating_ips', 'usage')
+
+    before = used(RESEARCH)
+    location = alice.post('/ipreservation/', entity_request(
+        'text/plain', ipreservation, [RESEARCH], {}), status=201
+    ).headers['Location']
+    assert RESEARCH in mixins_of(alice, location)
+    fip, = [f for f in floating_ips(cloud=cloud)
+            if location.endswith('/' + str(f['id']))]
+    assert fip['tenant_id'] == ALICE_PROJECT
+    alice.post(location, entity_request('text/plain', None, [SYSTEM]))
+    assert mixins_of(alice, location) & {RESEARCH, SYSTEM} == {SYSTEM}
+    fip, = [f for f in floating_ips(cloud=cloud)
+            if location.endswith('/' + str(f['id']))]
+    assert fip['tenant_id'] == ALICE_UUID
+    assert used(RESEARCH) == before
 
 
 def test_a_move_beyond_the_projects_quota_is_403(alice, cloud):

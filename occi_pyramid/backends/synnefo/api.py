@@ -192,6 +192,10 @@ class ISynnefoAPI(Interface):
     def delete_floatingip(floatingip_id):
         """Release a (detached) floating IP."""
 
+    def reassign_floatingip(floatingip_id, project):
+        """Move the floating IP to another of the caller's projects (its
+        usage goes with it)."""
+
     # volumes and attachments
 
     def list_volumes():
@@ -626,6 +630,11 @@ class SynnefoAPI(object):
     @_operation
     def delete_floatingip(self, floatingip_id):
         self.network.delete_floatingip(floatingip_id)
+
+    @_operation
+    def reassign_floatingip(self, floatingip_id, project):
+        # NB: kamaki names the floating IP's id floating_network_id
+        self.network.reassign_floating_ip(floatingip_id, project)
 
     # -- volumes ------------------------------------------------------------
 

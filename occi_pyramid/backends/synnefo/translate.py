@@ -532,7 +532,8 @@ def ipreservation(fip, pools=None):
     network = (pools or {}).get(network_id) or {'id': network_id}
     return Resource(
         model.IPRESERVATION, fip_id, ipreservation_location(fip_id),
-        mixins=[pool(network), FLOATING_IP], attributes=attributes)
+        mixins=[pool(network), FLOATING_IP] + project_of(fip),
+        attributes=attributes)
 
 
 # -- storage -------------------------------------------------------------------
@@ -717,10 +718,13 @@ def storagelinks(volume):
 PROJECT_SCHEME = 'http://schemas.synnefo.org/occi/project#'
 #: what every project mixin depends on: its collection is every entity
 #: of the caller that belongs to a project
+#: what belongs to a project: servers, volumes, networks, floating IPs
+PROJECT_KINDS = [model.COMPUTE, model.STORAGE, model.NETWORK,
+                 model.IPRESERVATION]
 PROJECT = Mixin(
     'http://schemas.synnefo.org/occi/infrastructure#', 'project',
     'Synnefo project', location='/project/',
-    applies=[model.COMPUTE, model.STORAGE, model.NETWORK])
+    applies=PROJECT_KINDS)
 # NB: every project's term and location are the server's, whoever's
 # project it is: no user mixin may take one (occi_pyramid/views/mixins.py)
 PROJECT.reserved_scheme = PROJECT_SCHEME
@@ -798,7 +802,7 @@ def project_mixin(project_id, name=None, resources=None):
         PROJECT_SCHEME, term, name or None,
         attributes=quota_attributes(resources or {}),
         depends=[PROJECT],
-        applies=[model.COMPUTE, model.STORAGE, model.NETWORK],
+        applies=PROJECT_KINDS,
         location='%s%s/' % (PROJECT.location, project_id))
     # NB: associating an entity with its collection moves the entity
     # (occi_pyramid/views/mixins.py)

@@ -9,7 +9,7 @@ from ....exceptions import (
     OCCIConflict,
 )
 from .. import translate
-from .base import ResourceHandler
+from .base import ResourceHandler, refuse_changes
 
 
 class IPReservationHandler(ResourceHandler):
@@ -56,10 +56,19 @@ class IPReservationHandler(ResourceHandler):
         pool = translate.pool_id_of(chosen.term) if chosen else None
         if pool is None and address:
             pool = self.pool_of(address)
-        record = self.cloud.create_floatingip(network_id=pool,
-                                              address=address)
+        record = self.cloud.create_floatingip(
+            network_id=pool, address=address, project=self.ops.project(data))
         self.ops.changed()
         return self.entity(record)
+
+    def update(self, entity, data, replace=False):
+        """Only the project changes (a reassign); the address and the
+        pool are the reservation's for good."""
+        record = self.record_of(entity)
+        refuse_changes(entity, data, ['occi.ipreservation.address'])
+        self.ops.move(entity, data, lambda project: (
+            self.cloud.reassign_floatingip(record['id'], project)))
+        return self.get(record['id'])
 
     def pool_of(self, address):
         """The id of the floating-IP pool whose IPv4 subnet holds
