@@ -14,6 +14,7 @@ from zope.interface import implementer
 
 from . import model
 from .interfaces import ICategoryRegistry
+from .settings import DEFAULTS
 
 
 @implementer(ICategoryRegistry)
@@ -272,3 +273,10 @@ def includeme(config):
         config.add_occi_kind(category)
     for mixin in model.MIXINS:
         config.add_occi_mixin(mixin)
+    # NB: the endpoint's, whatever its backend; read like coerce_settings
+    # would, for a configuration that includes no settings (tests)
+    name = config.registry.settings.get('occi.region',
+                                        DEFAULTS['occi.region'][0])
+    region = model.region_mixin(str(name).strip())
+    config.registry.occi_region = region
+    config.add_occi_mixin(region)

@@ -38,7 +38,8 @@ def backend_session(request):
 def occi_session(request):
     """``request.occi``: the backend session with the caller's deferred
     work and user mixins around it (:mod:`occi_pyramid.wrappers`; both
-    kept in the store, when one is configured)."""
+    kept in the store, when one is configured), and the endpoint's region
+    on its resources."""
     registry = request.registry
     session = backend_session(request)
     work = deferred_work(registry)
@@ -47,7 +48,8 @@ def occi_session(request):
             session, work, request.auth_token,
             lambda location: entity_location(request, location))
     return UserMixinSession(session, registry.queryUtility(IUserMixinStore),
-                            registry.getUtility(ICategoryRegistry))
+                            registry.getUtility(ICategoryRegistry),
+                            getattr(registry, 'occi_region', None))
 
 
 def template_source(request):

@@ -43,6 +43,10 @@ DEFAULTS = {
     # where Prometheus scrapes this process's metrics (no token; empty:
     # no such path)
     'occi.metrics.path': ('/-/metrics', str),
+    # the name of this endpoint's region: its entities carry the region's
+    # mixin (docs/decisions.md); Synnefo's identity catalog calls the
+    # region of its endpoints "default"
+    'occi.region': ('default', str),
     # default os_tpl / resource_tpl terms used when a create names none
     'occi.default_os_tpl': ('', str),
     'occi.default_resource_tpl': ('', str),

@@ -8,6 +8,7 @@ resource_tpl per flavor) are built by the backend as Mixins that depend on
 """
 from .core import (
     LINK, RESOURCE, Action, AttributeDef, Kind, Mixin, attribute_map,
+    make_term,
 )
 
 INFRA = 'http://schemas.ogf.org/occi/infrastructure#'
@@ -309,9 +310,34 @@ SSH_KEY_ALIASES = (
     'occi.credentials.ssh_key', 'org.openstack.credentials.publickey.data',
 )
 
+# -- Regions ---------------------------------------------------------------
+
+#: rOCCI-core 5's parent of a provider's regions (docs/decisions.md): an
+#: endpoint announces one region mixin that depends on it
+REGION = Mixin(
+    INFRA, 'region', 'Region', location='/mixin/region/',
+    applies=[COMPUTE, NETWORK, STORAGE, IPRESERVATION],
+)
+#: the scheme of an endpoint's region mixin
+REGION_MIXINS = 'http://schemas.synnefo.org/occi/infrastructure/region#'
+
+
+def region_mixin(name):
+    """The region mixin of an endpoint whose region is ``name``.
+
+    :param name: the region's name (``occi.region``)
+    :returns: a :class:`Mixin` that depends on :data:`REGION` and applies
+        to the kinds it applies to
+    """
+    term = make_term(name)
+    return Mixin(REGION_MIXINS, term, name,
+                 location='%s%s/' % (REGION.location, term),
+                 depends=[REGION], applies=REGION.applies)
+
+
 KINDS = [COMPUTE, NETWORK, STORAGE, NETWORKINTERFACE, STORAGELINK,
          IPRESERVATION]
 MIXINS = [
     IPNETWORK, IPNETWORKINTERFACE, OS_TPL, RESOURCE_TPL, SSH_KEY, USER_DATA,
-    OPENSTACK_USER_DATA, OPENSTACK_PUBLIC_KEY, FLOATINGIPPOOL,
+    OPENSTACK_USER_DATA, OPENSTACK_PUBLIC_KEY, FLOATINGIPPOOL, REGION,
 ]

@@ -5,7 +5,7 @@
 cloud cannot hold, whatever the backend (docs/mixins.md):
 
 * entities it returns carry the caller's user mixins they are associated
-  with;
+  with, and resources the endpoint's region mixin (docs/decisions.md);
 * mixins named in a create or an update are recorded, and a deleted
   entity's associations dropped;
 * it is the one way to the user-mixin store
@@ -39,12 +39,17 @@ class UserMixinSession(SessionWrapper):
         (``None``: no user mixins)
     :param static: the static category registry (what user mixins may
         depend on and apply to)
+    :param region: the endpoint's region mixin (``None``: none), which
+        every entity of a kind it applies to carries
     """
 
-    def __init__(self, inner, store, static):
+    def __init__(self, inner, store, static, region=None):
         super().__init__(inner)
         self.store = store
         self.static = static
+        self.region = region
+        self._region_kinds = (frozenset(region.applies)
+                              if region is not None else frozenset())
         self._mixins = None
         self._associations = None
 
@@ -106,9 +111,16 @@ class UserMixinSession(SessionWrapper):
     # -- around the backend's operations -----------------------------------
 
     def decorate(self, entities):
-        """Add to ``entities`` (in place) the caller's mixins they are
-        associated with; return them."""
-        if not entities or self.store is None:
+        """Add to ``entities`` (in place) the region mixin and the
+        caller's mixins they are associated with; return them."""
+        if not entities:
+            return entities
+        region, kinds = self.region, self._region_kinds
+        for entity in entities:
+            # NB: a backend that kept a create's mixins has it already
+            if entity.kind in kinds and region not in entity.mixins:
+                entity.mixins.append(region)
+        if self.store is None:
             return entities
         mixins = self.user_mixins()
         if not mixins:
