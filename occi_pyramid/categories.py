@@ -13,7 +13,7 @@ traversing ``/compute/42`` or ``/nothing/here/`` never calls the cloud.
 from zope.interface import implementer
 
 from . import model
-from .interfaces import ICategoryRegistry
+from .interfaces import ICategoryRegistry, IRegion
 from .settings import DEFAULTS
 
 
@@ -278,5 +278,5 @@ def includeme(config):
     name = config.registry.settings.get('occi.region',
                                         DEFAULTS['occi.region'][0])
     region = model.region_mixin(str(name).strip())
-    config.registry.occi_region = region
+    config.registry.registerUtility(region, IRegion)
     config.add_occi_mixin(region)

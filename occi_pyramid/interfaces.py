@@ -320,6 +320,11 @@ class IDeferredWork(Interface):
     utility, present when a store is; ``wrappers/deferred.py``)."""
 
 
+class IRegion(Interface):
+    """The endpoint's region mixin (a utility, ``categories.py``): every
+    resource of a kind it applies to carries it."""
+
+
 class IMetrics(Interface):
     """The operational metrics of one application (a utility;
     ``operations.py``)."""

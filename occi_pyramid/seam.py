@@ -11,7 +11,7 @@ Pyramid request for the backend and the store: nothing under
 """
 from . import model
 from .interfaces import (
-    IBackend, ICategoryRegistry, IDeferredWork, IPendingStore,
+    IBackend, ICategoryRegistry, IDeferredWork, IPendingStore, IRegion,
     IUserMixinStore,
 )
 from .locations import entity_location
@@ -49,7 +49,7 @@ def occi_session(request):
             lambda location: entity_location(request, location))
     return UserMixinSession(session, registry.queryUtility(IUserMixinStore),
                             registry.getUtility(ICategoryRegistry),
-                            getattr(registry, 'occi_region', None))
+                            registry.queryUtility(IRegion))
 
 
 def template_source(request):
