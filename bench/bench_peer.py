@@ -21,7 +21,15 @@ on and an SQLite file in a temporary folder) and its own OCCI server
 (``pserve`` on that version's ``production.ini``, pointing at that
 simulator, with an in-memory store and waitress on ``--threads``
 threads; caches and the per-request log line as in production). ooi
-gets the same number of threads.
+gets the same number of threads. Our computes have no NIC (the
+simulator's ``default_networks = none``); ooi's servers have one fixed
+address each, as nova gives them, so its entity GET also reads the
+server's ports.
+
+The table prints, per row, the medians of each side, before/ooi and
+after/ooi (a rate's ratio is ours/ooi's rate too), after/before, the
+target (on after/ooi, or on after's value), whether after meets it,
+and the range of load averages seen by that row's measurements.
 
 Rows (medians; every round runs the sides in a rotated order, and the
 load average at each measurement is recorded and printed):
