@@ -317,12 +317,11 @@ def write_ini(parser, path):
 
 
 def serve_on(parser, port, threads):
-    """[server:main] as the ini has it, on waitress' own entry point
-    (every version has it) and on 127.0.0.1:port."""
+    """[server:main] as the ini has it (the server a deployment of that
+    version runs), on 127.0.0.1:port."""
     server = parser['server:main']
-    for key in ('use', 'host', 'port', 'listen'):
+    for key in ('host', 'port', 'listen'):
         server.pop(key, None)
-    server['use'] = 'egg:waitress#main'
     server['listen'] = '127.0.0.1:%d' % port
     server['threads'] = str(threads)
 
