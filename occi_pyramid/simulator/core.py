@@ -199,6 +199,17 @@ class Service:
         raise bad_request('API endpoint not found')
 
 
+def plain_rows(connection, statement, params=None):
+    """The rows of a Core ``statement`` as the DB-API gives them: plain
+    tuples, without SQLAlchemy's Row objects and result processing (on
+    SQLite booleans read as 0 or 1), for the bulk reads of listings."""
+    result = connection.execute(statement, params or {})
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
 #: statements of every request, built once (building costs more than
 #: running them on SQLite)
 USER_BY_TOKEN = select(models.User).where(
@@ -307,8 +318,8 @@ class Context:
     def rows(self, table, selected=None):
         """Rows of ``table`` the caller may see, as :meth:`listing` picks
         them (by id; live ones, or those changed since
-        ``changes-since``), read without the ORM; ``selected`` (default:
-        every column of ``table``) is what each row holds."""
+        ``changes-since``), as :func:`plain_rows`; ``selected``
+        (default: every column of ``table``) is what each row holds."""
         columns = table.c
         statement = select(*(selected or (table,))).where(or_(
             columns.user_id == self.uid,
@@ -320,7 +331,8 @@ class Context:
             statement = statement.where(columns.deleted.is_(False))
         else:
             statement = statement.where(columns.updated >= since)
-        rows = self.execute(statement.order_by(columns.id)).all()
+        rows = plain_rows(self.db.connection(),
+                          statement.order_by(columns.id))
         if since is not None and not rows:
             raise not_modified()
         return rows
