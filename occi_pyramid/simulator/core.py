@@ -7,6 +7,7 @@ the small formatting helpers (timestamps, links).
 """
 import datetime
 import json
+import math
 import re
 
 from sqlalchemy import and_, bindparam, or_, select
@@ -14,6 +15,7 @@ from sqlalchemy import and_, bindparam, or_, select
 from . import models
 
 JSON_TYPE = 'application/json; charset=UTF-8'
+UTC = datetime.timezone.utc
 
 
 class Fault(Exception):
@@ -91,12 +93,34 @@ class Reply:
         self.headers = headers or {}
 
 
+#: whole seconds -> their ``YYYY-MM-DDTHH:MM:SS`` (UTC): records made
+#: or changed within one second share it
+_SECONDS = {}
+_SECONDS_MAX = 100000
+
+
 def isoformat(timestamp):
-    """Synnefo's ISO 8601 form: microseconds and ``+00:00``."""
+    """Synnefo's ISO 8601 form: microseconds and ``+00:00``.
+
+    What ``datetime.fromtimestamp(timestamp, utc).isoformat(timespec=
+    'microseconds')`` gives, microseconds rounded as it rounds them
+    (half to even), with the date and time of each whole second
+    formatted once: a listing formats two timestamps per record.
+    """
     if timestamp is None:
         return None
-    moment = datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc)
-    return moment.isoformat(timespec='microseconds')
+    fraction, whole = math.modf(timestamp)
+    micro = round(fraction * 1e6)
+    if fraction < 0 or micro >= 1000000:
+        moment = datetime.datetime.fromtimestamp(timestamp, UTC)
+        return moment.isoformat(timespec='microseconds')
+    text = _SECONDS.get(whole)
+    if text is None:
+        if len(_SECONDS) >= _SECONDS_MAX:
+            _SECONDS.clear()
+        moment = datetime.datetime.fromtimestamp(whole, UTC)
+        text = _SECONDS[whole] = moment.isoformat()[:19]
+    return '%s.%06d+00:00' % (text, micro)
 
 
 def plankton_time(timestamp):
