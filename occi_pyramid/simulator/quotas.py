@@ -9,7 +9,15 @@ over a limit raises Synnefo's 413 ``overLimit``.
 import collections
 import types
 
-from sqlalchemy import bindparam, insert, inspect, select, update
+from sqlalchemy import (
+    bindparam,
+    insert,
+    inspect,
+    literal,
+    select,
+    union_all,
+    update,
+)
 
 from . import models
 from .core import bad_request, over_limit
@@ -68,6 +76,19 @@ LIMITS_OF = select(_LIMITS.resource, _LIMITS.limit).where(
 MEMBER = select(_MEMBERS.user_uuid).where(
     _MEMBERS.user_uuid == bindparam('user'),
     _MEMBERS.project_uuid == bindparam('project'))
+#: what a commission reads, in one statement: ``(kind, resource,
+#: amount)`` rows of the membership (``member``), the holdings
+#: (``usage``) and the limits (``limit``) of a user in a project
+COMMISSION_OF = union_all(
+    select(literal('member'), _MEMBERS.project_uuid, literal(0)).where(
+        _MEMBERS.user_uuid == bindparam('user'),
+        _MEMBERS.project_uuid == bindparam('project')),
+    select(literal('usage'), _HOLDINGS.resource, _HOLDINGS.usage).where(
+        _HOLDINGS.user_uuid == bindparam('user'),
+        _HOLDINGS.project_uuid == bindparam('project')),
+    select(literal('limit'), _LIMITS.resource, _LIMITS.limit).where(
+        _LIMITS.user_uuid == bindparam('user'),
+        _LIMITS.project_uuid == bindparam('project')))
 MOVE_HOLDING = update(models.Holding.__table__).where(
     _HOLDINGS.user_uuid == bindparam('user'),
     _HOLDINGS.project_uuid == bindparam('project'),
@@ -103,13 +124,13 @@ def _holds(db, record, old, model=None):
     if model is models.Server:
         if row.deleted:
             return None
-        flavor = db.get(models.Flavor, row.flavor_id)
+        vcpus, ram = _flavor_size(db, row.flavor_id)
         amounts = {'cyclades.vm': 1,
-                   'cyclades.total_cpu': flavor.vcpus,
-                   'cyclades.total_ram': flavor.ram * MIB}
+                   'cyclades.total_cpu': vcpus,
+                   'cyclades.total_ram': ram * MIB}
         if online(row):
-            amounts['cyclades.cpu'] = flavor.vcpus
-            amounts['cyclades.ram'] = flavor.ram * MIB
+            amounts['cyclades.cpu'] = vcpus
+            amounts['cyclades.ram'] = ram * MIB
     elif model is models.Volume:
         if row.deleted:
             return None
@@ -125,6 +146,23 @@ def _holds(db, record, old, model=None):
     else:
         return None
     return (row.user_id, row.project), amounts
+
+
+def _flavor_size(db, flavor_id):
+    """``(vcpus, ram)`` of a flavor, read once a session (a flush books
+    a server's old and new state)."""
+    sizes = db.info.setdefault('flavor_sizes', {})
+    size = sizes.get(flavor_id)
+    if size is None:
+        flavor = db.get(models.Flavor, flavor_id)
+        size = sizes[flavor_id] = (flavor.vcpus, flavor.ram)
+    return size
+
+
+def _server_terms(row):
+    """What the holdings of a server depend on."""
+    return (row.deleted, row.flavor_id, online(row), row.user_id,
+            row.project)
 
 
 def book(db, _flush_context=None, _instances=None):
@@ -144,12 +182,24 @@ def book(db, _flush_context=None, _instances=None):
         for record in db.new:
             add(record, 1, False)
         for record in db.dirty:
-            if isinstance(record, TRACKED) and db.is_modified(record):
-                add(record, -1, True)
-                add(record, 1, False)
+            if not isinstance(record, TRACKED) or not db.is_modified(record):
+                continue
+            if isinstance(record, models.Server) and _server_terms(
+                    _State(record, True)) == _server_terms(record):
+                continue  # e.g. a task that keeps it online: no change
+            add(record, -1, True)
+            add(record, 1, False)
         for record in db.deleted:
             add(record, -1, True)
     move(db, deltas)
+
+
+def _held(db):
+    """``{(user, project): {resource}}``: the holdings rows this session
+    knows exist (read by a commission or a move, or inserted by one);
+    rows are only ever added, so the set stays true until the session
+    ends."""
+    return db.info.setdefault('held', {})
 
 
 def move(db, deltas):
@@ -159,15 +209,20 @@ def move(db, deltas):
         return
     connection = db.connection()
     moves, news = [], []
+    known = _held(db)
     for user, project in {(u, p) for u, p, _ in deltas}:
-        # NB: one query per user and project, not one per resource
-        held = {row.resource for row in connection.execute(
-            HOLDINGS_OF, {'user': user, 'project': project})}
+        held = known.get((user, project))
+        if held is None:
+            # NB: one query per user and project, not one per resource
+            held = known[user, project] = {
+                row.resource for row in connection.execute(
+                    HOLDINGS_OF, {'user': user, 'project': project})}
         for (u, p, resource), amount in deltas.items():
             if (u, p) == (user, project):
                 params = {'user': user, 'project': project,
                           'name': resource, 'amount': amount}
                 (moves if resource in held else news).append(params)
+                held.add(resource)
     # NB: one executemany per statement, not one call per resource
     if moves:
         connection.execute(MOVE_HOLDING, moves)
@@ -277,10 +332,22 @@ def commission(db, user_uuid, project, **amounts):
 
     :raises Fault: 400 if the user is not in the project, 413 overLimit.
     """
-    if not is_member(db, user_uuid, project):
+    member = False
+    used = dict.fromkeys(RESOURCES, 0)
+    limit = dict.fromkeys(RESOURCES, 0)
+    held = set()
+    for kind, resource, amount in _read(db, COMMISSION_OF, user_uuid,
+                                        project):
+        if kind == 'member':
+            member = True
+        elif kind == 'usage':
+            used[resource] = amount
+            held.add(resource)
+        else:
+            limit[resource] = amount
+    if not member:
         raise bad_request('User %s not in project %s' % (user_uuid, project))
-    used = usage(db, user_uuid, project)
-    limit = limits(db, user_uuid, project)
+    _held(db)[user_uuid, project] = held  # what move() would read
     for key, amount in amounts.items():
         resource = 'cyclades.' + key.replace('_private', '.private')
         if amount <= 0:
