@@ -49,8 +49,13 @@ _SERVERS = models.Server.__table__
 _PORTS = models.Port.__table__
 _VOLUMES = models.Volume.__table__
 ALL_JOBS = select(_JOBS).order_by(_JOBS.c.due, _JOBS.c.id)
-DUE_JOBS = ALL_JOBS.where(_JOBS.c.due <= bindparam('until'))
 NEXT_DUE = select(func.min(_JOBS.c.due))
+#: the due jobs, each with the due time of the first job that stays
+#: (applying a job schedules none): one statement, not two
+DUE_JOBS = select(_JOBS, NEXT_DUE.where(
+    _JOBS.c.due > bindparam('until')).scalar_subquery().label('next_due')) \
+    .where(_JOBS.c.due <= bindparam('until')) \
+    .order_by(_JOBS.c.due, _JOBS.c.id)
 NEW_JOB = insert(_JOBS)
 DELETE_JOB = delete(_JOBS).where(_JOBS.c.id == bindparam('id'))
 SERVER_STATE = select(_SERVERS.c.operstate, _SERVERS.c.task,
@@ -204,7 +209,12 @@ class Engine:
                 # NB: drop the job rather than fail every later request
                 log.exception('job %s %s failed', job.id, job.kind)
             db.connection().execute(DELETE_JOB, {'id': job.id})
-        self._find_next_due(db)
+        if until is None:
+            self.next_due = None  # every job is applied
+        elif jobs:
+            self.next_due = jobs[0].next_due
+        else:
+            self._find_next_due(db)  # next_due was early: a job cancelled
         return len(jobs)
 
     def _build_fast(self, db, job):
@@ -312,16 +322,20 @@ class Engine:
         server = self._server(db, job)
         if server is None or job.fail:
             return
-        server.deleted = True
-        server.operstate = 'DESTROYED'
-        for port in db.query(models.Port).filter_by(server_id=server.id):
-            remove_port(db, port)
-        for volume in db.query(models.Volume).filter_by(
-            server_id=server.id, deleted=False
-        ):
-            volume.deleted = True
-            volume.status = 'deleted'
-            volume.updated = when
+        # NB: everything read first, then one flush books it all
+        with db.no_autoflush:
+            ports = db.query(models.Port).filter_by(
+                server_id=server.id).all()
+            volumes = db.query(models.Volume).filter_by(
+                server_id=server.id, deleted=False).all()
+            server.deleted = True
+            server.operstate = 'DESTROYED'
+            for volume in volumes:
+                volume.deleted = True
+                volume.status = 'deleted'
+                volume.updated = when
+            for port in ports:
+                remove_port(db, port)
 
     def _port_job(self, db, job):
         port = db.get(models.Port, job.target_id)
