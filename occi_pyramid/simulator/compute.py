@@ -287,7 +287,9 @@ def rendered_server(ctx, row, render):
 @service.route(SERVER, 'GET')
 def get_server(ctx, server_id):
     server = logic.server_row(ctx, server_id)
-    render = ServerText(ctx, logic.ServerFacts(ctx.db, [server.id]))
+    # NB: only a server in BUILD shows its BUILD job (progress)
+    render = ServerText(ctx, logic.ServerFacts(
+        ctx.db, [server.id], builds=server.task == 'BUILD'))
     return Reply(b'{"server": ' + render(server) + b'}')
 
 

@@ -262,10 +262,11 @@ class ServerFacts:
         a port is ``(id, server_id, network_id, firewall_profile)``, an
         IPv4 ``(id, port_id, address, floating)``.
     :ivar volumes: ``{server id: [volume ids]}``.
-    :ivar builds: ``{server id: (started, due)}`` of pending BUILD jobs.
+    :ivar builds: ``{server id: (started, due)}`` of pending BUILD jobs
+        (none read when ``builds`` is false: no server is in BUILD).
     """
 
-    def __init__(self, db, server_ids):
+    def __init__(self, db, server_ids, builds=True):
         ids = list(server_ids)
         wanted = set(ids)
         self.ports = {}
@@ -297,7 +298,8 @@ class ServerFacts:
                     volumes[server_id] = [volume_id]
                 else:
                     listed.append(volume_id)
-        for _id, target_id, started, due in _fetch(db, BUILDS_OF, ids):
+        for _id, target_id, started, due in (
+                _fetch(db, BUILDS_OF, ids) if builds else ()):
             if target_id in wanted:
                 self.builds.setdefault(target_id, (started, due))
 
