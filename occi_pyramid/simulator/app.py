@@ -212,8 +212,12 @@ class Simulator:
                 int(conf['simulator.request_log_bytes']))
         self.db_engine, self.concurrent_reads = _engine_for(
             conf['simulator.database_url'])
+        #: flavor id -> its plain row (see quotas.flavor_row), shared
+        #: by every session through its info
+        self.flavors = {}
         self.sessionmaker = sessionmaker(bind=self.db_engine,
-                                         expire_on_commit=False)
+                                         expire_on_commit=False,
+                                         info={'flavors': self.flavors})
         event.listen(self.sessionmaker, 'before_flush', quotas.book)
         event.listen(self.sessionmaker, 'before_flush', self._note_users)
         _add_missing_columns(self.db_engine)
@@ -246,6 +250,7 @@ class Simulator:
         if self.requests is not None:
             self.requests.clear()
         self.rendered_servers.clear()
+        self.flavors.clear()
         with self.session() as fresh:
             self.engine.offset = 0.0
             self.engine.frozen_at = None

@@ -386,9 +386,11 @@ def random_password():
 
 
 def lookup_flavor(ctx, flavor_ref, project=None, for_create=False):
-    """A flavor the caller may use (for ``project`` when creating)."""
+    """A flavor the caller may use (for ``project`` when creating), as
+    a plain row with its ``disk_template`` (:func:`.quotas.flavor_row`).
+    """
     flavor_id = parse_int(flavor_ref, "Invalid flavor ID '%s'" % flavor_ref)
-    flavor = ctx.db.get(models.Flavor, flavor_id)
+    flavor = quotas.flavor_row(ctx.db, flavor_id)
     if flavor is None or (for_create and flavor.deleted):
         raise not_found('Flavor not found.')
     if not flavor.public:
@@ -486,7 +488,7 @@ def create_server(ctx):
     flavor = lookup_flavor(ctx, flavor_ref, project, for_create=True)
     if not flavor.allow_create:
         raise forbidden('Cannot create server with flavor %s.' % flavor.id)
-    image = images.visible_image(ctx, image_id)
+    image = images.visible_image_row(ctx, image_id)
     if image is None:
         raise not_found("Image '%s' not found" % image_id)
     networks = _server_networks(ctx, server.get('networks'))
@@ -670,7 +672,7 @@ def resize(ctx, server, args):
         )
     if old.disk != flavor.disk:
         raise bad_request("Cannot change instance's disk size.")
-    if old.volume_type.disk_template != flavor.volume_type.disk_template:
+    if old.volume_type.disk_template != flavor.disk_template:
         raise bad_request("Cannot change instance's volume type.")
     quotas.commission(ctx.db, server.user_id, server.project,
                       total_cpu=flavor.vcpus - old.vcpus,

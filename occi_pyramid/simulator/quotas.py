@@ -63,6 +63,13 @@ def online(server):
 
 # -- holdings: usage booked on every change --------------------------------
 
+_FLAVORS = models.Flavor.__table__
+_VOLUME_TYPES = models.VolumeType.__table__
+#: a flavor with its volume type's disk template
+FLAVOR_BY_ID = select(
+    *_FLAVORS.c, _VOLUME_TYPES.c.disk_template).outerjoin(
+    _VOLUME_TYPES, _VOLUME_TYPES.c.id == _FLAVORS.c.volume_type_id).where(
+    _FLAVORS.c.id == bindparam('id'))
 _HOLDINGS = models.Holding.__table__.c
 _LIMITS = models.QuotaLimit.__table__.c
 _MEMBERS = models.Membership.__table__.c
@@ -124,13 +131,13 @@ def _holds(db, record, old, model=None):
     if model is models.Server:
         if row.deleted:
             return None
-        vcpus, ram = _flavor_size(db, row.flavor_id)
+        flavor = flavor_row(db, row.flavor_id)
         amounts = {'cyclades.vm': 1,
-                   'cyclades.total_cpu': vcpus,
-                   'cyclades.total_ram': ram * MIB}
+                   'cyclades.total_cpu': flavor.vcpus,
+                   'cyclades.total_ram': flavor.ram * MIB}
         if online(row):
-            amounts['cyclades.cpu'] = vcpus
-            amounts['cyclades.ram'] = ram * MIB
+            amounts['cyclades.cpu'] = flavor.vcpus
+            amounts['cyclades.ram'] = flavor.ram * MIB
     elif model is models.Volume:
         if row.deleted:
             return None
@@ -148,15 +155,22 @@ def _holds(db, record, old, model=None):
     return (row.user_id, row.project), amounts
 
 
-def _flavor_size(db, flavor_id):
-    """``(vcpus, ram)`` of a flavor, read once a session (a flush books
-    a server's old and new state)."""
-    sizes = db.info.setdefault('flavor_sizes', {})
-    size = sizes.get(flavor_id)
-    if size is None:
-        flavor = db.get(models.Flavor, flavor_id)
-        size = sizes[flavor_id] = (flavor.vcpus, flavor.ram)
-    return size
+def flavor_row(db, flavor_id):
+    """The flavor ``flavor_id`` as a plain row (read only) with its
+    volume type's ``disk_template``, or None.
+
+    Flavors are seeded and never change, so each is read once: the
+    simulator's sessions share one cache through their ``info``
+    (emptied by a reset).
+    """
+    cache = db.info.get('flavors')
+    row = cache.get(flavor_id) if cache is not None else None
+    if row is None:
+        row = db.connection().execute(FLAVOR_BY_ID,
+                                      {'id': flavor_id}).first()
+        if row is not None and cache is not None:
+            cache[flavor_id] = row
+    return row
 
 
 def _server_terms(row):
