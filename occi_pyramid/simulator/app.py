@@ -201,7 +201,8 @@ class Simulator:
         #: a write of the request being served flushed a user or a
         #: membership (set by a flush hook, under the write lock)
         self.users_written = False
-        #: (base URL, server id) -> (inputs, JSON text) of the servers
+        #: (base URL, server id) -> (row, ports, volumes, BUILD job,
+        #: progress, JSON text) of the servers
         #: listings rendered last (see compute.rendered_server)
         self.rendered_servers = {}
         #: the request log: only with the control API, which serves it

@@ -266,22 +266,29 @@ def rendered_server(ctx, row, render):
     :class:`ServerText`).
 
     The simulator keeps the text it last rendered for each server with
-    what it was rendered from: the row, its facts and its progress (and
-    the base URL). When all of these are equal, so is the text, and the
-    kept one is served; there is nothing to invalidate.
+    what it was rendered from: the row, its facts (ports, volumes,
+    BUILD job) and its progress (and the base URL). When all of these
+    are equal, so is the text, and the kept one is served; there is
+    nothing to invalidate.
     """
     server_id = row[0]
+    facts = render.facts
     progress = render.progress(row)
-    inputs = (row, render.facts.inputs(server_id), progress)
+    ports = facts.ports.get(server_id)
+    volumes = facts.volumes.get(server_id)
+    build = facts.builds.get(server_id)
     cache = ctx.sim.rendered_servers
     key = (ctx.base, server_id)
+    # NB: one flat tuple a server: fewer objects for the collector
     entry = cache.get(key)
-    if entry is None or entry[0] != inputs:
-        body = render(row, progress)
+    if (entry is None or entry[0] != row or entry[1] != ports
+            or entry[2] != volumes or entry[3] != build
+            or entry[4] != progress):
         if len(cache) >= RENDERED_MAX:
             cache.clear()
-        entry = cache[key] = (inputs, body)
-    return entry[1]
+        entry = cache[key] = (row, ports, volumes, build, progress,
+                              render(row, progress))
+    return entry[5]
 
 
 @service.route(SERVER, 'GET')

@@ -323,13 +323,6 @@ class ServerFacts:
             _nic(views, port, mac, address, ipv6)
         return views
 
-    def inputs(self, server_id):
-        """Everything read here that the JSON of ``server_id`` depends
-        on, as a value to compare (rows are tuples): equal inputs, equal
-        JSON."""
-        return (self.ports.get(server_id), self.volumes.get(server_id),
-                self.builds.get(server_id))
-
 
 def _nic(views, port, mac, ipv4, ipv6):
     """Add one ACTIVE port (a :class:`ServerFacts` port tuple, with its
