@@ -18,10 +18,18 @@ Delay modes (setting ``simulator.delays``):
 import logging
 import time
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from . import models
-from .quotas import online
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +66,14 @@ DUE_JOBS = select(_JOBS, NEXT_DUE.where(
     .order_by(_JOBS.c.due, _JOBS.c.id)
 NEW_JOB = insert(_JOBS)
 DELETE_JOB = delete(_JOBS).where(_JOBS.c.id == bindparam('id'))
-SERVER_STATE = select(_SERVERS.c.operstate, _SERVERS.c.task,
-                      _SERVERS.c.deleted).where(
-    _SERVERS.c.id == bindparam('id'))
+_SERVER = _SERVERS.c
+#: a BUILD job's server update, when the server is live and online
+#: (:func:`~.quotas.online` in SQL: then it holds what it held)
 BUILD_SERVER = update(_SERVERS).where(
-    _SERVERS.c.id == bindparam('target')) \
+    _SERVER.id == bindparam('target'), _SERVER.deleted.is_(False),
+    or_(_SERVER.task.in_(('START', 'REBOOT')),
+        and_(_SERVER.operstate != 'STOPPED',
+             or_(_SERVER.task.is_(None), _SERVER.task != 'STOP')))) \
     .values(operstate='STARTED', task=None, updated=bindparam('when'))
 BUILD_PORTS = update(_PORTS).where(
     _PORTS.c.server_id == bindparam('target'), _PORTS.c.status == 'BUILD') \
@@ -223,20 +234,18 @@ class Engine:
 
         A server that was online stays online and keeps its flavor,
         ports and volumes hold no quota, so the holdings do not move
-        (what the ``before_flush`` hook would book is nothing). Returns
-        False (the ORM handler applies the job) in any other case.
+        (what the ``before_flush`` hook would book is nothing): the
+        server's UPDATE names those conditions. Returns False (the ORM
+        handler applies the job) when it changed no row.
         """
         if job.fail:
             return False
-        connection = db.connection()
-        server = connection.execute(SERVER_STATE, {'id': job.target_id}) \
-            .first()
-        if server is None or server.deleted or not online(server):
-            return False
         if db.identity_map:
             db.flush()  # earlier handlers' changes go first
+        connection = db.connection()
         params = {'target': job.target_id, 'when': job.due}
-        connection.execute(BUILD_SERVER, params)
+        if connection.execute(BUILD_SERVER, params).rowcount != 1:
+            return False
         connection.execute(BUILD_PORTS, params)
         connection.execute(BUILD_VOLUMES, params)
         if db.identity_map:
