@@ -17,8 +17,11 @@ process with the same number of threads, and loads both with ``wrk``
   ``--budget`` seconds is stopped and the total extrapolated (marked
   ``~``);
 * the wall time of one ``servers/detail`` at that size: the first one
-  after the creations (every server rendered) and the median of five
-  more (the texts kept since);
+  after the creations (every server rendered), the median of five more
+  (the texts kept since), and the median of three taken each just after
+  every server changed: all renamed (name and ``updated`` set, as a
+  rename writes them) in one UPDATE on the store, so the listing reads
+  changed rows and renders every server again;
 * requests/s of ``GET /compute/v2.0/servers/ID`` and of
   ``GET /compute/v2.0/servers/detail`` (on ``--detail-connections``),
   each against the bare app serving the same bytes (target >= 0.15x for
@@ -42,9 +45,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from sqlalchemy import event  # noqa: E402
+from sqlalchemy import event, update  # noqa: E402
 from waitress.server import create_server  # noqa: E402
 
+from occi_pyramid.simulator import models  # noqa: E402
 from occi_pyramid.simulator.embedded import start_simulator  # noqa: E402
 from occi_pyramid.simulator.testing import (  # noqa: E402
     ALICE, DEBIAN_IMAGE, ControlClient,
@@ -133,6 +137,26 @@ def detail_times(sim_url, count=5):
     return first, rest[len(rest) // 2]
 
 
+def changed_times(sim_url, simulator, count=3):
+    """Wall times of ``servers/detail``, each the first after every
+    server was renamed (one UPDATE of every row on the store, what
+    ``PUT servers/ID`` writes for each: name and ``updated``), in
+    seconds."""
+    servers = models.Server.__table__
+    conn = http.client.HTTPConnection(sim_url.split('//')[1])
+    samples = []
+    for turn in range(count):
+        with simulator.lock, simulator.db_engine.begin() as connection:
+            connection.execute(update(servers).values(
+                name='renamed-%d' % turn,
+                updated=simulator.engine.now()))
+        began = time.perf_counter()
+        fetch(conn, 'GET', '/compute/v2.0/servers/detail')
+        samples.append(time.perf_counter() - began)
+    conn.close()
+    return sorted(samples)[len(samples) // 2]
+
+
 def count_statements(engine):
     """A one-item list counting the SQL statements ``engine`` runs."""
     counter = [0]
@@ -209,8 +233,10 @@ def main():
                   'statements each' % (made, elapsed, made / elapsed,
                                        per_create))
         first, warm = detail_times(sim.url)
+        changed = changed_times(sim.url, sim.simulator)
         print('servers/detail at %d VMs    %.0f ms first, %.0f ms after '
-              '(median of 5)' % (made, first * 1000, warm * 1000))
+              '(median of 5), %.0f ms first after all changed (median '
+              'of 3)' % (made, first * 1000, warm * 1000, changed * 1000))
         path = '/compute/v2.0/servers/%s' % ids[len(ids) // 2]
         compare('GET /servers/ID', sim.url, path, args.duration,
                 args.connections)

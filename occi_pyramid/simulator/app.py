@@ -195,9 +195,14 @@ class Simulator:
         frozen, delays = parse_delays(conf['simulator.delays'])
         self.engine = Engine(frozen, delays)
         self.lock = threading.RLock()
-        #: token -> the user's row, for reads; emptied after every write
+        #: token -> the user's row; emptied after a write to users or
+        #: memberships, and after every control call (reset)
         self.users = {}
-        #: (base URL, server id) -> (inputs, JSON text) of the servers
+        #: a write of the request being served flushed a user or a
+        #: membership (set by a flush hook, under the write lock)
+        self.users_written = False
+        #: (base URL, server id) -> (row, ports, volumes, BUILD job,
+        #: progress, JSON text) of the servers
         #: listings rendered last (see compute.rendered_server)
         self.rendered_servers = {}
         #: the request log: only with the control API, which serves it
@@ -208,9 +213,14 @@ class Simulator:
                 int(conf['simulator.request_log_bytes']))
         self.db_engine, self.concurrent_reads = _engine_for(
             conf['simulator.database_url'])
+        #: flavor id -> its plain row (see quotas.flavor_row), shared
+        #: by every session through its info
+        self.flavors = {}
         self.sessionmaker = sessionmaker(bind=self.db_engine,
-                                         expire_on_commit=False)
+                                         expire_on_commit=False,
+                                         info={'flavors': self.flavors})
         event.listen(self.sessionmaker, 'before_flush', quotas.book)
+        event.listen(self.sessionmaker, 'before_flush', self._note_users)
         _add_missing_columns(self.db_engine)
         models.Base.metadata.create_all(self.db_engine)
         with self.session() as db:
@@ -224,6 +234,15 @@ class Simulator:
     def session(self):
         return self.sessionmaker()
 
+    def _note_users(self, db, _flush_context=None, _instances=None):
+        """``before_flush`` hook: note a write to users or memberships,
+        which the users cache must not outlive."""
+        for records in (db.new, db.dirty, db.deleted):
+            for record in records:
+                if isinstance(record, (models.User, models.Membership)):
+                    self.users_written = True
+                    return
+
     def reset(self, db):
         """Wipe every record and reload the seed (control API)."""
         db.close()
@@ -232,6 +251,7 @@ class Simulator:
         if self.requests is not None:
             self.requests.clear()
         self.rendered_servers.clear()
+        self.flavors.clear()
         with self.session() as fresh:
             self.engine.offset = 0.0
             self.engine.frozen_at = None
@@ -283,8 +303,11 @@ class Simulator:
             with self.lock:
                 self._run_due()
                 reply, user = self._serve(request, service, subpath)
-                # NB: a write may have changed a user or a membership
-                self.users.clear()
+                # NB: a write may have changed a user or a membership;
+                # the control API writes them with Core too (reset)
+                if self.users_written or not logged:
+                    self.users.clear()
+                    self.users_written = False
         response = self._render(reply)
         if logged and self.requests is not None:
             self._log(request, response[0], user)

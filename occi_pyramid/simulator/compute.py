@@ -10,9 +10,7 @@ import collections
 import json
 import secrets
 import string
-import types
-
-from sqlalchemy import Text, type_coerce
+from json.encoder import encode_basestring_ascii as quoted
 
 from . import image as images
 from . import logic, models, quotas
@@ -44,15 +42,6 @@ GIB = quotas.GIB
 MIB = quotas.MIB
 
 SERVERS = models.Server.__table__
-#: JSON columns of servers, which listings read as the stored text: a
-#: listing compares texts, and decodes one only to render its server
-JSON_COLUMNS = ('meta', 'tags', 'key_names')
-SERVER_TEXT = tuple(
-    type_coerce(column, Text).label(column.name)
-    if column.name in JSON_COLUMNS else column
-    for column in SERVERS.c)
-#: the stored texts of empty JSON values, and a maker of each
-EMPTY_JSON = {None: lambda: None, '{}': dict, '[]': list}
 #: at most this many rendered servers are kept (about 1.4 KB each); the
 #: cache is emptied when full
 RENDERED_MAX = 20000
@@ -61,70 +50,139 @@ RENDERED_MAX = 20000
 # -- representations ----------------------------------------------------------
 
 
-def server_progress(ctx, server, facts):
-    """The ``progress`` of ``server``: the elapsed part of its BUILD job
-    on the virtual clock while it builds."""
-    if server.task == 'BUILD':
-        return ctx.sim.engine.build_progress(facts.builds.get(server.id))
-    status = logic.server_status(server)
-    return 100 if status in ('ACTIVE', 'STOPPED', 'REBOOT') else 0
+#: the detail form of a server, as ``json.dumps`` writes the dict of
+#: Synnefo's fields (same keys, same order, same separators), with a
+#: ``%s`` for each value that varies: its JSON, or between quotes the
+#: inside of a JSON string (URLs)
+DETAIL = (
+    '{"id": %s, "name": %s, "links": [{"rel": "self", "href": "%s"}, '
+    '{"rel": "bookmark", "href": "%s"}], "user_id": %s, "tenant_id": %s, '
+    '"shared_to_project": %s, "status": "%s", "SNF:task_state": "%s", '
+    '"progress": %s, "hostId": "", "created": %s, "updated": %s, '
+    '"flavor": {"id": %s, "links": [{"rel": "self", "href": "%s"}, '
+    '{"rel": "bookmark", "href": "%s"}]}, '
+    '"image": {"id": %s, "links": [{"rel": "self", "href": "%s"}, '
+    '{"rel": "bookmark", "href": "%s"}, '
+    '{"rel": "alternate", "href": "%s"}]}, '
+    '"suspended": %s, "deleted": %s, "SNF:rescue": false, '
+    '"metadata": %s, "tags": %s, "attachments": %s, "addresses": %s, '
+    '"volumes": %s, "diagnostics": [], '
+    '"security_groups": [{"name": "default"}], "key_name": %s, '
+    '"SNF:key_names": %s, "config_drive": "", "accessIPv4": "", '
+    '"accessIPv6": "", "SNF:fqdn": %s, "SNF:port_forwarding": {}}')
+#: a JSON column's stored text -> its JSON in the detail form when the
+#: server has none (most have no metadata, tags or keys), not decoded
+EMPTY_META = {None: '{}', 'null': '{}', '{}': '{}'}
+EMPTY_LIST = {None: '[]', 'null': '[]', '[]': '[]'}
 
 
-def server_dict(ctx, server, detail=True, facts=None):
-    """The JSON of ``server``; ``facts`` (a :class:`~.logic.ServerFacts`
-    holding it) saves the per-server queries of a detail listing."""
-    href = ctx.versioned_url('compute', '/servers/%d' % server.id)
-    result = {'id': server.id, 'name': server.name, 'links': links(href)}
-    if not detail:
-        return result
-    if facts is None:
-        facts = logic.ServerFacts(ctx.db, [server.id])
-    attachments, addresses = facts.nics(server.id)
-    status = logic.server_status(server)
-    progress = server_progress(ctx, server, facts)
-    flavor_href = ctx.versioned_url('compute',
-                                    '/flavors/%d' % server.flavor_id)
-    image_href = ctx.versioned_url('compute', '/images/%s' % server.image_id)
-    plankton_href = ctx.versioned_url('image', '/images/%s' % server.image_id)
-    result.update(
-        {
-            'user_id': server.user_id,
-            'tenant_id': server.project,
-            'shared_to_project': server.shared_to_project,
-            'status': status,
-            'SNF:task_state': logic.task_state(server),
-            'progress': progress,
-            'hostId': '',
-            'created': isoformat(server.created),
-            'updated': isoformat(server.updated),
-            'flavor': {'id': server.flavor_id, 'links': links(flavor_href)},
-            'image': {
-                'id': server.image_id,
-                'links': links(image_href)
-                + [{'rel': 'alternate', 'href': plankton_href}],
-            },
-            'suspended': server.suspended,
-            'deleted': server.deleted,
-            'SNF:rescue': False,
-            'metadata': dict(server.meta or {}),
-            'tags': list(server.tags or []),
-            'attachments': attachments,
-            'addresses': addresses,
-            'volumes': facts.volumes.get(server.id, []),
-            'diagnostics': [],
-            'security_groups': [{'name': 'default'}],
-            'key_name': (server.key_names or [None])[0],
-            'SNF:key_names': list(server.key_names or []),
-            'config_drive': '',
-            'accessIPv4': '',
-            'accessIPv6': '',
-            'SNF:fqdn': (
-                ctx.sim.fqdn % {'id': server.id} if ctx.sim.fqdn else None
-            ),
-            'SNF:port_forwarding': {},
-        }
-    )
-    return result
+def _json(value):
+    """``json.dumps(value)`` of a string or None, the fast way."""
+    return 'null' if value is None else quoted(value)
+
+
+def _timestamp(value):
+    return 'null' if value is None else '"%s"' % isoformat(value)
+
+
+def _decoded(value):
+    """A JSON column's value from its stored text (or the value)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+class ServerText:
+    """Renders the detail form of servers as JSON text, byte for byte
+    what ``json.dumps`` gives for the dict of Synnefo's fields, from the
+    constant parts (:data:`DETAIL`, the escaped URL prefixes of one base
+    URL) and the values of each server, JSON-encoded one by one: a
+    listing of 10,000 changed servers renders each without building a
+    dict.
+
+    :param facts: a :class:`~.logic.ServerFacts` holding every server
+        rendered.
+    """
+
+    def __init__(self, ctx, facts):
+        self.facts = facts
+        self.build_progress = ctx.sim.engine.build_progress
+        self.fqdn = ctx.sim.fqdn
+        # NB: JSON escapes each character alone, so a prefix is escaped
+        # once and the rest of each URL after it
+        self.servers, self.flavors, self.images, self.plankton = (
+            quoted(ctx.versioned_url(service, path))[1:-1]
+            for service, path in (('compute', '/servers/'),
+                                  ('compute', '/flavors/'),
+                                  ('compute', '/images/'),
+                                  ('image', '/images/')))
+
+    def progress(self, row):
+        """The ``progress`` of the server ``row``: the elapsed part of
+        its BUILD job on the virtual clock while it builds, else 100
+        when it is ACTIVE, STOPPED or REBOOT."""
+        operstate, task = row[7], row[8]
+        if task == 'BUILD':
+            return self.build_progress(self.facts.builds.get(row[0]))
+        if row[10]:  # deleted
+            return 0
+        return 100 if operstate in ('STARTED', 'STOPPED') else 0
+
+    def __call__(self, row, progress=None):
+        """The JSON text (bytes) of the server ``row``: every column of
+        a server in table order (a tuple or a Row), the JSON columns as
+        their text (:data:`~.logic.SERVER_TEXT`) or decoded."""
+        (server_id, name, user_id, project, shared, flavor_id, image_id,
+         operstate, task, suspended, deleted, created, updated, meta,
+         tags, key_names) = row
+        if progress is None:
+            progress = self.progress(row)
+        if deleted:
+            status = 'DELETED'
+        elif operstate == 'STARTED' and task == 'REBOOT':
+            status = 'REBOOT'
+        else:
+            status = logic.OPERSTATE_TO_STATUS.get(operstate, 'UNKNOWN')
+        task_state = logic.TASK_STATE.get(task, 'UNKNOWN') if task else ''
+        server_href = '%s%d' % (self.servers, server_id)
+        flavor_href = '%s%d' % (self.flavors, flavor_id)
+        image = _json(image_id)
+        image_path = image[1:-1] if image_id is not None else 'None'
+        image_href = self.images + image_path
+        metadata = EMPTY_META.get(meta) if not isinstance(meta, dict) \
+            else None
+        if metadata is None:
+            metadata = json.dumps(dict(_decoded(meta) or {}))
+        tag_list = EMPTY_LIST.get(tags) if not isinstance(tags, list) \
+            else None
+        if tag_list is None:
+            tag_list = json.dumps(list(_decoded(tags) or []))
+        key_list = EMPTY_LIST.get(key_names) \
+            if not isinstance(key_names, list) else None
+        if key_list is None:
+            names = list(_decoded(key_names) or [])
+            key_name, key_list = json.dumps((names or [None])[0]), \
+                json.dumps(names)
+        else:
+            key_name = 'null'
+        attachments, addresses = '[]', '{}'
+        if server_id in self.facts.ports:
+            nics, networks = self.facts.nics(server_id)
+            attachments, addresses = json.dumps(nics), json.dumps(networks)
+        volumes = self.facts.volumes.get(server_id)
+        volumes = '[%s]' % ', '.join(map(str, volumes)) if volumes \
+            else '[]'
+        fqdn = _json(self.fqdn % {'id': server_id}) if self.fqdn \
+            else 'null'
+        return (DETAIL % (
+            server_id, quoted(name), server_href, server_href,
+            _json(user_id), _json(project),
+            'true' if shared else 'false', status, task_state, progress,
+            _timestamp(created), _timestamp(updated),
+            flavor_id, flavor_href, flavor_href,
+            image, image_href, image_href, self.plankton + image_path,
+            'true' if suspended else 'false',
+            'true' if deleted else 'false',
+            metadata, tag_list, attachments, addresses, volumes,
+            key_name, key_list, fqdn)).encode()
 
 
 def flavor_dict(ctx, flavor, detail=True):
@@ -186,56 +244,60 @@ def image_dict(ctx, image, detail=True):
 
 @service.route(r'/servers', 'GET')
 def list_servers(ctx):
-    return _list_servers(ctx, detail=False)
+    href = ctx.versioned_url('compute', '/servers/')
+    return Reply({'servers': [
+        {'id': row[0], 'name': row[1], 'links': links(href + str(row[0]))}
+        for row in ctx.rows(SERVERS, (SERVERS.c.id, SERVERS.c.name))]})
 
 
 @service.route(r'/servers/detail', 'GET')
 def list_servers_detail(ctx):
-    return _list_servers(ctx, detail=True)
-
-
-def _list_servers(ctx, detail):
-    rows = ctx.rows(SERVERS, SERVER_TEXT)
-    if not detail:
-        return Reply({'servers': [server_dict(ctx, row, False)
-                                  for row in rows]})
-    facts = logic.ServerFacts(ctx.db, [row.id for row in rows])
+    rows = ctx.rows(SERVERS, logic.SERVER_TEXT)
+    facts = logic.ServerFacts(ctx.db, [row[0] for row in rows])
+    render = ServerText(ctx, facts)
     # NB: the JSON text json.dumps gives the body, spliced by hand
     return Reply(b'{"servers": [' + b', '.join(
-        [rendered_server(ctx, row, facts) for row in rows]) + b']}')
+        [rendered_server(ctx, row, render) for row in rows]) + b']}')
 
 
-def rendered_server(ctx, row, facts):
+def rendered_server(ctx, row, render):
     """The JSON text (bytes) of the detail form of the server ``row``
-    (read with :data:`SERVER_TEXT`).
+    (a plain tuple of :data:`~.logic.SERVER_TEXT`) by ``render`` (a
+    :class:`ServerText`).
 
     The simulator keeps the text it last rendered for each server with
-    what it was rendered from: the row, its ``facts`` and its progress
-    (and the base URL). When all of these are equal, so is the text, and
-    the kept one is served; there is nothing to invalidate.
+    what it was rendered from: the row, its facts (ports, volumes,
+    BUILD job) and its progress (and the base URL). When all of these
+    are equal, so is the text, and the kept one is served; there is
+    nothing to invalidate.
     """
-    inputs = (row, facts.inputs(row.id), server_progress(ctx, row, facts))
+    server_id = row[0]
+    facts = render.facts
+    progress = render.progress(row)
+    ports = facts.ports.get(server_id)
+    volumes = facts.volumes.get(server_id)
+    build = facts.builds.get(server_id)
     cache = ctx.sim.rendered_servers
-    key = (ctx.base, row.id)
+    key = (ctx.base, server_id)
+    # NB: one flat tuple a server: fewer objects for the collector
     entry = cache.get(key)
-    if entry is None or entry[0] != inputs:
-        server = types.SimpleNamespace(**row._mapping)
-        for name in JSON_COLUMNS:
-            text = getattr(server, name)
-            # NB: most servers have no metadata, tags or keys
-            setattr(server, name, EMPTY_JSON[text]() if text in EMPTY_JSON
-                    else json.loads(text))
-        body = json.dumps(server_dict(ctx, server, facts=facts)).encode()
+    if (entry is None or entry[0] != row or entry[1] != ports
+            or entry[2] != volumes or entry[3] != build
+            or entry[4] != progress):
         if len(cache) >= RENDERED_MAX:
             cache.clear()
-        entry = cache[key] = (inputs, body)
-    return entry[1]
+        entry = cache[key] = (row, ports, volumes, build, progress,
+                              render(row, progress))
+    return entry[5]
 
 
 @service.route(SERVER, 'GET')
 def get_server(ctx, server_id):
     server = logic.server_row(ctx, server_id)
-    return Reply({'server': server_dict(ctx, server)})
+    # NB: only a server in BUILD shows its BUILD job (progress)
+    render = ServerText(ctx, logic.ServerFacts(
+        ctx.db, [server.id], builds=server.task == 'BUILD'))
+    return Reply(b'{"server": ' + render(server) + b'}')
 
 
 @service.route(SERVER, 'PUT')
@@ -331,9 +393,11 @@ def random_password():
 
 
 def lookup_flavor(ctx, flavor_ref, project=None, for_create=False):
-    """A flavor the caller may use (for ``project`` when creating)."""
+    """A flavor the caller may use (for ``project`` when creating), as
+    a plain row with its ``disk_template`` (:func:`.quotas.flavor_row`).
+    """
     flavor_id = parse_int(flavor_ref, "Invalid flavor ID '%s'" % flavor_ref)
-    flavor = ctx.db.get(models.Flavor, flavor_id)
+    flavor = quotas.flavor_row(ctx.db, flavor_id)
     if flavor is None or (for_create and flavor.deleted):
         raise not_found('Flavor not found.')
     if not flavor.public:
@@ -431,7 +495,7 @@ def create_server(ctx):
     flavor = lookup_flavor(ctx, flavor_ref, project, for_create=True)
     if not flavor.allow_create:
         raise forbidden('Cannot create server with flavor %s.' % flavor.id)
-    image = images.visible_image(ctx, image_id)
+    image = images.visible_image_row(ctx, image_id)
     if image is None:
         raise not_found("Image '%s' not found" % image_id)
     networks = _server_networks(ctx, server.get('networks'))
@@ -496,9 +560,10 @@ def create_server(ctx):
     ctx.db.flush()
     # NB: every port of the new server is in BUILD, so none is shown
     facts = logic.ServerFacts.of_new_server(record.id, [volume.id], build)
-    result = server_dict(ctx, record, facts=facts)
-    result['adminPass'] = password
-    return Reply({'server': result}, 202)
+    text = ServerText(ctx, facts)(tuple(
+        getattr(record, column.name) for column in SERVERS.c))
+    return Reply(b'{"server": ' + text[:-1] + b', "adminPass": '
+                 + quoted(password).encode() + b'}}', 202)
 
 
 def _root_volume(ctx, mapping, flavor, image):
@@ -614,7 +679,7 @@ def resize(ctx, server, args):
         )
     if old.disk != flavor.disk:
         raise bad_request("Cannot change instance's disk size.")
-    if old.volume_type.disk_template != flavor.volume_type.disk_template:
+    if old.volume_type.disk_template != flavor.disk_template:
         raise bad_request("Cannot change instance's volume type.")
     quotas.commission(ctx.db, server.user_id, server.project,
                       total_cpu=flavor.vcpus - old.vcpus,

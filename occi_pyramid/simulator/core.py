@@ -7,6 +7,7 @@ the small formatting helpers (timestamps, links).
 """
 import datetime
 import json
+import math
 import re
 
 from sqlalchemy import and_, bindparam, or_, select
@@ -14,6 +15,7 @@ from sqlalchemy import and_, bindparam, or_, select
 from . import models
 
 JSON_TYPE = 'application/json; charset=UTF-8'
+UTC = datetime.timezone.utc
 
 
 class Fault(Exception):
@@ -91,12 +93,34 @@ class Reply:
         self.headers = headers or {}
 
 
+#: whole seconds -> their ``YYYY-MM-DDTHH:MM:SS`` (UTC): records made
+#: or changed within one second share it
+_SECONDS = {}
+_SECONDS_MAX = 100000
+
+
 def isoformat(timestamp):
-    """Synnefo's ISO 8601 form: microseconds and ``+00:00``."""
+    """Synnefo's ISO 8601 form: microseconds and ``+00:00``.
+
+    What ``datetime.fromtimestamp(timestamp, utc).isoformat(timespec=
+    'microseconds')`` gives, microseconds rounded as it rounds them
+    (half to even), with the date and time of each whole second
+    formatted once: a listing formats two timestamps per record.
+    """
     if timestamp is None:
         return None
-    moment = datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc)
-    return moment.isoformat(timespec='microseconds')
+    fraction, whole = math.modf(timestamp)
+    micro = round(fraction * 1e6)
+    if fraction < 0 or micro >= 1000000:
+        moment = datetime.datetime.fromtimestamp(timestamp, UTC)
+        return moment.isoformat(timespec='microseconds')
+    text = _SECONDS.get(whole)
+    if text is None:
+        if len(_SECONDS) >= _SECONDS_MAX:
+            _SECONDS.clear()
+        moment = datetime.datetime.fromtimestamp(whole, UTC)
+        text = _SECONDS[whole] = moment.isoformat()[:19]
+    return '%s.%06d+00:00' % (text, micro)
 
 
 def plankton_time(timestamp):
@@ -197,6 +221,17 @@ class Service:
                 )
             return handler, match.groupdict()
         raise bad_request('API endpoint not found')
+
+
+def plain_rows(connection, statement, params=None):
+    """The rows of a Core ``statement`` as the DB-API gives them: plain
+    tuples, without SQLAlchemy's Row objects and result processing (on
+    SQLite booleans read as 0 or 1), for the bulk reads of listings."""
+    result = connection.execute(statement, params or {})
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
 
 
 #: statements of every request, built once (building costs more than
@@ -307,8 +342,8 @@ class Context:
     def rows(self, table, selected=None):
         """Rows of ``table`` the caller may see, as :meth:`listing` picks
         them (by id; live ones, or those changed since
-        ``changes-since``), read without the ORM; ``selected`` (default:
-        every column of ``table``) is what each row holds."""
+        ``changes-since``), as :func:`plain_rows`; ``selected``
+        (default: every column of ``table``) is what each row holds."""
         columns = table.c
         statement = select(*(selected or (table,))).where(or_(
             columns.user_id == self.uid,
@@ -320,7 +355,8 @@ class Context:
             statement = statement.where(columns.deleted.is_(False))
         else:
             statement = statement.where(columns.updated >= since)
-        rows = self.execute(statement.order_by(columns.id)).all()
+        rows = plain_rows(self.db.connection(),
+                          statement.order_by(columns.id))
         if since is not None and not rows:
             raise not_modified()
         return rows

@@ -18,10 +18,18 @@ Delay modes (setting ``simulator.delays``):
 import logging
 import time
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from . import models
-from .quotas import online
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +57,23 @@ _SERVERS = models.Server.__table__
 _PORTS = models.Port.__table__
 _VOLUMES = models.Volume.__table__
 ALL_JOBS = select(_JOBS).order_by(_JOBS.c.due, _JOBS.c.id)
-DUE_JOBS = ALL_JOBS.where(_JOBS.c.due <= bindparam('until'))
 NEXT_DUE = select(func.min(_JOBS.c.due))
+#: the due jobs, each with the due time of the first job that stays
+#: (applying a job schedules none): one statement, not two
+DUE_JOBS = select(_JOBS, NEXT_DUE.where(
+    _JOBS.c.due > bindparam('until')).scalar_subquery().label('next_due')) \
+    .where(_JOBS.c.due <= bindparam('until')) \
+    .order_by(_JOBS.c.due, _JOBS.c.id)
 NEW_JOB = insert(_JOBS)
 DELETE_JOB = delete(_JOBS).where(_JOBS.c.id == bindparam('id'))
-SERVER_STATE = select(_SERVERS.c.operstate, _SERVERS.c.task,
-                      _SERVERS.c.deleted).where(
-    _SERVERS.c.id == bindparam('id'))
+_SERVER = _SERVERS.c
+#: a BUILD job's server update, when the server is live and online
+#: (:func:`~.quotas.online` in SQL: then it holds what it held)
 BUILD_SERVER = update(_SERVERS).where(
-    _SERVERS.c.id == bindparam('target')) \
+    _SERVER.id == bindparam('target'), _SERVER.deleted.is_(False),
+    or_(_SERVER.task.in_(('START', 'REBOOT')),
+        and_(_SERVER.operstate != 'STOPPED',
+             or_(_SERVER.task.is_(None), _SERVER.task != 'STOP')))) \
     .values(operstate='STARTED', task=None, updated=bindparam('when'))
 BUILD_PORTS = update(_PORTS).where(
     _PORTS.c.server_id == bindparam('target'), _PORTS.c.status == 'BUILD') \
@@ -204,7 +220,12 @@ class Engine:
                 # NB: drop the job rather than fail every later request
                 log.exception('job %s %s failed', job.id, job.kind)
             db.connection().execute(DELETE_JOB, {'id': job.id})
-        self._find_next_due(db)
+        if until is None:
+            self.next_due = None  # every job is applied
+        elif jobs:
+            self.next_due = jobs[0].next_due
+        else:
+            self._find_next_due(db)  # next_due was early: a job cancelled
         return len(jobs)
 
     def _build_fast(self, db, job):
@@ -213,20 +234,18 @@ class Engine:
 
         A server that was online stays online and keeps its flavor,
         ports and volumes hold no quota, so the holdings do not move
-        (what the ``before_flush`` hook would book is nothing). Returns
-        False (the ORM handler applies the job) in any other case.
+        (what the ``before_flush`` hook would book is nothing): the
+        server's UPDATE names those conditions. Returns False (the ORM
+        handler applies the job) when it changed no row.
         """
         if job.fail:
             return False
-        connection = db.connection()
-        server = connection.execute(SERVER_STATE, {'id': job.target_id}) \
-            .first()
-        if server is None or server.deleted or not online(server):
-            return False
         if db.identity_map:
             db.flush()  # earlier handlers' changes go first
+        connection = db.connection()
         params = {'target': job.target_id, 'when': job.due}
-        connection.execute(BUILD_SERVER, params)
+        if connection.execute(BUILD_SERVER, params).rowcount != 1:
+            return False
         connection.execute(BUILD_PORTS, params)
         connection.execute(BUILD_VOLUMES, params)
         if db.identity_map:
@@ -312,16 +331,20 @@ class Engine:
         server = self._server(db, job)
         if server is None or job.fail:
             return
-        server.deleted = True
-        server.operstate = 'DESTROYED'
-        for port in db.query(models.Port).filter_by(server_id=server.id):
-            remove_port(db, port)
-        for volume in db.query(models.Volume).filter_by(
-            server_id=server.id, deleted=False
-        ):
-            volume.deleted = True
-            volume.status = 'deleted'
-            volume.updated = when
+        # NB: everything read first, then one flush books it all
+        with db.no_autoflush:
+            ports = db.query(models.Port).filter_by(
+                server_id=server.id).all()
+            volumes = db.query(models.Volume).filter_by(
+                server_id=server.id, deleted=False).all()
+            server.deleted = True
+            server.operstate = 'DESTROYED'
+            for volume in volumes:
+                volume.deleted = True
+                volume.status = 'deleted'
+                volume.updated = when
+            for port in ports:
+                remove_port(db, port)
 
     def _port_job(self, db, job):
         port = db.get(models.Port, job.target_id)

@@ -9,7 +9,7 @@ import re
 import uuid
 from urllib.parse import quote, unquote
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_, select
 
 from . import models
 from .core import (
@@ -61,6 +61,22 @@ def visible_image(ctx, image_id, deleted=False):
     """The image ``image_id`` if the caller may see it, else None."""
     image = ctx.db.get(models.Image, str(image_id))
     if image is None or (image.deleted_at is not None and not deleted):
+        return None
+    return image if _visibility(ctx, [image]) else None
+
+
+_IMAGES = models.Image.__table__.c
+#: what a server create reads of its image
+IMAGE_ROW_BY_ID = select(
+    _IMAGES.id, _IMAGES.owner, _IMAGES.is_public, _IMAGES.members,
+    _IMAGES.deleted_at, _IMAGES.size).where(_IMAGES.id == bindparam('id'))
+
+
+def visible_image_row(ctx, image_id):
+    """:func:`visible_image` (live only) as a plain row, read only, of
+    its id, owner, visibility and size: no ORM object."""
+    image = ctx.execute(IMAGE_ROW_BY_ID, id=str(image_id)).first()
+    if image is None or image.deleted_at is not None:
         return None
     return image if _visibility(ctx, [image]) else None
 

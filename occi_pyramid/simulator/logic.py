@@ -6,7 +6,7 @@ creation with its address rules (its Network API) and the NIC views of a port.
 """
 import ipaddress
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Text, bindparam, or_, select, type_coerce
 
 from . import models, netaddr
 from .core import (
@@ -16,12 +16,22 @@ from .core import (
     forbidden,
     not_found,
     parse_int,
+    plain_rows,
 )
 
 SERVER_BY_ID = select(models.Server).where(
     models.Server.id == bindparam('id'))
 SERVERS = models.Server.__table__
-SERVER_ROW_BY_ID = select(SERVERS).where(SERVERS.c.id == bindparam('id'))
+#: JSON columns of servers, which the detail form reads as the stored
+#: text: a listing compares texts, and most are empty (``{}``, ``[]``)
+JSON_COLUMNS = ('meta', 'tags', 'key_names')
+#: every column of a server, JSON ones as their text, in table order
+SERVER_TEXT = tuple(
+    type_coerce(column, Text).label(column.name)
+    if column.name in JSON_COLUMNS else column
+    for column in SERVERS.c)
+SERVER_ROW_BY_ID = select(*SERVER_TEXT).where(
+    SERVERS.c.id == bindparam('id'))
 
 OPERSTATE_TO_STATUS = {
     'BUILD': 'BUILD',
@@ -75,7 +85,8 @@ def task_state(server):
 
 
 def server_row(ctx, server_id):
-    """A server the caller may see, as a plain row (read only), or 404."""
+    """A server the caller may see, as a plain row (read only; its JSON
+    columns as text, :data:`SERVER_TEXT`), or 404."""
     server = ctx.execute(SERVER_ROW_BY_ID, id=int(server_id)).first()
     if server is None or not ctx.can_see(server):
         raise not_found('Server not found.')
@@ -235,24 +246,27 @@ def _fetch(db, statements, ids):
     one, few, every = statements
     connection = db.connection()
     if len(ids) == 1:
-        return connection.execute(one, {'id': next(iter(ids))}).all()
+        return plain_rows(connection, one, {'id': next(iter(ids))})
     if len(ids) <= FEW:
-        return connection.execute(few, {'ids': list(ids)}).all()
-    return connection.execute(every).all()
+        return plain_rows(connection, few, {'ids': list(ids)})
+    return plain_rows(connection, every)
 
 
 class ServerFacts:
     """What the detail form of servers needs beyond their own rows, read
-    in a fixed number of queries whatever the number of servers.
+    in a fixed number of queries whatever the number of servers, as
+    plain tuples (:func:`~.core.plain_rows`).
 
-    :ivar ports: ``{server id: [(port row, IPv4 row or None, IPv6 cidr
-        or None)]}`` of the ACTIVE ports, the raw inputs of
-        :meth:`nics`.
+    :ivar ports: ``{server id: [(port, IPv4 or None, IPv6 cidr or
+        None)]}`` of the ACTIVE ports, the raw inputs of :meth:`nics`:
+        a port is ``(id, server_id, network_id, firewall_profile)``, an
+        IPv4 ``(id, port_id, address, floating)``.
     :ivar volumes: ``{server id: [volume ids]}``.
-    :ivar builds: ``{server id: (started, due)}`` of pending BUILD jobs.
+    :ivar builds: ``{server id: (started, due)}`` of pending BUILD jobs
+        (none read when ``builds`` is false: no server is in BUILD).
     """
 
-    def __init__(self, db, server_ids):
+    def __init__(self, db, server_ids, builds=True):
         ids = list(server_ids)
         wanted = set(ids)
         self.ports = {}
@@ -260,26 +274,34 @@ class ServerFacts:
         self.builds = {}
         if not ids:
             return
+        # NB: rows are tuples: (id, server_id, network_id, profile)
         port_rows = [row for row in _fetch(db, PORTS_OF, ids)
-                     if row.server_id in wanted]
+                     if row[1] in wanted]
         ipv4 = {}
         if port_rows:
-            for row in _fetch(db, IPS_OF, [row.id for row in port_rows]):
-                ipv4.setdefault(row.port_id, row)
+            for row in _fetch(db, IPS_OF, [row[0] for row in port_rows]):
+                ipv4.setdefault(row[1], row)
         ipv6_cidr = {}
-        networks = {row.network_id for row in port_rows}
+        networks = {row[2] for row in port_rows}
         if networks:
-            for row in _fetch(db, IPV6_SUBNETS_OF, networks):
-                ipv6_cidr.setdefault(row.network_id, row.cidr)
+            for _id, network_id, cidr in _fetch(db, IPV6_SUBNETS_OF,
+                                                networks):
+                ipv6_cidr.setdefault(network_id, cidr)
         for row in port_rows:
-            self.ports.setdefault(row.server_id, []).append(
-                (row, ipv4.get(row.id), ipv6_cidr.get(row.network_id)))
-        for row in _fetch(db, VOLUMES_OF, ids):
-            if row.server_id in wanted:
-                self.volumes.setdefault(row.server_id, []).append(row.id)
-        for row in _fetch(db, BUILDS_OF, ids):
-            if row.target_id in wanted:
-                self.builds.setdefault(row.target_id, (row.started, row.due))
+            self.ports.setdefault(row[1], []).append(
+                (row, ipv4.get(row[0]), ipv6_cidr.get(row[2])))
+        volumes = self.volumes
+        for volume_id, server_id in _fetch(db, VOLUMES_OF, ids):
+            if server_id in wanted:
+                listed = volumes.get(server_id)
+                if listed is None:
+                    volumes[server_id] = [volume_id]
+                else:
+                    listed.append(volume_id)
+        for _id, target_id, started, due in (
+                _fetch(db, BUILDS_OF, ids) if builds else ()):
+            if target_id in wanted:
+                self.builds.setdefault(target_id, (started, due))
 
     @classmethod
     def of_new_server(cls, server_id, volume_ids, build):
@@ -296,40 +318,36 @@ class ServerFacts:
         """``(attachments, addresses)`` of ``server_id``."""
         views = ([], {})
         for port, address, cidr in self.ports.get(server_id, ()):
-            mac = netaddr.mac_address(port.id)
+            mac = netaddr.mac_address(port[0])
             ipv6 = netaddr.eui64(cidr, mac) if cidr else None
             _nic(views, port, mac, address, ipv6)
         return views
 
-    def inputs(self, server_id):
-        """Everything read here that the JSON of ``server_id`` depends
-        on, as a value to compare (rows are tuples): equal inputs, equal
-        JSON."""
-        return (self.ports.get(server_id), self.volumes.get(server_id),
-                self.builds.get(server_id))
-
 
 def _nic(views, port, mac, ipv4, ipv6):
-    """Add one ACTIVE port to ``(attachments, addresses)``."""
+    """Add one ACTIVE port (a :class:`ServerFacts` port tuple, with its
+    IPv4 tuple or None) to ``(attachments, addresses)``."""
     attachments, addresses = views
-    kind = 'floating' if ipv4 is not None and ipv4.floating else 'fixed'
-    network_id = str(port.network_id)
+    port_id, _server_id, network_id, firewall_profile = port
+    address = ipv4[2] if ipv4 is not None else None
+    kind = 'floating' if ipv4 is not None and ipv4[3] else 'fixed'
+    network_id = str(network_id)
     nic = {
-        'id': port.id,
+        'id': port_id,
         'network_id': network_id,
         'mac_address': mac,
-        'ipv4': ipv4.address if ipv4 is not None else '',
+        'ipv4': address if ipv4 is not None else '',
         'ipv6': ipv6 or '',
     }
     if ipv4 is not None or ipv6:
         nic['OS-EXT-IPS:type'] = kind
-    if port.firewall_profile:
-        nic['firewallProfile'] = port.firewall_profile
+    if firewall_profile:
+        nic['firewallProfile'] = firewall_profile
     attachments.append(nic)
     entries = addresses.setdefault(network_id, [])
     if ipv4 is not None:
         entries.append(
-            {'version': 4, 'addr': ipv4.address, 'OS-EXT-IPS:type': kind}
+            {'version': 4, 'addr': address, 'OS-EXT-IPS:type': kind}
         )
     if ipv6:
         entries.append(

@@ -9,7 +9,15 @@ over a limit raises Synnefo's 413 ``overLimit``.
 import collections
 import types
 
-from sqlalchemy import bindparam, insert, inspect, select, update
+from sqlalchemy import (
+    bindparam,
+    insert,
+    inspect,
+    literal,
+    select,
+    union_all,
+    update,
+)
 
 from . import models
 from .core import bad_request, over_limit
@@ -55,6 +63,13 @@ def online(server):
 
 # -- holdings: usage booked on every change --------------------------------
 
+_FLAVORS = models.Flavor.__table__
+_VOLUME_TYPES = models.VolumeType.__table__
+#: a flavor with its volume type's disk template
+FLAVOR_BY_ID = select(
+    *_FLAVORS.c, _VOLUME_TYPES.c.disk_template).outerjoin(
+    _VOLUME_TYPES, _VOLUME_TYPES.c.id == _FLAVORS.c.volume_type_id).where(
+    _FLAVORS.c.id == bindparam('id'))
 _HOLDINGS = models.Holding.__table__.c
 _LIMITS = models.QuotaLimit.__table__.c
 _MEMBERS = models.Membership.__table__.c
@@ -68,6 +83,19 @@ LIMITS_OF = select(_LIMITS.resource, _LIMITS.limit).where(
 MEMBER = select(_MEMBERS.user_uuid).where(
     _MEMBERS.user_uuid == bindparam('user'),
     _MEMBERS.project_uuid == bindparam('project'))
+#: what a commission reads, in one statement: ``(kind, resource,
+#: amount)`` rows of the membership (``member``), the holdings
+#: (``usage``) and the limits (``limit``) of a user in a project
+COMMISSION_OF = union_all(
+    select(literal('member'), _MEMBERS.project_uuid, literal(0)).where(
+        _MEMBERS.user_uuid == bindparam('user'),
+        _MEMBERS.project_uuid == bindparam('project')),
+    select(literal('usage'), _HOLDINGS.resource, _HOLDINGS.usage).where(
+        _HOLDINGS.user_uuid == bindparam('user'),
+        _HOLDINGS.project_uuid == bindparam('project')),
+    select(literal('limit'), _LIMITS.resource, _LIMITS.limit).where(
+        _LIMITS.user_uuid == bindparam('user'),
+        _LIMITS.project_uuid == bindparam('project')))
 MOVE_HOLDING = update(models.Holding.__table__).where(
     _HOLDINGS.user_uuid == bindparam('user'),
     _HOLDINGS.project_uuid == bindparam('project'),
@@ -103,7 +131,7 @@ def _holds(db, record, old, model=None):
     if model is models.Server:
         if row.deleted:
             return None
-        flavor = db.get(models.Flavor, row.flavor_id)
+        flavor = flavor_row(db, row.flavor_id)
         amounts = {'cyclades.vm': 1,
                    'cyclades.total_cpu': flavor.vcpus,
                    'cyclades.total_ram': flavor.ram * MIB}
@@ -127,6 +155,30 @@ def _holds(db, record, old, model=None):
     return (row.user_id, row.project), amounts
 
 
+def flavor_row(db, flavor_id):
+    """The flavor ``flavor_id`` as a plain row (read only) with its
+    volume type's ``disk_template``, or None.
+
+    Flavors are seeded and never change, so each is read once: the
+    simulator's sessions share one cache through their ``info``
+    (emptied by a reset).
+    """
+    cache = db.info.get('flavors')
+    row = cache.get(flavor_id) if cache is not None else None
+    if row is None:
+        row = db.connection().execute(FLAVOR_BY_ID,
+                                      {'id': flavor_id}).first()
+        if row is not None and cache is not None:
+            cache[flavor_id] = row
+    return row
+
+
+def _server_terms(row):
+    """What the holdings of a server depend on."""
+    return (row.deleted, row.flavor_id, online(row), row.user_id,
+            row.project)
+
+
 def book(db, _flush_context=None, _instances=None):
     """``before_flush`` hook: move the holdings by what the records about
     to be written take or give back, so a commission reads a few rows
@@ -144,12 +196,24 @@ def book(db, _flush_context=None, _instances=None):
         for record in db.new:
             add(record, 1, False)
         for record in db.dirty:
-            if isinstance(record, TRACKED) and db.is_modified(record):
-                add(record, -1, True)
-                add(record, 1, False)
+            if not isinstance(record, TRACKED) or not db.is_modified(record):
+                continue
+            if isinstance(record, models.Server) and _server_terms(
+                    _State(record, True)) == _server_terms(record):
+                continue  # e.g. a task that keeps it online: no change
+            add(record, -1, True)
+            add(record, 1, False)
         for record in db.deleted:
             add(record, -1, True)
     move(db, deltas)
+
+
+def _held(db):
+    """``{(user, project): {resource}}``: the holdings rows this session
+    knows exist (read by a commission or a move, or inserted by one);
+    rows are only ever added, so the set stays true until the session
+    ends."""
+    return db.info.setdefault('held', {})
 
 
 def move(db, deltas):
@@ -159,15 +223,20 @@ def move(db, deltas):
         return
     connection = db.connection()
     moves, news = [], []
+    known = _held(db)
     for user, project in {(u, p) for u, p, _ in deltas}:
-        # NB: one query per user and project, not one per resource
-        held = {row.resource for row in connection.execute(
-            HOLDINGS_OF, {'user': user, 'project': project})}
+        held = known.get((user, project))
+        if held is None:
+            # NB: one query per user and project, not one per resource
+            held = known[user, project] = {
+                row.resource for row in connection.execute(
+                    HOLDINGS_OF, {'user': user, 'project': project})}
         for (u, p, resource), amount in deltas.items():
             if (u, p) == (user, project):
                 params = {'user': user, 'project': project,
                           'name': resource, 'amount': amount}
                 (moves if resource in held else news).append(params)
+                held.add(resource)
     # NB: one executemany per statement, not one call per resource
     if moves:
         connection.execute(MOVE_HOLDING, moves)
@@ -277,10 +346,22 @@ def commission(db, user_uuid, project, **amounts):
 
     :raises Fault: 400 if the user is not in the project, 413 overLimit.
     """
-    if not is_member(db, user_uuid, project):
+    member = False
+    used = dict.fromkeys(RESOURCES, 0)
+    limit = dict.fromkeys(RESOURCES, 0)
+    held = set()
+    for kind, resource, amount in _read(db, COMMISSION_OF, user_uuid,
+                                        project):
+        if kind == 'member':
+            member = True
+        elif kind == 'usage':
+            used[resource] = amount
+            held.add(resource)
+        else:
+            limit[resource] = amount
+    if not member:
         raise bad_request('User %s not in project %s' % (user_uuid, project))
-    used = usage(db, user_uuid, project)
-    limit = limits(db, user_uuid, project)
+    _held(db)[user_uuid, project] = held  # what move() would read
     for key, amount in amounts.items():
         resource = 'cyclades.' + key.replace('_private', '.private')
         if amount <= 0:

@@ -571,3 +571,32 @@ def test_detail_listing_follows_every_change(alice, sim):
     assert alice.delete('%s/%d' % (SERVERS, second)).status == 204
     sim.control.settle()
     assert [s['id'] for s in assert_detail_is_fresh(alice)] == [first]
+
+
+def test_detail_text_is_json_dumps_of_itself(alice, sim):
+    """The detail form is rendered from text parts, not from a dict: it
+    must still be exactly what json.dumps writes for the same value
+    (key order, separators, escapes), in a listing, a GET and a create
+    reply, for names, metadata, tags and NICs outside ASCII."""
+    network = alice.create_network(cidr='10.0.0.0/24')
+    created = alice.post(SERVERS, {'server': {
+        'name': 'w\u00e9b "1" \\ \U0001f600', 'imageRef': DEBIAN_IMAGE,
+        'flavorRef': 1, 'metadata': {'os': 'd\u00e9bian', 'k"': '\\'},
+        'tags': ['\u00e9'], 'networks': [{'uuid': network['id']}]}})
+    assert created.status == 202
+    sid = created.json['server']['id']
+    plain = alice.create_server(settle=False)
+    sim.control.advance(1)  # BUILD, partly done
+    raws = [created.raw, alice.get(SERVERS + '/detail').raw]
+    assert [s['progress'] for s in json.loads(raws[1])['servers']] == [
+        25, 25]
+    sim.control.settle()
+    raws += [alice.get(SERVERS + '/detail').raw,
+             alice.get('%s/%d' % (SERVERS, sid)).raw,
+             alice.get('%s/%d' % (SERVERS, plain['id'])).raw]
+    for raw in raws:
+        assert raw == json.dumps(json.loads(raw)).encode()
+    detail = alice.server(sid)
+    assert detail['name'] == 'w\u00e9b "1" \\ \U0001f600'
+    assert detail['metadata'] == {'os': 'd\u00e9bian', 'k"': '\\'}
+    assert detail['tags'] == ['\u00e9'] and len(detail['attachments']) == 1
