@@ -8,6 +8,7 @@ rendering asks (``name{immutable required}``).
 Locations held here are paths relative to the application root
 (``/compute/``, ``/compute/42``); renderings make them absolute.
 """
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -145,8 +146,10 @@ class Category:
         #: one on each request)
         self.rendered = {}
 
-    @property
+    @functools.cached_property
     def type_id(self):
+        # NB: kept: a category does not change once built, and a request
+        # asks for type ids some thirty times
         return self.scheme + self.term
 
     def __eq__(self, other):
