@@ -168,6 +168,22 @@ class DeferredWork:
         self.worker = None
         self._lock = threading.Lock()
         self._waiting = (0.0, set())
+        #: id of a rows tuple the store shares -> (the rows, their view)
+        self._views = {}
+
+    def view_of(self, rows):
+        """The :class:`RowsView` of ``rows`` (an owner's rows as the
+        store answered), worked out once per tuple the store shares: the
+        requests of a user whose rows did not change share it (read
+        only)."""
+        entry = self._views.get(id(rows))
+        if entry is None or entry[0] is not rows:
+            entry = (rows, RowsView(
+                [r for r in rows if self.kind_of(r) is not None]))
+            if len(self._views) >= VIEWS_MAX:
+                self._views = {}
+            self._views[id(rows)] = entry
+        return entry[1]
 
     # -- what requests tell ------------------------------------------------
 
@@ -228,6 +244,10 @@ class DeferredWork:
             attributes=attributes, source=record.source,
             target=record.target, source_kind=model.COMPUTE,
             target_kind=found[0] if found else None)
+
+
+#: at most this many owners' views are kept (all go when full)
+VIEWS_MAX = 1000
 
 
 class RowsView:
@@ -295,10 +315,8 @@ class DeferredSession(SessionWrapper):
         """What the rows mean for the caller's renderings, worked out once
         per store read (:class:`RowsView`)."""
         if self._view is None:
-            self._view = RowsView([
-                r for r in self.work.store.of_owner(self.work.cloud,
-                                                    self.owner)
-                if self.work.kind_of(r) is not None])
+            self._view = self.work.view_of(self.work.store.of_owner(
+                self.work.cloud, self.owner))
         return self._view
 
     def links_shown(self):
