@@ -108,14 +108,19 @@ def make_ssl_context(ca_certs=None, insecure=False):
     return ctx
 
 
-#: a header line that http.client's parser (the email package's, policy
-#: compat32) reads as one plain ``name: value`` pair and nothing else: a
-#: field name of visible ASCII but ``:``, a value of printable ASCII and
-#: tabs, one line ending
-_PLAIN_HEADER = re.compile(rb'[\x21-\x39\x3b-\x7e]+:[\x20-\x7e\t]*\r?\n\Z')
+#: a header block that http.client's parser (the email package's, policy
+#: compat32) reads as plain ``name: value`` pairs and nothing else: lines
+#: of a field name of visible ASCII but ``:`` and a value of printable
+#: ASCII and tabs, each ending at its first line feed, then the blank line
+_PLAIN_BLOCK = re.compile(
+    rb'(?:[\x21-\x39\x3b-\x7e]+:[\x20-\x7e\t]*\r?\n)*\r?\n\Z')
 #: content types after which the email parser reads a body into the
 #: message (multipart, message/*): left to it
-_STRUCTURED = re.compile(rb'content-type:[ \t]*(multipart|message)/', re.I)
+_STRUCTURED = re.compile(rb'^content-type:[ \t]*(multipart|message)/',
+                         re.I | re.M)
+#: one line of a plain block: compat32's header_source_parse keeps the
+#: name as it is and drops the blanks after the colon and the line end
+_FIELD = re.compile(r'([^:]*):[ \t]*([^\r\n]*)\r?\n')
 
 
 def parse_headers(fp, _class=http.client.HTTPMessage):
@@ -125,20 +130,14 @@ def parse_headers(fp, _class=http.client.HTTPMessage):
     call costs the OCCI process.  Anything else (folded or non-ASCII
     lines, a missing end, a multipart type) goes to the email parser as
     in http.client."""
-    lines = http.client._read_headers(fp)
-    fields = lines[:-1]
-    if lines[-1] not in (b'\r\n', b'\n') or not all(
-            _PLAIN_HEADER.match(line) and not _STRUCTURED.match(line)
-            for line in fields):
+    block = b''.join(http.client._read_headers(fp))
+    if not _PLAIN_BLOCK.match(block) or _STRUCTURED.search(block):
         return email.parser.Parser(_class=_class).parsestr(
-            b''.join(lines).decode('iso-8859-1'))
+            block.decode('iso-8859-1'))
     message = (_PlainMessage if _class is http.client.HTTPMessage
                else _class)()
-    for line in fields:
-        # compat32's header_source_parse: blanks after the colon go, the
-        # rest of the value stays
-        name, _, value = line.decode('ascii').partition(':')
-        message.set_raw(name, value.lstrip(' \t').rstrip('\r\n'))
+    # what set_raw would append, line by line
+    message._headers = _FIELD.findall(block.decode('ascii'))
     message.set_payload('')
     return message
 
