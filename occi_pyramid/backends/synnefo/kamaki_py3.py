@@ -29,11 +29,11 @@ Rules of this module:
   Without a transport kamaki behaves as upstream (class-level ``ca_file`` /
   ``ignore_ssl``, no timeout), but with SNI and host-name checking.
 """
-import contextvars
 import email.parser
 import http.client
 import json
 import logging
+import os
 import re
 import select
 import socket
@@ -57,11 +57,6 @@ REQUIRED_VERSIONS = {
 
 _lock = threading.RLock()
 _applied = False
-
-#: the transport of the kamaki client whose request is being built
-_current_transport = contextvars.ContextVar(
-    'occi_kamaki_transport', default=None)
-
 
 class KamakiCompatError(RuntimeError):
     """The installed kamaki stack is not the one these patches fit."""
@@ -211,23 +206,13 @@ class Transport(object):
     def pool(self, scheme, netloc):
         """The connection pool of this transport for ``scheme://netloc``."""
         key = (scheme, netloc)
+        pool = self._pools.get(key)
+        if pool is not None:
+            return pool
         with self._mutex:
             pool = self._pools.get(key)
             if pool is None:
-                from objpool.http import HTTPConnectionPool
-
-                class _Pool(HTTPConnectionPool):
-                    # objpool creates connections with no timeout and the
-                    # class-wide TLS settings; ours carry the transport's.
-                    def _pool_create(pool_self):
-                        conn = HTTPConnectionPool._pool_create(pool_self)
-                        conn.timeout = self.timeout
-                        conn.response_class = Response
-                        if pool_self.scheme == 'https':
-                            conn.occi_ssl_context = self.ssl_context
-                        return conn
-
-                pool = _Pool(scheme, netloc, size=self.pool_size)
+                pool = _pool_class()(self, scheme, netloc, self.pool_size)
                 self._pools[key] = pool
             return pool
 
@@ -255,6 +240,90 @@ class Transport(object):
                     conn.close()
                 except Exception:  # pragma: no cover - best effort
                     pass
+
+
+def _unfinished(conn):
+    """Whether ``conn`` still has a response not read to its end."""
+    response = getattr(conn, '_HTTPConnection__response', None)
+    return response is not None and not response.isclosed()
+
+
+_Pool = None
+
+
+def _pool_class():
+    """The pool class of :class:`Transport` (objpool is imported by
+    :func:`apply`, with the Python 2 names, so the class is made then)."""
+    global _Pool
+    if _Pool is None:
+        import objpool
+        from objpool.http import HTTPConnectionPool
+
+        class Pool(HTTPConnectionPool):
+            """objpool's HTTP pool, connections made with the transport's
+            timeout and TLS context.  kamaki's calls borrow through
+            :meth:`lend` and :meth:`give_back`: objpool's ``pool_get`` and
+            ``pool_put`` with the same steps (process check, allocation
+            semaphore, verify, cleanup), without their debug lines and
+            the ``PooledObject`` around them.  astakosclient goes through
+            objpool's ``PooledHTTPConnection``, on the same pool."""
+
+            def __init__(self, transport, scheme, netloc, size):
+                HTTPConnectionPool.__init__(self, scheme, netloc, size=size)
+                self.transport = transport
+
+            def _pool_create(self):
+                conn = HTTPConnectionPool._pool_create(self)
+                conn.timeout = self.transport.timeout
+                conn.response_class = Response
+                if self.scheme == 'https':
+                    conn.occi_ssl_context = self.transport.ssl_context
+                return conn
+
+            def _pool_verify(self, conn):
+                # #16's check (see _patch_objpool), then objpool's: an
+                # idle socket with something to read was closed by the
+                # server
+                if conn is None:
+                    return False
+                if _unfinished(conn):
+                    conn.close()
+                    return False
+                sock = conn.sock
+                return sock is None or not select.select(
+                    (sock,), (), (), 0)[0]
+
+            def lend(self):
+                if self._pool_pid != os.getpid():
+                    raise AssertionError(
+                        'You cannot use a pool in a different process '
+                        'than it was created!')
+                self._semaphore.acquire()
+                try:
+                    while True:
+                        with self._mutex:
+                            conn = self._set.pop() if self._set else None
+                        if conn is None:
+                            conn = self._pool_create()
+                            if not self._pool_verify(conn):
+                                raise objpool.PoolVerificationError(
+                                    'Pool %r cannot verify new object '
+                                    '%r' % (self, conn))
+                            return conn
+                        if self._pool_verify(conn):
+                            return conn
+                except BaseException:
+                    self._semaphore.release()
+                    raise
+
+            def give_back(self, conn):
+                if not self._pool_cleanup(conn):
+                    with self._mutex:
+                        self._set.add(conn)
+                self._semaphore.release()
+
+        _Pool = Pool
+    return _Pool
 
 
 def attach_transport(client, transport):
@@ -400,14 +469,16 @@ def _patch_kamaki_clients(kc, utils):
         """#8: Python 2 httplib took the URL as a byte string; http.client
         wants ``str`` (the path is already quoted ASCII)."""
         self._encode_headers()
-        if kc.sendlog.isEnabledFor(kc.DEBUGV):
+        debug = kc.sendlog.isEnabledFor(kc.DEBUGV)
+        if debug:
             # NB: dump_log formats every line before logging.log drops it
             self.dump_log()
         try:
             conn.request(
                 method=self.method.upper(), url=self.path,
                 headers=self.headers, body=self.data)
-            kc.sendlog.log(kc.DEBUGV, '')
+            if debug:
+                kc.sendlog.log(kc.DEBUGV, '')
             keep_trying = kc.TIMEOUT
             while keep_trying > 0:
                 try:
@@ -446,6 +517,21 @@ def _patch_kamaki_clients(kc, utils):
         except UnicodeDecodeError:
             return value
 
+    class _ObjpoolPools(object):
+        """kamaki's own pooling (no transport): objpool's global pools."""
+
+        def __init__(self, request, poolsize):
+            self.request, self.poolsize = request, poolsize
+
+        def lend(self):
+            pool_kw = dict(size=self.poolsize) if self.poolsize else dict()
+            self.pooled = utils.https.PooledHTTPConnection(
+                self.request.netloc, self.request.scheme, **pool_kw)
+            return self.pooled.acquire()
+
+        def give_back(self, connection):
+            self.pooled.release()
+
     def _get_response(self):
         """#10: header names lower-cased as Python 2's httplib gave them
         (kamaki and callers look up ``headers['location']``,
@@ -454,68 +540,84 @@ def _patch_kamaki_clients(kc, utils):
         transport pool when it has one (timeout, TLS context)."""
         if self._request_performed:
             return
-        transport = getattr(self, 'occi_transport', None)
-        if transport is not None:
-            def pooled():
-                return transport.pooled_connection(
-                    self.request.scheme, self.request.netloc)
-        else:
-            pool_kw = dict(size=self.poolsize) if self.poolsize else dict()
-
-            def pooled():
-                return utils.https.PooledHTTPConnection(
-                    self.request.netloc, self.request.scheme, **pool_kw)
-
-        observe = getattr(transport, 'observe', None)
-        started = time.perf_counter() if observe is not None else None
+        transport = self.occi_transport
+        if transport is None:
+            return self._perform_pooled(
+                _ObjpoolPools(self.request, self.poolsize))
+        request = self.request
+        pool = transport.pool(request.scheme, request.netloc)
+        observe = transport.observe
+        if observe is None:
+            return self._perform_pooled(pool)
+        started = time.perf_counter()
         try:
-            self._perform_pooled(pooled)
+            self._perform_pooled(pool)
         finally:
-            if observe is not None:
-                observe(self.request.method, self.request.path,
-                        self._status_code if self._request_performed else 0,
-                        time.perf_counter() - started)
+            observe(request.method, request.path,
+                    self._status_code if self._request_performed else 0,
+                    time.perf_counter() - started)
 
-    def _perform_pooled(self, pooled):
+    def _perform_pooled(self, pool):
+        """One call on a connection lent by ``pool``, retried on
+        http.client's errors as upstream (``CONNECTION_TRY_LIMIT``)."""
+        request = self.request
         for retries in range(1, self.CONNECTION_TRY_LIMIT + 1):
             try:
-                with pooled() as connection:
-                    self.request.LOG_TOKEN = self.LOG_TOKEN
-                    self.request.LOG_DATA = self.LOG_DATA
-                    self.request.LOG_PID = self.LOG_PID
-                    r = self.request.perform(connection)
+                connection = pool.lend()
+                try:
+                    request.LOG_TOKEN = self.LOG_TOKEN
+                    request.LOG_DATA = self.LOG_DATA
+                    request.LOG_PID = self.LOG_PID
+                    r = request.perform(connection)
                     self._request_performed = True
-                    self._status_code, self._status = r.status, unquote(
-                        r.reason)
+                    reason = r.reason
+                    self._status_code, self._status = r.status, (
+                        unquote(reason) if '%' in reason else reason)
+                    r_headers = r.getheaders()
+                    if self._headers_to_decode or self._header_prefices:
+                        enc_headers = self._get_headers_to_decode(r_headers)
+                        self._headers = headers = dict()
+                        for k, v in r_headers:
+                            key = k.lower()
+                            headers[key] = _header_text(
+                                v, key in enc_headers)
+                    else:
+                        self._headers = headers = dict()
+                        for k, v in r_headers:
+                            headers[k.lower()] = v if v.isascii() else (
+                                _header_text(v, False))
                     # NB: the lines are formatted only when they are logged
                     debug = kc.recvlog.isEnabledFor(kc.DEBUGV)
                     if debug:
-                        kc.recvlog.log(kc.DEBUGV, '%d %s' % (
-                            self._status_code, self._status))
-                    self._headers = dict()
-                    r_headers = r.getheaders()
-                    enc_headers = self._get_headers_to_decode(r_headers)
-                    for k, v in r_headers:
-                        key = k.lower()
-                        self._headers[key] = _header_text(
-                            v, key in enc_headers)
-                        if debug:
-                            kc.recvlog.log(kc.DEBUGV, '  %s: %s' % (key, v))
+                        self._log_head(r_headers)
                     self._content = r.read()
                     if debug:
-                        kc.recvlog.log(kc.DEBUGV, 'data size: %s' % (
-                            len(self._content) if self._content else 0))
-                    if debug and self.LOG_DATA and self._content:
-                        data = utils.escape_ctrl_chars(self._content)
-                        if self._token:
-                            data = data.replace(self._token, '...')
-                        kc.recvlog.log(kc.DEBUGV, data)
+                        self._log_body()
+                finally:
+                    pool.give_back(connection)
                 break
             except http.client.HTTPException as err:
                 if retries >= self.CONNECTION_TRY_LIMIT:
                     raise kc.ClientError(
                         'Connection to %s failed %s times (%s: %s )' % (
                             self.request.url, retries, type(err), err))
+
+    def _log_head(self, r_headers):
+        """kamaki's DEBUGV lines of an answer's status and headers."""
+        kc.recvlog.log(kc.DEBUGV, '%d %s' % (
+            self._status_code, self._status))
+        for k, v in r_headers:
+            kc.recvlog.log(kc.DEBUGV, '  %s: %s' % (k.lower(), v))
+
+    def _log_body(self):
+        """kamaki's DEBUGV lines of an answer's body."""
+        kc.recvlog.log(kc.DEBUGV, 'data size: %s' % (
+            len(self._content) if self._content else 0))
+        if self.LOG_DATA and self._content:
+            data = utils.escape_ctrl_chars(self._content)
+            if self._token:
+                data = data.replace(self._token, '...')
+            kc.recvlog.log(kc.DEBUGV, data)
 
     def text(self):
         """#11: Python 2 ``'%s' % content`` was the body text; on Python 3
@@ -561,22 +663,83 @@ def _patch_kamaki_clients(kc, utils):
             self.status = status if isinstance(status, int) else 0
             self.details = details if details else []
 
-    orig_request = kc.Client.request
+    RequestManager, ResponseManager = kc.RequestManager, kc.ResponseManager
+    new_object = object.__new__
 
-    def request(self, method, path, *args, **kwargs):
-        # Carries the client's transport (if any) to the ResponseManager
-        # that Client.request builds; scoped to this call and this thread.
-        token = _current_transport.set(getattr(self, 'occi_transport', None))
+    def lowered(keys):
+        # what the headers_to_quote / headers_to_decode / header_prefices
+        # setters of a new manager keep
+        return list(set([k.lower() for k in keys])) if keys else []
+
+    def request(self, method, path, async_headers=dict(),
+                async_params=dict(), **kwargs):
+        """kamaki's ``Client.request``: the same request and the same
+        ``ResponseManager`` back (performed unless ``success=None``), its
+        managers filled in directly instead of through their
+        ``__init__`` and property setters, the send log formatted only
+        when it is on.  The manager gets the client's transport (if
+        any)."""
+        assert isinstance(method, str)
+        assert method
+        assert isinstance(path, str)
         try:
-            return orig_request(self, method, path, *args, **kwargs)
+            headers = dict(self.headers)
+            headers.update(async_headers)
+            params = dict(self.params)
+            params.update(async_params)
+            success = kwargs.pop('success', 200)
+            data = kwargs.pop('data', None)
+            headers.setdefault('X-Auth-Token', self.token)
+            if 'json' in kwargs:
+                data = json.dumps(kwargs.pop('json'))
+                headers.setdefault('Content-Type', 'application/json')
+            if data:
+                headers.setdefault('Content-Length', '%s' % len(data))
+            if kc.sendlog.isEnabledFor(kc.DEBUGV):
+                plog = ('\t[%s]' % self) if self.LOG_PID else ''
+                kc.sendlog.log(kc.DEBUGV, '\n\nCMT %s@%s%s', method,
+                               self.endpoint_url, plog)
+            # RequestManager.__init__ and its setters
+            req = new_object(RequestManager)
+            upper = method.upper()
+            assert upper in kc.HTTP_METHODS, 'Invalid http method %s' % (
+                upper)
+            req.headers = headers
+            req.method, req.data = upper, data
+            req.scheme, req.netloc = req._connection_info(
+                self.endpoint_url, path, params)
+            req._headers_to_quote = lowered(self.request_headers_to_quote)
+            req._header_prefices = lowered(
+                self.request_header_prefices_to_quote)
+            # ResponseManager.__init__ and its setters
+            r = new_object(ResponseManager)
+            r.CONNECTION_TRY_LIMIT = 1 + self.CONNECTION_RETRY_LIMIT
+            r.request = req
+            r._request_performed = False
+            r.poolsize = self.poolsize
+            r._headers_to_decode = lowered(self.response_headers)
+            r._header_prefices = lowered(self.response_header_prefices)
+            r.LOG_TOKEN, r.LOG_DATA, r.LOG_PID = (
+                self.LOG_TOKEN, self.LOG_DATA, self.LOG_PID)
+            r._token = headers['X-Auth-Token']
+            r.occi_transport = getattr(self, 'occi_transport', None)
         finally:
-            _current_transport.reset(token)
+            self.headers = dict()
+            self.params = dict()
 
-    orig_rm_init = kc.ResponseManager.__init__
-
-    def rm_init(self, *args, **kwargs):
-        orig_rm_init(self, *args, **kwargs)
-        self.occi_transport = _current_transport.get()
+        if success is not None:
+            # Success can either be an int or a collection
+            success = (success,) if isinstance(success, int) else success
+            if r.status_code not in success:
+                kc.log.debug(u'Client caught error %s (%s)' % (r, type(r)))
+                status_msg = getattr(r, 'status', '')
+                try:
+                    message = u'%s %s\n' % (status_msg, r.text)
+                except Exception:
+                    message = u'%s %s\n' % (status_msg, r)
+                status = getattr(r, 'status_code', getattr(r, 'status', 0))
+                raise kc.ClientError(message, status=status)
+        return r
 
     kc._encode = _encode
     kc.RequestManager._connection_info = _connection_info
@@ -585,8 +748,11 @@ def _patch_kamaki_clients(kc, utils):
     kc.ResponseManager._get_headers_to_decode = _get_headers_to_decode
     kc.ResponseManager._get_response = _get_response
     kc.ResponseManager._perform_pooled = _perform_pooled
+    kc.ResponseManager._log_head = _log_head
+    kc.ResponseManager._log_body = _log_body
     kc.ResponseManager.text = property(text)
-    kc.ResponseManager.__init__ = rm_init
+    # the transport of managers that Client.request did not make
+    kc.ResponseManager.occi_transport = None
     kc.ClientError.__init__ = client_error_init
     kc.Client.request = request
 
@@ -617,10 +783,6 @@ def _patch_objpool(objpool, objpool_http):
         """#15: the Python 2 private ``_Semaphore__value`` is ``_value``."""
         return ('<pool %d: size=%d, len(_set)=%d, semaphore=%d>' % (
             id(self), self.size, len(self._set), self._semaphore._value))
-
-    def _unfinished(conn):
-        response = getattr(conn, '_HTTPConnection__response', None)
-        return response is not None and not response.isclosed()
 
     orig_verify = objpool_http.HTTPConnectionPool._pool_verify
 
