@@ -235,3 +235,47 @@ def test_transport_connections_use_the_header_parser():
     assert connection.response_class is kamaki_py3.Response
     assert kamaki_py3.Response.begin.__code__ is (
         __import__('http.client').client.HTTPResponse.begin.__code__)
+
+
+# -- the transport's request path ---------------------------------------------
+
+def test_pool_slots_lend_size_tokens_then_refuse_without_blocking():
+    slots = kamaki_py3._Slots(2)
+    assert slots._value == 2
+    assert slots.acquire() and slots.acquire(blocking=False)
+    assert slots._value == 0
+    assert not slots.acquire(blocking=False)
+    assert not slots.acquire(timeout=0.001)
+    slots.release()
+    assert slots._value == 1 and slots.acquire()
+
+
+@pytest.mark.parametrize('url,path,params', [
+    ('http://h:8/compute/v2.0', '/servers/42', {}),
+    ('http://h:8/compute/v2.0/', 'servers/Ελ ?#;x', {}),
+    ('https://h/image/v1.0', '/images/', {'a b': 'c&d', 'e': None,
+                                          'f': False, 'g': 0}),
+    ('', '', {'x': 'y'}),
+    ('http://h/v2.0', '/s', {'list': ['not', 'hashable']}),
+])
+def test_connection_info_remembered_gives_what_it_computes(url, path,
+                                                           params):
+    from occi_pyramid.backends.synnefo import clients  # noqa: F401
+    import kamaki.clients as kc   # noqa: the test looks inside
+
+    def parts():
+        request = object.__new__(kc.RequestManager)
+        scheme, netloc = request._connection_info(url, path, params)
+        return request.url, request.path, scheme, netloc
+
+    computed = kamaki_py3.url_parts(url, path, params)
+    assert parts() == computed
+    assert parts() == computed      # remembered (when it can be) or not
+
+
+def test_url_parts_quote_the_path_and_query_values_once():
+    assert kamaki_py3.url_parts(
+        'http://h:8/compute/v2.0', '/servers/Ελ ?', {'a': 'b c', 'd': None}
+    ) == ('http://h:8/compute/v2.0/servers/%CE%95%CE%BB%20%3F?a=b%20c&d',
+          '/compute/v2.0/servers/%CE%95%CE%BB%20%3F?a=b%20c&d',
+          'http', 'h:8')

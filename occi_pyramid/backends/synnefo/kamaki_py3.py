@@ -34,6 +34,7 @@ import http.client
 import json
 import logging
 import os
+import queue
 import re
 import select
 import socket
@@ -57,6 +58,9 @@ REQUIRED_VERSIONS = {
 
 _lock = threading.RLock()
 _applied = False
+
+#: how many URLs kamaki's patched request path remembers the parts of
+_URL_CACHE_SIZE = 4096
 
 class KamakiCompatError(RuntimeError):
     """The installed kamaki stack is not the one these patches fit."""
@@ -248,6 +252,32 @@ def _unfinished(conn):
     return response is not None and not response.isclosed()
 
 
+class _Slots(object):
+    """objpool's allocation semaphore (``size`` connections lent at
+    most; a borrower waits for one to come back) as a queue of tokens:
+    ``queue.SimpleQueue``'s get and put are C code, ``threading``'s
+    semaphore is Python code around a condition."""
+
+    def __init__(self, size):
+        self.queue = queue.SimpleQueue()
+        for _ in range(size):
+            self.queue.put(None)
+
+    def acquire(self, blocking=True, timeout=None):
+        try:
+            self.queue.get(blocking, timeout)
+        except queue.Empty:
+            return False
+        return True
+
+    def release(self):
+        self.queue.put(None)
+
+    @property
+    def _value(self):
+        return self.queue.qsize()
+
+
 _Pool = None
 
 
@@ -271,6 +301,7 @@ def _pool_class():
             def __init__(self, transport, scheme, netloc, size):
                 HTTPConnectionPool.__init__(self, scheme, netloc, size=size)
                 self.transport = transport
+                self._semaphore = _Slots(self.size)
 
             def _pool_create(self):
                 conn = HTTPConnectionPool._pool_create(self)
@@ -298,7 +329,7 @@ def _pool_class():
                     raise AssertionError(
                         'You cannot use a pool in a different process '
                         'than it was created!')
-                self._semaphore.acquire()
+                self._semaphore.queue.get()
                 try:
                     while True:
                         with self._mutex:
@@ -313,14 +344,14 @@ def _pool_class():
                         if self._pool_verify(conn):
                             return conn
                 except BaseException:
-                    self._semaphore.release()
+                    self._semaphore.queue.put(None)
                     raise
 
             def give_back(self, conn):
                 if not self._pool_cleanup(conn):
                     with self._mutex:
                         self._set.add(conn)
-                self._semaphore.release()
+                self._semaphore.queue.put(None)
 
         _Pool = Pool
     return _Pool
@@ -417,33 +448,71 @@ def _patch_kamaki_utils(utils):
     utils.escape_ctrl_chars = escape_ctrl_chars
 
 
-def _patch_kamaki_clients(kc, utils):
-    def _encode(v):
-        """#6: Python 2 URL-quoted unicode values as UTF-8 (``unicode``
-        is gone; every Python 3 ``str`` is unicode)."""
-        if v and isinstance(v, str):
-            return quote(v.encode('utf-8'))
-        return v
+def _encode(v):
+    """#6: Python 2 URL-quoted unicode values as UTF-8 (``unicode``
+    is gone; every Python 3 ``str`` is unicode)."""
+    if v and isinstance(v, str):
+        return quote(v.encode('utf-8'))
+    return v
 
+
+def url_parts(url, path, params):
+    """kamaki's ``RequestManager._connection_info`` with #6 fixed, as a
+    function: the URL, the path to send (with the query) and the scheme
+    and host of ``path`` and ``params`` at the service ``url``."""
+    url = url or 'http://127.0.0.1/'
+    url += '' if url.endswith('/') else '/'
+    if path:
+        url += _encode(path[1:] if path.startswith('/') else path)
+    delim = '?'
+    for key, val in params.items():
+        val = quote('' if val in (None, False) else '%s' % val)
+        url += '%s%s%s' % (delim, key, ('=%s' % val) if val else '')
+        delim = '&'
+    parsed = urlparse(url)
+    return ('%s' % url, (('%s' % parsed.path) if parsed.path else '/') + (
+        '?%s' % parsed.query if parsed.query else ''),
+        parsed.scheme, parsed.netloc)
+
+
+def _patch_kamaki_clients(kc, utils):
     def _connection_info(self, url, path, params={}):
         """#6: as upstream, but query values are quoted once.  Python 2
         quoted byte-string values once and double-quoted unicode ones (a
         bug docs/kamaki.md says not to reproduce); on Python 3 every value
-        is text, so ``_encode`` + ``quote`` would double-quote them all."""
-        url = url or 'http://127.0.0.1/'
-        url += '' if url.endswith('/') else '/'
-        if path:
-            url += _encode(path[1:] if path.startswith('/') else path)
-        delim = '?'
-        for key, val in params.items():
-            val = quote('' if val in (None, False) else '%s' % val)
-            url += '%s%s%s' % (delim, key, ('=%s' % val) if val else '')
-            delim = '&'
-        parsed = urlparse(url)
-        self.url = '%s' % url
-        self.path = (('%s' % parsed.path) if parsed.path else '/') + (
-            '?%s' % parsed.query if parsed.query else '')
-        return (parsed.scheme, parsed.netloc)
+        is text, so ``_encode`` + ``quote`` would double-quote them all.
+        What a (url, path, params) gives is remembered: an OCCI request
+        asks for the same few resources again and again."""
+        try:
+            key = (url, path, tuple(params.items())) if params else (
+                url, path)
+            known = _url_cache.get(key)
+        except TypeError:           # a value that cannot be a dict key
+            key = known = None
+        if known is None:
+            known = url_parts(url, path, params)
+            if key is not None:
+                if len(_url_cache) >= _URL_CACHE_SIZE:
+                    _url_cache.clear()
+                _url_cache[key] = known
+        self.url, self.path, scheme, netloc = known
+        return (scheme, netloc)
+
+    _url_cache = {}
+
+    orig_strip_version = kc.strip_version
+    _versions = {}
+
+    def strip_version(url):
+        """kamaki's ``strip_version`` (a regular expression search) of
+        every endpoint URL, remembered: a client is built per request."""
+        known = _versions.get(url)
+        if known is None:
+            known = orig_strip_version(url)
+            if len(_versions) >= _URL_CACHE_SIZE:
+                _versions.clear()
+            _versions[url] = known
+        return known
 
     def _encode_headers(self):
         """#7: Python 2 sent header values as UTF-8 bytes.  ASCII values go
@@ -742,6 +811,7 @@ def _patch_kamaki_clients(kc, utils):
         return r
 
     kc._encode = _encode
+    kc.strip_version = strip_version
     kc.RequestManager._connection_info = _connection_info
     kc.RequestManager._encode_headers = _encode_headers
     kc.RequestManager.perform = perform
