@@ -279,3 +279,71 @@ def test_url_parts_quote_the_path_and_query_values_once():
     ) == ('http://h:8/compute/v2.0/servers/%CE%95%CE%BB%20%3F?a=b%20c&d',
           '/compute/v2.0/servers/%CE%95%CE%BB%20%3F?a=b%20c&d',
           'http', 'h:8')
+
+
+def _sent(request, host, port, cls):
+    """The bytes ``request(conn)`` writes on a connection to host:port."""
+    import socket
+
+    conn = cls(host, port)
+    conn.sock, peer = socket.socketpair()
+    try:
+        request(conn)
+        conn.sock.shutdown(socket.SHUT_WR)
+        return b''.join(iter(lambda: peer.recv(65536), b'')), (
+            conn._HTTPConnection__state, conn._method)
+    finally:
+        conn.close()
+        peer.close()
+
+
+@pytest.mark.parametrize('method,url,headers,body', [
+    ('GET', '/a/b?c=d', {'X-Auth-Token': 'tok'}, None),
+    ('POST', '/s', {'X-Auth-Token': 't', 'Content-Type': 'application/json',
+                    'Content-Length': '2'}, '{}'),
+    ('POST', '/s', {'X': b'\xce\x95'}, None),
+    ('PUT', '/s', {}, b'abc'),
+    ('DELETE', '/s', {'A': 'b\xe9'}, ''),
+    ('HEAD', '/', {}, None),
+])
+@pytest.mark.parametrize('host,port', [
+    ('h', None), ('h', 8080), ('h', 80), ('::1', 80), ('::1', 81)])
+@pytest.mark.parametrize('https', [False, True])
+def test_send_request_sends_what_http_client_sends(method, url, headers,
+                                                   body, host, port, https):
+    import http.client
+
+    cls = http.client.HTTPSConnection if https else http.client.HTTPConnection
+
+    def theirs(conn):
+        conn.request(method, url, body, headers)
+
+    def ours(conn):
+        assert kamaki_py3.send_request(conn, method, url, headers, body)
+
+    assert _sent(ours, host, port, cls) == _sent(theirs, host, port, cls)
+
+
+@pytest.mark.parametrize('method,url,headers,body', [
+    ('GET', 'http://h/a', {}, None),         # an absolute URL
+    ('GET', '/a b', {}, None),               # http.client refuses it
+    ('GET', '/Ελ', {}, None),
+    ('GET', '/', {'Host': 'x'}, None),       # http.client adds none
+    ('GET', '/', {'Accept-Encoding': 'gzip'}, None),
+    ('POST', '/', {'Transfer-Encoding': 'chunked'}, [b'a']),
+    ('POST', '/', {}, [b'an iterable body']),
+    ('POST', '/', {}, 'Ελ'),                  # not latin-1
+    ('GET', '/', {'A': 1}, None),
+    ('GET', '/', {'A': 'Ελ'}, None),
+    ('GET', '/', {'A:b': 'c'}, None),
+    ('GET', '/', {'A': 'b\r\nc'}, None),
+    ('PROPFIND', '/', {}, None),
+])
+def test_send_request_leaves_the_rest_to_http_client(method, url, headers,
+                                                     body):
+    import http.client
+
+    conn = http.client.HTTPConnection('h')
+    assert not kamaki_py3.send_request(conn, method, url, headers, body)
+    assert conn._HTTPConnection__state == http.client._CS_IDLE
+    assert conn.sock is None

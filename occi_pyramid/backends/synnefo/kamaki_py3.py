@@ -187,6 +187,103 @@ class Response(http.client.HTTPResponse):
     begin = _begin
 
 
+#: methods http.client sends as they are (no control characters), and
+#: those it gives an empty body a ``Content-Length: 0``
+_PLAIN_METHODS = frozenset(['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'COPY',
+                            'MOVE', 'PATCH'])
+_BODY_METHODS = frozenset(['PATCH', 'POST', 'PUT'])
+#: request header names after which http.client adds no header of its own
+#: or frames the body itself: left to it
+_SPECIAL_HEADERS = frozenset(['host', 'accept-encoding', 'transfer-encoding'])
+
+
+def _host_line(conn):
+    """The ``Host`` line http.client's ``putrequest`` writes for a path
+    (not an absolute URL) on ``conn``: RFC 9112 section 3.2."""
+    host, port = conn.host, conn.port
+    try:
+        host_enc = host.encode('ascii')
+    except UnicodeEncodeError:
+        host_enc = host.encode('idna')
+    if ':' in host:
+        host_enc = http.client._strip_ipv6_iface(b'[' + host_enc + b']')
+    if port == conn.default_port:
+        return b'Host: ' + host_enc
+    return ('Host: %s:%s' % (host_enc.decode('ascii'), port)).encode(
+        'latin-1')
+
+
+def send_request(conn, method, url, headers, body):
+    """Send ``conn.request(method, url, body, headers)``: the same bytes
+    http.client's ``HTTPConnection.request`` sends (request line,
+    ``Host``, ``Accept-Encoding: identity``, ``Content-Length`` when it
+    adds one, the headers in order, the body), in one step instead of
+    its ``putrequest``/``putheader``/``endheaders`` calls.  Only for the
+    plain requests kamaki makes (a path, ASCII header names, a bytes or
+    text body or none, no proxy tunnel, no debug output); for anything
+    else it returns False, sending nothing, and http.client is to be
+    used."""
+    if (conn._HTTPConnection__state != http.client._CS_IDLE
+            or method not in _PLAIN_METHODS or conn._http_vsn != 11
+            or conn.debuglevel or conn._tunnel_host
+            or url[:1] != '/' or not url.isascii()
+            or http.client._contains_disallowed_url_pchar_re.search(url)):
+        return False
+    if body is None:
+        length = 0 if method in _BODY_METHODS else None
+    elif isinstance(body, str):
+        length = len(body)
+        try:
+            body = body.encode('latin-1')
+        except UnicodeEncodeError:
+            return False
+    elif isinstance(body, bytes):
+        length = len(body)
+    else:
+        return False
+    legal_name = http.client._is_legal_header_name
+    illegal_value = http.client._is_illegal_header_value
+    fields = []
+    for name, value in headers.items():
+        if not isinstance(name, str) or not name.isascii():
+            return False
+        lower = name.lower()
+        if lower in _SPECIAL_HEADERS:
+            return False
+        if lower == 'content-length':
+            length = None
+        if isinstance(value, str):
+            try:
+                value = value.encode('latin-1')
+            except UnicodeEncodeError:
+                return False
+        elif not isinstance(value, bytes):
+            return False
+        name = name.encode('ascii')
+        if not legal_name(name) or illegal_value(value):
+            return False
+        fields.append(name + b': ' + value)
+    host = getattr(conn, '_occi_host_line', None)
+    if host is None:
+        host = conn._occi_host_line = _host_line(conn)
+    lines = [('%s %s HTTP/1.1' % (method, url)).encode('ascii'), host,
+             b'Accept-Encoding: identity']
+    if length is not None:
+        lines.append(b'Content-Length: %d' % length)
+    lines.extend(fields)
+    lines.append(b'\r\n')
+    # what putrequest and endheaders leave behind
+    response = conn._HTTPConnection__response
+    if response and response.isclosed():
+        conn._HTTPConnection__response = None
+    conn._method = method
+    conn._HTTPConnection__state = http.client._CS_REQ_SENT
+    conn.send(b'\r\n'.join(lines))
+    if body:
+        conn.send(body)
+    return True
+
+
 class Transport(object):
     """How the clients of one backend reach the cloud.
 
@@ -543,9 +640,16 @@ def _patch_kamaki_clients(kc, utils):
             # NB: dump_log formats every line before logging.log drops it
             self.dump_log()
         try:
-            conn.request(
-                method=self.method.upper(), url=self.path,
-                headers=self.headers, body=self.data)
+            kwargs = dict(method=self.method.upper(), url=self.path,
+                          headers=self.headers, body=self.data)
+            if hasattr(conn, '_old_request') and send_request(
+                    conn, **kwargs):
+                # what objpool's wrapper of ``request`` keeps, to send
+                # the request again when the server closed the
+                # connection before answering
+                conn._request_args, conn._request_kwargs = (), kwargs
+            else:
+                conn.request(**kwargs)
             if debug:
                 kc.sendlog.log(kc.DEBUGV, '')
             keep_trying = kc.TIMEOUT
