@@ -816,6 +816,25 @@ def _patch_kamaki_clients(kc, utils):
             return content.decode('utf-8', 'replace')
         return '%s' % content
 
+    def performed(name):
+        """A ``ResponseManager`` property as upstream (perform the request
+        once, then read ``name``), the check made before calling
+        ``_get_response``: kamaki reads three or four of them a call."""
+        def read(self):
+            if not self._request_performed:
+                self._get_response()
+            return getattr(self, name)
+        return property(read)
+
+    def json_property(self):
+        """Upstream's ``json``, the same check made before the call."""
+        if not self._request_performed:
+            self._get_response()
+        try:
+            return json.loads(self._content)
+        except ValueError as err:
+            raise kc.ClientError('Response not formated in JSON - %s' % err)
+
     def client_error_init(self, message, status=0, details=None):
         """#12: Python 2 took the fault name with ``keys()[0]``; on Python 3
         that raised and the message fell back to the raw body, details
@@ -940,6 +959,9 @@ def _patch_kamaki_clients(kc, utils):
     kc.ResponseManager._log_head = _log_head
     kc.ResponseManager._log_body = _log_body
     kc.ResponseManager.text = property(text)
+    kc.ResponseManager.json = property(json_property)
+    for name in ('status_code', 'status', 'headers', 'content'):
+        setattr(kc.ResponseManager, name, performed('_' + name))
     # the transport of managers that Client.request did not make
     kc.ResponseManager.occi_transport = None
     kc.ClientError.__init__ = client_error_init
