@@ -347,18 +347,3 @@ def test_send_request_leaves_the_rest_to_http_client(method, url, headers,
     assert not kamaki_py3.send_request(conn, method, url, headers, body)
     assert conn._HTTPConnection__state == http.client._CS_IDLE
     assert conn.sock is None
-
-
-def test_plain_message_reads_follow_changes_to_it():
-    import io
-
-    message = kamaki_py3.parse_headers(io.BytesIO(b'A: 1\r\nB: 2\r\n\r\n'))
-    assert type(message) is kamaki_py3._PlainMessage
-    assert message.get('a') == '1' and message.get('C') is None
-    message['c'] = '3'
-    message.replace_header('A', '4')
-    assert (message.get('C'), message.get('a')) == ('3', '4')
-    del message['a']
-    message.set_raw('B', '5')
-    assert (message.get('A', 'x'), message.get('b')) == ('x', '2')
-    assert message.get_all('b') == ['2', '5']

@@ -151,27 +151,12 @@ class _PlainMessage(http.client.HTTPMessage):
     and kamaki all of them.
     """
 
-    _occi_index = None
-
-    def _first(self):
-        """Lower-cased name -> position of its first field, made once.
-        The email package changes ``_headers`` by appending to it,
-        replacing it, or replacing a value in place under the same name:
-        the same list of the same length has the same names."""
-        headers = self._headers
-        known = self._occi_index
-        if known is not None and known[0] is headers and (
-                known[1] == len(headers)):
-            return known[2]
-        first = {}
-        for position, (key, _) in enumerate(headers):
-            first.setdefault(key.lower(), position)
-        self._occi_index = (headers, len(headers), first)
-        return first
-
     def get(self, name, failobj=None):
-        position = self._first().get(name.lower())
-        return failobj if position is None else self._headers[position][1]
+        name = name.lower()
+        for key, value in self._headers:
+            if key.lower() == name:
+                return value
+        return failobj
 
     def get_all(self, name, failobj=None):
         name = name.lower()
