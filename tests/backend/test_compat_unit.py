@@ -347,3 +347,30 @@ def test_send_request_leaves_the_rest_to_http_client(method, url, headers,
     assert not kamaki_py3.send_request(conn, method, url, headers, body)
     assert conn._HTTPConnection__state == http.client._CS_IDLE
     assert conn.sock is None
+
+
+@pytest.mark.parametrize('line', [
+    b'HTTP/1.1 200 OK\r\n', b'HTTP/1.0 404 Not Found\n', b'HTTP/1.1 204\r\n',
+    b'HTTP/1.1 200 \r\n', b'HTTP/1.1 200  two  spaces \r\n',
+    b'HTTP/1.1 100 Continue\r\n', b'HTTP/1.1 999 x\r\n',
+    b'HTTP/1.1 099 x\r\n', b'HTTP/1.1\t200\tOK\r\n', b'HTTP/1.1 20 x\r\n',
+    b'HTTP/1.10 200 OK\r\n', b'HTTP/2 200 OK\r\n', b'HTTP/1.1 +200 x\r\n',
+    b'HTTP/1.1 200 caf\xe9\r\n', b'HTTP/1.1 200 a\x85\r\n', b'ICY 200 OK\r\n',
+    b'HTTP/1.1', b'', b'HTTP/1.1 200 OK', b'x' * 70000 + b'\r\n',
+])
+def test_status_line_read_as_http_client_reads_it(line):
+    import http.client
+    import io
+
+    def read(cls):
+        response = cls.__new__(cls)
+        response.fp, response.debuglevel = io.BytesIO(line), 0
+        response._close_conn = lambda: None
+        try:
+            version, status, reason = response._read_status()
+        except Exception as error:
+            return type(error), str(error)
+        # begin keeps the reason without the blanks around it
+        return version, status, reason.strip(), response.fp.tell()
+
+    assert read(kamaki_py3.Response) == read(http.client.HTTPResponse)

@@ -180,11 +180,57 @@ _begin = types.FunctionType(
     http.client.HTTPResponse.begin.__closure__)
 
 
+#: a status line that http.client's ``_read_status`` splits into the
+#: version, the code and the reason (blanks around it stripped by
+#: ``begin``) with no surprise: ``HTTP/1.x``, one space, three digits, a
+#: reason of printable ASCII
+_STATUS_LINE = re.compile(
+    rb'(HTTP/1\.[0-9]) ([1-9][0-9][0-9])(?: ([\x20-\x7e]*))?\r?\n\Z')
+
+
 class Response(http.client.HTTPResponse):
     """The response class of the transport's connections: http.client's,
-    headers parsed by :func:`parse_headers`."""
+    headers parsed by :func:`parse_headers`, the usual status line split
+    by one regular expression."""
 
     begin = _begin
+
+    def _read_status(self):
+        """http.client's ``_read_status`` (RFC 9112 section 4), the same
+        (version, status, reason) for a usual status line."""
+        raw = self.fp.readline(http.client._MAXLINE + 1)
+        plain = _STATUS_LINE.match(raw)
+        if plain is not None and not self.debuglevel:
+            version, status, reason = plain.groups()
+            return (version.decode('ascii'), int(status),
+                    reason.decode('ascii') if reason else '')
+        # the rest of http.client's, from the line it read
+        line = str(raw, 'iso-8859-1')
+        if len(line) > http.client._MAXLINE:
+            raise http.client.LineTooLong('status line')
+        if self.debuglevel > 0:
+            print('reply:', repr(line))
+        if not line:
+            raise http.client.RemoteDisconnected(
+                'Remote end closed connection without response')
+        try:
+            version, status, reason = line.split(None, 2)
+        except ValueError:
+            try:
+                version, status = line.split(None, 1)
+                reason = ''
+            except ValueError:
+                version = ''
+        if not version.startswith('HTTP/'):
+            self._close_conn()
+            raise http.client.BadStatusLine(line)
+        try:
+            status = int(status)
+            if status < 100 or status > 999:
+                raise http.client.BadStatusLine(line)
+        except ValueError:
+            raise http.client.BadStatusLine(line)
+        return version, status, reason
 
 
 #: methods http.client sends as they are (no control characters), and
