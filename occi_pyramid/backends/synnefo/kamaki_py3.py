@@ -663,7 +663,11 @@ def _patch_kamaki_clients(kc, utils):
         untouched, a ``str`` would be latin-1 encoded or rejected); quoted
         headers are URL-quoted UTF-8 as before.  Never ``"b'...'"``."""
         headers = dict()
+        plain = not self._headers_to_quote and not self._header_prefices
         for k, v in self.headers.items():
+            if plain and type(v) is str and v.isascii():
+                headers[k] = v          # what the steps below make of it
+                continue
             key = k.lower()
             if isinstance(v, bytes):
                 v = v.decode('utf-8')
@@ -906,8 +910,8 @@ def _patch_kamaki_clients(kc, utils):
 
     def lowered(keys):
         # what the headers_to_quote / headers_to_decode / header_prefices
-        # setters of a new manager keep
-        return list(set([k.lower() for k in keys])) if keys else []
+        # setters of a new manager keep (called when there are keys)
+        return list(set([k.lower() for k in keys]))
 
     def request(self, method, path, async_headers=dict(),
                 async_params=dict(), **kwargs):
@@ -946,17 +950,20 @@ def _patch_kamaki_clients(kc, utils):
             req.method, req.data = upper, data
             req.scheme, req.netloc = req._connection_info(
                 self.endpoint_url, path, params)
-            req._headers_to_quote = lowered(self.request_headers_to_quote)
-            req._header_prefices = lowered(
-                self.request_header_prefices_to_quote)
+            keys = self.request_headers_to_quote
+            req._headers_to_quote = lowered(keys) if keys else []
+            keys = self.request_header_prefices_to_quote
+            req._header_prefices = lowered(keys) if keys else []
             # ResponseManager.__init__ and its setters
             r = new_object(ResponseManager)
             r.CONNECTION_TRY_LIMIT = 1 + self.CONNECTION_RETRY_LIMIT
             r.request = req
             r._request_performed = False
             r.poolsize = self.poolsize
-            r._headers_to_decode = lowered(self.response_headers)
-            r._header_prefices = lowered(self.response_header_prefices)
+            keys = self.response_headers
+            r._headers_to_decode = lowered(keys) if keys else []
+            keys = self.response_header_prefices
+            r._header_prefices = lowered(keys) if keys else []
             r.LOG_TOKEN, r.LOG_DATA, r.LOG_PID = (
                 self.LOG_TOKEN, self.LOG_DATA, self.LOG_PID)
             r._token = headers['X-Auth-Token']
