@@ -374,3 +374,25 @@ def test_status_line_read_as_http_client_reads_it(line):
         return version, status, reason.strip(), response.fp.tell()
 
     assert read(kamaki_py3.Response) == read(http.client.HTTPResponse)
+
+
+def test_header_parser_reads_a_buffered_block_as_http_client_does():
+    """From a buffered reader (a response's), a plain block is taken
+    at once: the same message, the body left where it was."""
+    import http.client
+    import io
+
+    plain = b'Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}'
+    many = b''.join(b'A%d: b\r\n' % i for i in range(99)) + b'\r\n'
+    for data in [plain, b'\r\n', b'A: b\n\r\n\r\n', b'A: b\r\nB: c\n\n',
+                 many, b'X: 1\r\n' + many, b'A: ' + b'x' * 70000 + b'\r\n\r\n',
+                 b'A: b\r\n\r\nC: d\r\n\r\n', b'Bad line\r\nA: b\r\n\r\n']:
+        def parse(parser):
+            fp = io.BufferedReader(io.BytesIO(data), 1 << 17)
+            try:
+                message = parser(fp)
+            except Exception as error:
+                return type(error), str(error)
+            return _view(message), fp.read()
+        assert parse(kamaki_py3.parse_headers) == parse(
+            http.client.parse_headers), data[:40]

@@ -122,6 +122,27 @@ _STRUCTURED = re.compile(rb'^content-type:[ \t]*(multipart|message)/',
 _FIELD = re.compile(r'([^:]*):[ \t]*([^\r\n]*)\r?\n')
 
 
+def _buffered_block(fp):
+    """The header block, taken at once from what ``fp`` (a buffered
+    reader) already holds, when it is plain lines within http.client's
+    limits (``_read_headers``: lines of at most ``_MAXLINE`` bytes, at
+    most ``_MAXHEADERS`` of them with the blank one), else ``None`` with
+    nothing read."""
+    peek = getattr(fp, 'peek', None)
+    if peek is None:
+        return None
+    data = peek()
+    end = data.find(b'\r\n\r\n')
+    if end < 0 or end + 4 > http.client._MAXLINE:
+        return None
+    block = data[:end + 4]
+    # plain lines: the first blank line is this one, as for readline
+    if block.count(b'\n') > http.client._MAXHEADERS or not (
+            _PLAIN_BLOCK.match(block)):
+        return None
+    return fp.read(end + 4)
+
+
 def parse_headers(fp, _class=http.client.HTTPMessage):
     """:func:`http.client.parse_headers`, the same message, without the
     email package's feed parser where the header block is plain lines
@@ -129,7 +150,9 @@ def parse_headers(fp, _class=http.client.HTTPMessage):
     call costs the OCCI process.  Anything else (folded or non-ASCII
     lines, a missing end, a multipart type) goes to the email parser as
     in http.client."""
-    block = b''.join(http.client._read_headers(fp))
+    block = _buffered_block(fp)
+    if block is None:
+        block = b''.join(http.client._read_headers(fp))
     if not _PLAIN_BLOCK.match(block) or _STRUCTURED.search(block):
         return email.parser.Parser(_class=_class).parsestr(
             block.decode('iso-8859-1'))
