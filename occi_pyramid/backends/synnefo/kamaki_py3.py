@@ -107,27 +107,49 @@ def make_ssl_context(ca_certs=None, insecure=False):
     return ctx
 
 
-#: a header block that http.client's parser (the email package's, policy
-#: compat32) reads as plain ``name: value`` pairs and nothing else: lines
-#: of a field name of visible ASCII but ``:`` and a value of printable
-#: ASCII and tabs, each ending at its first line feed, then the blank line
-_PLAIN_BLOCK = re.compile(
-    rb'(?:[\x21-\x39\x3b-\x7e]+:[\x20-\x7e\t]*\r?\n)*\r?\n\Z')
+#: the bytes of a plain header block: printable ASCII, tab, CR, LF
+_PLAIN_BYTES = bytes([9, 10, 13] + list(range(0x20, 0x7f)))
 #: content types after which the email parser reads a body into the
 #: message (multipart, message/*): left to it
-_STRUCTURED = re.compile(rb'^content-type:[ \t]*(multipart|message)/',
-                         re.I | re.M)
-#: one line of a plain block: compat32's header_source_parse keeps the
-#: name as it is and drops the blanks after the colon and the line end
-_FIELD = re.compile(r'([^:]*):[ \t]*([^\r\n]*)\r?\n')
+_STRUCTURED = ('multipart/', 'message/')
 
 
-def _buffered_block(fp):
-    """The header block, taken at once from what ``fp`` (a buffered
-    reader) already holds, when it is plain lines within http.client's
-    limits (``_read_headers``: lines of at most ``_MAXLINE`` bytes, at
-    most ``_MAXHEADERS`` of them with the blank one), else ``None`` with
-    nothing read."""
+def _plain_fields(block):
+    """The (name, value) fields of a header block that http.client's
+    parser (the email package's, policy compat32) reads as plain
+    ``name: value`` pairs and nothing else, as its
+    ``header_source_parse`` makes them (the blanks after the colon and
+    the line end dropped); ``None`` for any other block.  Plain: lines
+    of a field name of visible ASCII but ``:`` and a value of printable
+    ASCII and tabs, each ending at its line feed (a carriage return only
+    just before it), then the blank line, and no multipart or message
+    content type.  String methods rather than a regular expression: a
+    tenth of the cost."""
+    if block.translate(None, _PLAIN_BYTES) or (
+            block.count(b'\r') != block.count(b'\r\n')):
+        return None
+    lines = block.decode('ascii').split('\n')
+    if len(lines) < 2 or lines[-2] not in ('', '\r'):
+        return None
+    fields = []
+    for line in lines[:-2]:
+        name, colon, value = line.partition(':')
+        if not colon or not name or ' ' in name or '\t' in name:
+            return None
+        value = value.lstrip(' \t').rstrip('\r')
+        if name.lower() == 'content-type' and (
+                value.lower().startswith(_STRUCTURED)):
+            return None
+        fields.append((name, value))
+    return fields
+
+
+def _buffered_fields(fp):
+    """The fields of the header block (:func:`_plain_fields`), taken at
+    once from what ``fp`` (a buffered reader) already holds, when it is
+    plain and within http.client's limits (``_read_headers``: lines of
+    at most ``_MAXLINE`` bytes, at most ``_MAXHEADERS`` of them with the
+    blank one); else ``None``, with nothing read."""
     peek = getattr(fp, 'peek', None)
     if peek is None:
         return None
@@ -136,11 +158,13 @@ def _buffered_block(fp):
     if end < 0 or end + 4 > http.client._MAXLINE:
         return None
     block = data[:end + 4]
-    # plain lines: the first blank line is this one, as for readline
-    if block.count(b'\n') > http.client._MAXHEADERS or not (
-            _PLAIN_BLOCK.match(block)):
+    if block.count(b'\n') > http.client._MAXHEADERS:
         return None
-    return fp.read(end + 4)
+    # plain lines: the first blank line is this one, as for readline
+    fields = _plain_fields(block)
+    if fields is not None:
+        fp.read(end + 4)
+    return fields
 
 
 def parse_headers(fp, _class=http.client.HTTPMessage):
@@ -150,16 +174,16 @@ def parse_headers(fp, _class=http.client.HTTPMessage):
     call costs the OCCI process.  Anything else (folded or non-ASCII
     lines, a missing end, a multipart type) goes to the email parser as
     in http.client."""
-    block = _buffered_block(fp)
-    if block is None:
+    fields = _buffered_fields(fp)
+    if fields is None:
         block = b''.join(http.client._read_headers(fp))
-    if not _PLAIN_BLOCK.match(block) or _STRUCTURED.search(block):
-        return email.parser.Parser(_class=_class).parsestr(
-            block.decode('iso-8859-1'))
+        fields = _plain_fields(block)
+        if fields is None:
+            return email.parser.Parser(_class=_class).parsestr(
+                block.decode('iso-8859-1'))
     message = (_PlainMessage if _class is http.client.HTTPMessage
                else _class)()
-    # what set_raw would append, line by line
-    message._headers = _FIELD.findall(block.decode('ascii'))
+    message._headers = fields       # what set_raw would append
     message.set_payload('')
     return message
 
