@@ -396,3 +396,24 @@ def test_header_parser_reads_a_buffered_block_as_http_client_does():
             return _view(message), fp.read()
         assert parse(kamaki_py3.parse_headers) == parse(
             http.client.parse_headers), data[:40]
+
+
+def test_plain_message_reads_follow_changes_to_it():
+    import io
+
+    message = kamaki_py3.parse_headers(
+        io.BytesIO(b'A: 1\r\nB: 2\r\nb: 3\r\n\r\n'))
+    assert type(message) is kamaki_py3._PlainMessage
+    assert message.get('a') == '1' and message.get('C') is None
+    assert message.get('B') == '2' and message.plain_view()[3]['b'] == '3'
+    message['c'] = '3'
+    assert message.plain_view() is None
+    message.replace_header('A', '4')
+    assert (message.get('C'), message.get('a')) == ('3', '4')
+    del message['a']
+    message.set_raw('B', '5')
+    assert (message.get('A', 'x'), message.get('b')) == ('x', '2')
+    assert message.get_all('b') == ['2', '3', '5']
+    again = kamaki_py3.parse_headers(io.BytesIO(b'A: 1\r\n\r\n'))
+    again.replace_header('a', '2')
+    assert again.plain_view() is None and again.get('A') == '2'

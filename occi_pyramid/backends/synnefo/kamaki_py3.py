@@ -119,7 +119,8 @@ def _plain_fields(block):
     parser (the email package's, policy compat32) reads as plain
     ``name: value`` pairs and nothing else, as its
     ``header_source_parse`` makes them (the blanks after the colon and
-    the line end dropped); ``None`` for any other block.  Plain: lines
+    the line end dropped), with the lower-cased names and the values;
+    ``None`` for any other block.  Plain: lines
     of a field name of visible ASCII but ``:`` and a value of printable
     ASCII and tabs, each ending at its line feed (a carriage return only
     just before it), then the blank line, and no multipart or message
@@ -131,17 +132,22 @@ def _plain_fields(block):
     lines = block.decode('ascii').split('\n')
     if len(lines) < 2 or lines[-2] not in ('', '\r'):
         return None
-    fields = []
-    for line in lines[:-2]:
-        name, colon, value = line.partition(':')
-        if not colon or not name or ' ' in name or '\t' in name:
+    parts = [line.partition(':') for line in lines[:-2]]
+    if not parts:
+        return [], [], []
+    names, colons, values = zip(*parts)
+    joined = '\n'.join(names)      # the names hold no line feed
+    if '' in colons or '' in names or ' ' in joined or '\t' in joined:
+        return None
+    names = joined.lower().split('\n')
+    values = [value.lstrip(' \t').rstrip('\r') for value in values]
+    at = -1
+    while 'content-type' in names[at + 1:]:
+        at = names.index('content-type', at + 1)
+        if values[at].lower().startswith(_STRUCTURED):
             return None
-        value = value.lstrip(' \t').rstrip('\r')
-        if name.lower() == 'content-type' and (
-                value.lower().startswith(_STRUCTURED)):
-            return None
-        fields.append((name, value))
-    return fields
+    fields = list(zip(joined.split('\n'), values))
+    return fields, names, values
 
 
 def _buffered_fields(fp):
@@ -174,17 +180,30 @@ def parse_headers(fp, _class=http.client.HTTPMessage):
     call costs the OCCI process.  Anything else (folded or non-ASCII
     lines, a missing end, a multipart type) goes to the email parser as
     in http.client."""
-    fields = _buffered_fields(fp)
-    if fields is None:
+    plain = _buffered_fields(fp)
+    if plain is None:
         block = b''.join(http.client._read_headers(fp))
-        fields = _plain_fields(block)
-        if fields is None:
+        plain = _plain_fields(block)
+        if plain is None:
             return email.parser.Parser(_class=_class).parsestr(
                 block.decode('iso-8859-1'))
-    message = (_PlainMessage if _class is http.client.HTTPMessage
-               else _class)()
-    message._headers = fields       # what set_raw would append
+    fields, names, values = plain
+    if _class is not http.client.HTTPMessage:
+        message = _class()
+        message._headers = fields       # what set_raw would append
+        message.set_payload('')
+        return message
+    message = _PlainMessage()
+    message._headers = fields
     message.set_payload('')
+    # name -> value of its first and of its last field
+    names.reverse()
+    values.reverse()
+    first = dict(zip(names, values))
+    names.reverse()
+    values.reverse()
+    message._occi_view = (fields, len(fields), first,
+                          dict(zip(names, values)))
     return message
 
 
@@ -198,7 +217,28 @@ class _PlainMessage(http.client.HTTPMessage):
     and kamaki all of them.
     """
 
+    #: (the fields, their number, lower-cased name -> first value, ->
+    #: last value) as parsed; the email package changes the fields by
+    #: appending to them, replacing the list, or in replace_header
+    _occi_view = None
+
+    def plain_view(self):
+        """The parsed view, if the fields are still the parsed ones."""
+        view = self._occi_view
+        if view is not None and view[0] is self._headers and (
+                view[1] == len(self._headers)):
+            return view
+        return None
+
+    def replace_header(self, _name, _value):
+        self._occi_view = None
+        http.client.HTTPMessage.replace_header(self, _name, _value)
+
     def get(self, name, failobj=None):
+        view = self._occi_view      # plain_view(), inline: a hot path
+        if view is not None and view[0] is self._headers and (
+                view[1] == len(self._headers)):
+            return view[2].get(name.lower(), failobj)
         name = name.lower()
         for key, value in self._headers:
             if key.lower() == name:
@@ -844,7 +884,13 @@ def _patch_kamaki_clients(kc, utils):
                     self._status_code, self._status = r.status, (
                         unquote(reason) if '%' in reason else reason)
                     r_headers = r.getheaders()
-                    if self._headers_to_decode or self._header_prefices:
+                    view = r.msg.plain_view() if type(r.msg) is (
+                        _PlainMessage) else None
+                    if view is not None and not (
+                            self._headers_to_decode or self._header_prefices):
+                        # ASCII values, the last of each name, as below
+                        self._headers = dict(view[3])
+                    elif self._headers_to_decode or self._header_prefices:
                         enc_headers = self._get_headers_to_decode(r_headers)
                         self._headers = headers = dict()
                         for k, v in r_headers:
