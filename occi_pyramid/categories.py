@@ -151,11 +151,8 @@ class RequestCategories:
         return self._loaded[index]
 
     def _registry(self, indexes):
-        merged = CategoryRegistry()
-        merged.extend(self.static)
-        for index in indexes:
-            merged.extend(self._load(index))
-        return merged
+        return merged_registry(
+            self.static, [self._load(index) for index in indexes])
 
     @property
     def all(self):
@@ -205,6 +202,37 @@ class RequestCategories:
 
     def __iter__(self):
         return iter(self.all)
+
+
+#: (static registry, ids of the sources' categories) -> (what they were
+#: merged from, the merged registry): the sources give the same
+#: category objects while their listings are cached (templates, project
+#: and user mixins are each made once per cached listing), so a merge of
+#: a thousand templates is made once, not on every ``GET /-/`` or create
+_MERGED = {}
+#: at most this many merges are kept (all go when full)
+MERGED_MAX = 256
+
+
+def merged_registry(static, loaded):
+    """A registry of ``static`` then each list of ``loaded`` (shared by
+    the requests whose sources gave the same objects: do not change
+    it)."""
+    # NB: an entry holds the objects whose ids make its key, so no other
+    # object can have those ids while it is kept: equal keys, same objects
+    key = (id(static),) + tuple(
+        tuple(map(id, categories)) for categories in loaded)
+    entry = _MERGED.get(key)
+    if entry is not None:
+        return entry[2]
+    merged = CategoryRegistry()
+    merged.extend(static)
+    for categories in loaded:
+        merged.extend(categories)
+    if len(_MERGED) >= MERGED_MAX:
+        _MERGED.clear()
+    _MERGED[key] = (static, loaded, merged)
+    return merged
 
 
 def get_static_registry(registry):

@@ -17,10 +17,20 @@ section's ``port`` or ``listen``.  The port is checked when pserve loads
 the server, before it loads the application, so a busy port is reported
 before any store migration or cloud call.
 
-:func:`answer_bad_uris` makes waitress answer 400 to a request target
-it cannot split (``GET http://[::1/compute/``: ``urlsplit`` raises
-``ValueError``, which waitress 3 does not catch, and the connection
-closes with no answer at all).
+:func:`patch_waitress` mends two things in waitress 3, for every server
+of the process (this one, and the simulator's, embedded or served):
+
+* :func:`answer_bad_uris` makes it answer 400 to a request target it
+  cannot split (``GET http://[::1/compute/``: ``urlsplit`` raises
+  ``ValueError``, which waitress 3 does not catch, and the connection
+  closes with no answer at all);
+* :func:`keep_alive_without_body` keeps an HTTP/1.1 connection open
+  after an answer that has no body (204, 304): waitress closes it,
+  because such an answer has no ``Content-Length`` (which RFC 9110
+  §8.6 forbids on a 204), though its end is known (RFC 9112 §6.3).  A
+  client then connects again for its next request: the simulator
+  answers Synnefo's ``DELETE`` with 204, and every delete cost the next
+  cloud call a new connection.
 """
 import errno
 
@@ -71,10 +81,50 @@ def server_factory(global_conf, **settings):
     def serve(app):
         from waitress import serve as waitress_serve
 
-        answer_bad_uris()
+        patch_waitress()
         waitress_serve(app, **settings)
 
     return serve
+
+
+def patch_waitress():
+    """Both mends (once per process: each checks whether it is in)."""
+    answer_bad_uris()
+    keep_alive_without_body()
+
+
+def keep_alive_without_body():
+    """Make waitress keep an HTTP/1.1 connection open after an answer
+    without a body (1xx, 204, 304) when nothing else asks to close it
+    (the request's ``Connection`` header, HTTP/1.0, an error).  Once per process; a waitress whose task has no
+    ``build_response_header`` or ``has_body`` is left alone."""
+    from waitress.task import Task
+
+    original = getattr(Task, 'build_response_header', None)
+    if (original is None or not hasattr(Task, 'has_body')
+            or getattr(original, 'occi_guarded', False)):
+        return
+
+    def build_response_header(self):
+        keep = (
+            not self.has_body and self.version == '1.1'
+            and not self.close_on_finish
+            and self.request.headers.get('CONNECTION', '').lower()
+            != 'close')
+        header = original(self)
+        if keep and self.close_on_finish:
+            # NB: only the missing length closed it; the header waitress
+            # added for that goes too
+            self.close_on_finish = False
+            self.response_headers = [
+                pair for pair in self.response_headers
+                if pair != ('Connection', 'close')]
+            header = header.replace(b'\r\nConnection: close\r\n', b'\r\n',
+                                    1)
+        return header
+
+    build_response_header.occi_guarded = True
+    Task.build_response_header = build_response_header
 
 
 def answer_bad_uris():

@@ -48,10 +48,12 @@ def quote(text):
     for them, but a raw line break would end the header or body line, and
     in a header it would let a value inject headers).
     """
-    text = (
-        text.replace('\\', '\\\\').replace('"', '\\"')
-        .replace('\r', '\\r').replace('\n', '\\n')
-    )
+    # NB: most values hold none of them: four scans in C, no copies
+    if '"' in text or '\\' in text or '\r' in text or '\n' in text:
+        text = (
+            text.replace('\\', '\\\\').replace('"', '\\"')
+            .replace('\r', '\\r').replace('\n', '\\n')
+        )
     return '"%s"' % text
 
 
@@ -72,6 +74,11 @@ def format_value(value):
     Booleans and numbers are bare, strings and enums quoted; lists and
     dicts have no text form and go as a quoted JSON string (rOCCI).
     """
+    # NB: the common types by their exact type first (a value of an
+    # attribute is most often a str)
+    formatter = _FORMATTERS.get(type(value))
+    if formatter is not None:
+        return formatter(value)
     if isinstance(value, bool):
         return 'true' if value else 'false'
     if isinstance(value, int):
@@ -83,6 +90,14 @@ def format_value(value):
     if isinstance(value, (list, tuple, dict)):
         return quote(json.dumps(value, sort_keys=True))
     return quote(str(value))
+
+
+_FORMATTERS = {
+    str: quote,
+    bool: lambda value: 'true' if value else 'false',
+    int: str,
+    float: format_float,
+}
 
 
 def format_attributes(values):

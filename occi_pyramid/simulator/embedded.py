@@ -94,6 +94,9 @@ def start_simulator(settings, host='127.0.0.1', port=0, threads=8):
     from . import main
 
     app = main({}, **settings)
+    from ..server import patch_waitress
+
+    patch_waitress()    # as egg:occi_pyramid#waitress serves
     server = create_server(app, host=host, port=port, threads=threads,
                            ident='synnefo-simulator')
     thread = threading.Thread(target=server.run, name='synnefo-simulator',

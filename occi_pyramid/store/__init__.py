@@ -42,6 +42,29 @@ def build_mixins(records, static):
     return mixins
 
 
+#: id of a records tuple -> (the records, the static registry, the mixins
+#: built of them): the store shares one tuple while the owner's mixins do
+#: not change, and so the mixins are built once (as the cloud's templates
+#: are), which lets a request's merged categories be reused
+_BUILT = {}
+#: at most this many owners' mixins are kept (all go when full)
+BUILT_MAX = 1000
+
+
+def shared_mixins(records, static):
+    """:func:`build_mixins` once per records tuple: the same ``{type id:
+    Mixin}`` (shared: do not change it or its mixins) while ``records``
+    is the tuple the store shares."""
+    entry = _BUILT.get(id(records))
+    if entry is not None and entry[0] is records and entry[1] is static:
+        return entry[2]
+    mixins = build_mixins(records, static)
+    if len(_BUILT) >= BUILT_MAX:
+        _BUILT.clear()
+    _BUILT[id(records)] = (records, static, mixins)
+    return mixins
+
+
 #: the attributes a user-defined resource template may give defaults for
 #: (the size a create naming it asks for), and their types
 SIZES = {'occi.compute.cores': 'integer', 'occi.compute.memory': 'float'}

@@ -96,6 +96,15 @@ _OF_OWNER = (
     .order_by(_TABLE.c.id))
 _BY_ID = select(_TABLE).where(_TABLE.c.cloud == bindparam('cloud'),
                               _TABLE.c.id == bindparam('id'))
+#: a new row (every column given): built once, as the reads above, since
+#: a compute's delete writes one
+_ADD = _TABLE.insert().returning(*_TABLE.c)
+_CANCEL_SOURCE = delete(_TABLE).where(
+    _TABLE.c.cloud == bindparam('cloud'),
+    _TABLE.c.owner == bindparam('owner'),
+    _TABLE.c.operation == LINK,
+    _TABLE.c.source == bindparam('source')).returning(
+    _TABLE.c.state, _TABLE.c.claimed_by, _TABLE.c.claimed_until)
 
 
 @implementer(IPendingStore)
@@ -119,7 +128,7 @@ class PendingStore:
         ``due``); return its record."""
         now = time.time() if now is None else now
         values = dict(
-            operation=operation, resume=resume,
+            created=utcnow(), operation=operation, resume=resume,
             cloud=cloud, owner=owner, kind=kind, source=source,
             target=target, attributes=dict(attributes or {}),
             mixins=list(mixins), state=PENDING, message=message,
@@ -128,9 +137,7 @@ class PendingStore:
             deadline=deadline if deadline is not None else now,
             claimed_by=None, claimed_until=None)
         with self.engine.begin() as connection:
-            row = connection.execute(
-                _TABLE.insert().values(created=utcnow(), **values)
-                .returning(*_TABLE.c)).one()
+            row = connection.execute(_ADD, values).one()
         return _record(row)
 
     @cached_read
@@ -172,12 +179,8 @@ class PendingStore:
         them a worker held at that moment (it may be making the link)."""
         now = time.time() if now is None else now
         with self.engine.begin() as connection:
-            rows = connection.execute(delete(_TABLE).where(
-                _TABLE.c.cloud == cloud, _TABLE.c.owner == owner,
-                _TABLE.c.operation == LINK,
-                _TABLE.c.source == source).returning(
-                _TABLE.c.state, _TABLE.c.claimed_by,
-                _TABLE.c.claimed_until)).all()
+            rows = connection.execute(_CANCEL_SOURCE, {
+                'cloud': cloud, 'owner': owner, 'source': source}).all()
         held = [row for row in rows if row.state == PENDING and
                 row.claimed_by is not None and (row.claimed_until or 0) > now]
         return len(rows), len(held)

@@ -19,7 +19,7 @@ request changed them (the store answers them from its per-process cache
 while nothing changed: store/cache.py).  The wrapper sees no Pyramid
 request.
 """
-from ..store import SIZES, build_mixins, definition, size_definitions
+from ..store import SIZES, definition, shared_mixins, size_definitions
 from .base import SessionWrapper
 
 #: NB: the views build a definition's model objects with these, through
@@ -57,11 +57,12 @@ class UserMixinSession(SessionWrapper):
 
     def user_mixins(self):
         """``{type id: Mixin}`` of the caller's mixins (one store read per
-        request)."""
+        request; shared by the requests that read the same records: do
+        not change it)."""
         if self._mixins is None:
             records = (self.store.mixins(self.owner)
-                       if self.store is not None else [])
-            self._mixins = build_mixins(records, self.static)
+                       if self.store is not None else ())
+            self._mixins = shared_mixins(records, self.static)
         return self._mixins
 
     def mixins_below(self, path):

@@ -85,9 +85,9 @@ class Server:
     def __init__(self, app, **adjustments):
         from waitress.server import create_server
 
-        from occi_pyramid.server import answer_bad_uris
+        from occi_pyramid.server import patch_waitress
 
-        answer_bad_uris()   # as egg:occi_pyramid#waitress serves
+        patch_waitress()    # as egg:occi_pyramid#waitress serves
 
         adjustments.setdefault('threads', 4)
         self.server = create_server(app, host='127.0.0.1', port=0,

@@ -647,6 +647,25 @@ class TestOCCIJSONRendering(RenderingContract, unittest.TestCase):
         self.assertEqual(len(document["kinds"]), 9)
         self.assertIn(self.document(m.STOP), document['actions'])
 
+    def test_query_interface_text_is_the_documents_encoding(self):
+        """The query interface is spliced from each category's kept text:
+        the bytes ``dump(document(...))`` gives, and a mount prefix of
+        its own (a category's text is kept per prefix)."""
+        categories = m.CategoryCollection(
+            m.static_categories() + [s.os_tpl()])
+        from occi_pyramid.renderers.urls import URLs
+
+        for script_name in ('/okeanos', '', '/okeanos'):
+            rendering = self._getTargetClass()(URLs(
+                'http://occi.example' + script_name, script_name))
+            self.assertEqual(
+                rendering.render(categories).body,
+                rendering.dump(rendering.document(categories)).body)
+        only_mixins = m.CategoryCollection([s.os_tpl()])
+        self.assertEqual(sorted(self.document(only_mixins)), ['mixins'])
+        self.assertEqual(self._makeOne().render(
+            m.CategoryCollection()).body, '{}\n')
+
     def test_collection(self):
         document = self.document(m.Collection(
             [s.storage(), s.storagelink()]))

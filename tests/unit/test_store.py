@@ -207,6 +207,21 @@ class TestBuildMixins:
         assert lan.applies_to(model.NETWORK)
         assert not lan.applies_to(model.COMPUTE)
 
+    def test_shared_mixins_are_built_once_per_records_tuple(self):
+        from occi_pyramid import model
+        from occi_pyramid.categories import CategoryRegistry
+        from occi_pyramid.store import shared_mixins
+
+        static = CategoryRegistry(model.CORE_KINDS + model.KINDS)
+        records = (_record('lan'),)
+        first = shared_mixins(records, static)
+        assert shared_mixins(records, static) is first
+        # the store read again (a new tuple, equal or not): built anew
+        again = shared_mixins((_record('lan'),), static)
+        assert again is not first and list(again) == list(first)
+        other = CategoryRegistry(model.CORE_KINDS + model.KINDS)
+        assert shared_mixins(records, other) is not first
+
     def test_a_new_mixin_is_stored_as_the_record_it_is_built_from(self):
         from occi_pyramid import model
         from occi_pyramid.categories import CategoryRegistry

@@ -143,6 +143,8 @@ class SynnefoBackend(object):
         self.subnet_cache = RecordCache()
         # user id -> (images, flavors, the template mixins made of them)
         self.template_memo = RecordCache(1000)
+        # user id -> (their projects and quotas, the mixins made of them)
+        self.project_memo = RecordCache(1000)
         # servers this process deleted: the short server listing cannot
         # tell one being destroyed, and a deleted compute is gone at once
         self.deleted_servers = TTLCache(DELETED_MEMORY, clock)

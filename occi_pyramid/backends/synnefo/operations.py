@@ -509,8 +509,16 @@ class SynnefoOperations:
         return list(made[3])
 
     def projects(self):
-        """The caller's project mixins, with their quotas."""
-        return translate.project_mixins(*self.cloud.list_projects())
+        """The caller's project mixins, with their quotas, made once per
+        cached listing as the templates are (the same mixins while the
+        projects and quotas are cached)."""
+        listing = self.cloud.list_projects()
+        memo = self.cloud.backend.project_memo
+        key = self.cloud.user_id
+        made = memo.get(key)
+        if made is None or made[0] is not listing:
+            made = memo[key] = (listing, translate.project_mixins(*listing))
+        return list(made[1])
 
     def project(self, data):
         """The Astakos project a create names (its project mixin), or
