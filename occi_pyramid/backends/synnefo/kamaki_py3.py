@@ -62,6 +62,7 @@ _applied = False
 #: how many URLs kamaki's patched request path remembers the parts of
 _URL_CACHE_SIZE = 4096
 
+
 class KamakiCompatError(RuntimeError):
     """The installed kamaki stack is not the one these patches fit."""
 
@@ -120,12 +121,12 @@ def _plain_fields(block):
     ``name: value`` pairs and nothing else, as its
     ``header_source_parse`` makes them (the blanks after the colon and
     the line end dropped), with the lower-cased names and the values;
-    ``None`` for any other block.  Plain: lines
-    of a field name of visible ASCII but ``:`` and a value of printable
-    ASCII and tabs, each ending at its line feed (a carriage return only
-    just before it), then the blank line, and no multipart or message
-    content type.  String methods rather than a regular expression: a
-    tenth of the cost."""
+    ``None`` for any other block.  Plain: lines of a field name of
+    visible ASCII but ``:`` and a value of printable ASCII and tabs,
+    each ending at its line feed (a carriage return only just before
+    it), then the blank line, and no multipart or message content type.
+    String methods rather than a regular expression: a tenth of the
+    cost."""
     if block.translate(None, _PLAIN_BYTES) or (
             block.count(b'\r') != block.count(b'\r\n')):
         return None
