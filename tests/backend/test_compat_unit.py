@@ -235,3 +235,185 @@ def test_transport_connections_use_the_header_parser():
     assert connection.response_class is kamaki_py3.Response
     assert kamaki_py3.Response.begin.__code__ is (
         __import__('http.client').client.HTTPResponse.begin.__code__)
+
+
+# -- the transport's request path ---------------------------------------------
+
+def test_pool_slots_lend_size_tokens_then_refuse_without_blocking():
+    slots = kamaki_py3._Slots(2)
+    assert slots._value == 2
+    assert slots.acquire() and slots.acquire(blocking=False)
+    assert slots._value == 0
+    assert not slots.acquire(blocking=False)
+    assert not slots.acquire(timeout=0.001)
+    slots.release()
+    assert slots._value == 1 and slots.acquire()
+
+
+@pytest.mark.parametrize('url,path,params', [
+    ('http://h:8/compute/v2.0', '/servers/42', {}),
+    ('http://h:8/compute/v2.0/', 'servers/Ελ ?#;x', {}),
+    ('https://h/image/v1.0', '/images/', {'a b': 'c&d', 'e': None,
+                                          'f': False, 'g': 0}),
+    ('', '', {'x': 'y'}),
+    ('http://h/v2.0', '/s', {'list': ['not', 'hashable']}),
+])
+def test_connection_info_remembered_gives_what_it_computes(url, path,
+                                                           params):
+    from occi_pyramid.backends.synnefo import clients  # noqa: F401
+    import kamaki.clients as kc   # noqa: the test looks inside
+
+    def parts():
+        request = object.__new__(kc.RequestManager)
+        scheme, netloc = request._connection_info(url, path, params)
+        return request.url, request.path, scheme, netloc
+
+    computed = kamaki_py3.url_parts(url, path, params)
+    assert parts() == computed
+    assert parts() == computed      # remembered (when it can be) or not
+
+
+def test_url_parts_quote_the_path_and_query_values_once():
+    assert kamaki_py3.url_parts(
+        'http://h:8/compute/v2.0', '/servers/Ελ ?', {'a': 'b c', 'd': None}
+    ) == ('http://h:8/compute/v2.0/servers/%CE%95%CE%BB%20%3F?a=b%20c&d',
+          '/compute/v2.0/servers/%CE%95%CE%BB%20%3F?a=b%20c&d',
+          'http', 'h:8')
+
+
+def _sent(request, host, port, cls):
+    """The bytes ``request(conn)`` writes on a connection to host:port."""
+    import socket
+
+    conn = cls(host, port)
+    conn.sock, peer = socket.socketpair()
+    try:
+        request(conn)
+        conn.sock.shutdown(socket.SHUT_WR)
+        return b''.join(iter(lambda: peer.recv(65536), b'')), (
+            conn._HTTPConnection__state, conn._method)
+    finally:
+        conn.close()
+        peer.close()
+
+
+@pytest.mark.parametrize('method,url,headers,body', [
+    ('GET', '/a/b?c=d', {'X-Auth-Token': 'tok'}, None),
+    ('POST', '/s', {'X-Auth-Token': 't', 'Content-Type': 'application/json',
+                    'Content-Length': '2'}, '{}'),
+    ('POST', '/s', {'X': b'\xce\x95'}, None),
+    ('PUT', '/s', {}, b'abc'),
+    ('DELETE', '/s', {'A': 'b\xe9'}, ''),
+    ('HEAD', '/', {}, None),
+])
+@pytest.mark.parametrize('host,port', [
+    ('h', None), ('h', 8080), ('h', 80), ('::1', 80), ('::1', 81)])
+@pytest.mark.parametrize('https', [False, True])
+def test_send_request_sends_what_http_client_sends(method, url, headers,
+                                                   body, host, port, https):
+    import http.client
+
+    cls = http.client.HTTPSConnection if https else http.client.HTTPConnection
+
+    def theirs(conn):
+        conn.request(method, url, body, headers)
+
+    def ours(conn):
+        assert kamaki_py3.send_request(conn, method, url, headers, body)
+
+    assert _sent(ours, host, port, cls) == _sent(theirs, host, port, cls)
+
+
+@pytest.mark.parametrize('method,url,headers,body', [
+    ('GET', 'http://h/a', {}, None),         # an absolute URL
+    ('GET', '/a b', {}, None),               # http.client refuses it
+    ('GET', '/Ελ', {}, None),
+    ('GET', '/', {'Host': 'x'}, None),       # http.client adds none
+    ('GET', '/', {'Accept-Encoding': 'gzip'}, None),
+    ('POST', '/', {'Transfer-Encoding': 'chunked'}, [b'a']),
+    ('POST', '/', {}, [b'an iterable body']),
+    ('POST', '/', {}, 'Ελ'),                  # not latin-1
+    ('GET', '/', {'A': 1}, None),
+    ('GET', '/', {'A': 'Ελ'}, None),
+    ('GET', '/', {'A:b': 'c'}, None),
+    ('GET', '/', {'A': 'b\r\nc'}, None),
+    ('PROPFIND', '/', {}, None),
+])
+def test_send_request_leaves_the_rest_to_http_client(method, url, headers,
+                                                     body):
+    import http.client
+
+    conn = http.client.HTTPConnection('h')
+    assert not kamaki_py3.send_request(conn, method, url, headers, body)
+    assert conn._HTTPConnection__state == http.client._CS_IDLE
+    assert conn.sock is None
+
+
+@pytest.mark.parametrize('line', [
+    b'HTTP/1.1 200 OK\r\n', b'HTTP/1.0 404 Not Found\n', b'HTTP/1.1 204\r\n',
+    b'HTTP/1.1 200 \r\n', b'HTTP/1.1 200  two  spaces \r\n',
+    b'HTTP/1.1 100 Continue\r\n', b'HTTP/1.1 999 x\r\n',
+    b'HTTP/1.1 099 x\r\n', b'HTTP/1.1\t200\tOK\r\n', b'HTTP/1.1 20 x\r\n',
+    b'HTTP/1.10 200 OK\r\n', b'HTTP/2 200 OK\r\n', b'HTTP/1.1 +200 x\r\n',
+    b'HTTP/1.1 200 caf\xe9\r\n', b'HTTP/1.1 200 a\x85\r\n', b'ICY 200 OK\r\n',
+    b'HTTP/1.1', b'', b'HTTP/1.1 200 OK', b'x' * 70000 + b'\r\n',
+])
+def test_status_line_read_as_http_client_reads_it(line):
+    import http.client
+    import io
+
+    def read(cls):
+        response = cls.__new__(cls)
+        response.fp, response.debuglevel = io.BytesIO(line), 0
+        response._close_conn = lambda: None
+        try:
+            version, status, reason = response._read_status()
+        except Exception as error:
+            return type(error), str(error)
+        # begin keeps the reason without the blanks around it
+        return version, status, reason.strip(), response.fp.tell()
+
+    assert read(kamaki_py3.Response) == read(http.client.HTTPResponse)
+
+
+def test_header_parser_reads_a_buffered_block_as_http_client_does():
+    """From a buffered reader (a response's), a plain block is taken
+    at once: the same message, the body left where it was."""
+    import http.client
+    import io
+
+    plain = b'Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}'
+    many = b''.join(b'A%d: b\r\n' % i for i in range(99)) + b'\r\n'
+    for data in [plain, b'\r\n', b'A: b\n\r\n\r\n', b'A: b\r\nB: c\n\n',
+                 many, b'X: 1\r\n' + many, b'A: ' + b'x' * 70000 + b'\r\n\r\n',
+                 b'A: b\r\n\r\nC: d\r\n\r\n', b'Bad line\r\nA: b\r\n\r\n']:
+        def parse(parser):
+            fp = io.BufferedReader(io.BytesIO(data), 1 << 17)
+            try:
+                message = parser(fp)
+            except Exception as error:
+                return type(error), str(error)
+            return _view(message), fp.read()
+        assert parse(kamaki_py3.parse_headers) == parse(
+            http.client.parse_headers), data[:40]
+
+
+def test_plain_message_reads_follow_changes_to_it():
+    import io
+
+    message = kamaki_py3.parse_headers(
+        io.BytesIO(b'A: 1\r\nB: 2\r\nb: 3\r\n\r\n'))
+    assert type(message) is kamaki_py3._PlainMessage
+    assert message.get('a') == '1' and message.get('C') is None
+    assert message.get('B') == '2' and message.plain_view()[3]['b'] == '3'
+    message['c'] = '3'
+    assert message.plain_view() is None
+    message.replace_header('A', '4')
+    assert (message.get('C'), message.get('a')) == ('3', '4')
+    del message['a']
+    message.set_raw('B', '5')
+    assert (message.get('A', 'x'), message.get('b')) == ('x', '2')
+    assert message.get_all('b') == ['2', '3', '5']
+    again = kamaki_py3.parse_headers(io.BytesIO(b'A: 1\r\n\r\n'))
+    again.replace_header('a', '2')
+    assert again.plain_view() is None and again.get('A') == '2'
