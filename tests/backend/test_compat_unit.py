@@ -358,13 +358,19 @@ def test_send_request_leaves_the_rest_to_http_client(method, url, headers,
     b'HTTP/1.1 200 caf\xe9\r\n', b'HTTP/1.1 200 a\x85\r\n', b'ICY 200 OK\r\n',
     b'HTTP/1.1', b'', b'HTTP/1.1 200 OK', b'x' * 70000 + b'\r\n',
 ])
-def test_status_line_read_as_http_client_reads_it(line):
+@pytest.mark.parametrize('buffered', [True, False])
+def test_status_line_read_as_http_client_reads_it(line, buffered):
+    """From a buffered reader (a response's) the usual line is taken from
+    what it holds; from anything else, or any other line, as
+    http.client reads it."""
     import http.client
     import io
 
     def read(cls):
         response = cls.__new__(cls)
-        response.fp, response.debuglevel = io.BytesIO(line), 0
+        fp = io.BytesIO(line)
+        response.fp = io.BufferedReader(fp) if buffered else fp
+        response.debuglevel = 0
         response._close_conn = lambda: None
         try:
             version, status, reason = response._read_status()

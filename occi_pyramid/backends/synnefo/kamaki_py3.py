@@ -285,40 +285,20 @@ class Response(http.client.HTTPResponse):
 
     def _read_status(self):
         """http.client's ``_read_status`` (RFC 9112 section 4), the same
-        (version, status, reason) for a usual status line."""
-        raw = self.fp.readline(http.client._MAXLINE + 1)
-        plain = _STATUS_LINE.match(raw)
-        if plain is not None and not self.debuglevel:
-            version, status, reason = plain.groups()
-            return (version.decode('ascii'), int(status),
-                    reason.decode('ascii') if reason else '')
-        # the rest of http.client's, from the line it read
-        line = str(raw, 'iso-8859-1')
-        if len(line) > http.client._MAXLINE:
-            raise http.client.LineTooLong('status line')
-        if self.debuglevel > 0:
-            print('reply:', repr(line))
-        if not line:
-            raise http.client.RemoteDisconnected(
-                'Remote end closed connection without response')
-        try:
-            version, status, reason = line.split(None, 2)
-        except ValueError:
-            try:
-                version, status = line.split(None, 1)
-                reason = ''
-            except ValueError:
-                version = ''
-        if not version.startswith('HTTP/'):
-            self._close_conn()
-            raise http.client.BadStatusLine(line)
-        try:
-            status = int(status)
-            if status < 100 or status > 999:
-                raise http.client.BadStatusLine(line)
-        except ValueError:
-            raise http.client.BadStatusLine(line)
-        return version, status, reason
+        (version, status, reason): a usual status line, whole in what the
+        buffered reader holds, split by one regular expression; anything
+        else read by http.client's own."""
+        peek = getattr(self.fp, 'peek', None)
+        if peek is not None and not self.debuglevel:
+            data = peek()
+            end = data.find(b'\n', 0, http.client._MAXLINE) + 1
+            plain = _STATUS_LINE.match(data, 0, end) if end else None
+            if plain is not None:
+                self.fp.read(end)
+                version, status, reason = plain.groups()
+                return (version.decode('ascii'), int(status),
+                        reason.decode('ascii') if reason else '')
+        return super()._read_status()
 
 
 #: methods http.client sends as they are (no control characters), and
