@@ -111,7 +111,7 @@ CREATE = {
         'Category: 1; scheme="http://schemas.openstack.org/template/'
         'resource#"; class="mixin"\n' % INFRA),
 }
-#: row -> (label, unit, target, lower is better, ooi compared)
+#: row -> (label, unit, target, lower is better)
 ROWS = {
     '1': ('CPU/entity GET text/plain', 'ms', '<= 0.75x', True),
     '2': ('CPU/entity GET occi+json', 'ms', '<= 0.75x', True),

@@ -10,10 +10,13 @@ both, calling the sources only when a lookup misses the static set, and
 by location only the sources that may hold a category there, so
 traversing ``/compute/42`` or ``/nothing/here/`` never calls the cloud.
 """
+import itertools
+
 from zope.interface import implementer
 
 from . import model
 from .interfaces import ICategoryRegistry, IRegion
+from .memo import KeptFor
 from .settings import DEFAULTS
 
 
@@ -204,35 +207,26 @@ class RequestCategories:
         return iter(self.all)
 
 
-#: (static registry, ids of the sources' categories) -> (what they were
-#: merged from, the merged registry): the sources give the same
-#: category objects while their listings are cached (templates, project
-#: and user mixins are each made once per cached listing), so a merge of
-#: a thousand templates is made once, not on every ``GET /-/`` or create
-_MERGED = {}
-#: at most this many merges are kept (all go when full)
-MERGED_MAX = 256
+#: the merges of the static categories with the sources', by the objects
+#: merged: the sources give the same category objects while their
+#: listings are cached (templates, project and user mixins are each made
+#: once per cached listing), so a merge of a thousand templates is made
+#: once, not on every ``GET /-/`` or create
+_MERGED = KeptFor(256)
 
 
 def merged_registry(static, loaded):
     """A registry of ``static`` then each list of ``loaded`` (shared by
     the requests whose sources gave the same objects: do not change
     it)."""
-    # NB: an entry holds the objects whose ids make its key, so no other
-    # object can have those ids while it is kept: equal keys, same objects
-    key = (id(static),) + tuple(
-        tuple(map(id, categories)) for categories in loaded)
-    entry = _MERGED.get(key)
-    if entry is not None:
-        return entry[2]
-    merged = CategoryRegistry()
-    merged.extend(static)
-    for categories in loaded:
+    categories = tuple(itertools.chain.from_iterable(loaded))
+
+    def merge():
+        merged = CategoryRegistry()
+        merged.extend(static)
         merged.extend(categories)
-    if len(_MERGED) >= MERGED_MAX:
-        _MERGED.clear()
-    _MERGED[key] = (static, loaded, merged)
-    return merged
+        return merged
+    return _MERGED.get((static,) + categories, merge)
 
 
 def get_static_registry(registry):

@@ -19,6 +19,7 @@ mixins go through it.
 See docs/mixins.md.
 """
 from .. import model
+from ..memo import KeptFor
 from .api import MixinRecord, MixinStore, StoreConflict  # noqa: F401
 
 
@@ -42,27 +43,19 @@ def build_mixins(records, static):
     return mixins
 
 
-#: id of a records tuple -> (the records, the static registry, the mixins
-#: built of them): the store shares one tuple while the owner's mixins do
-#: not change, and so the mixins are built once (as the cloud's templates
-#: are), which lets a request's merged categories be reused
-_BUILT = {}
-#: at most this many owners' mixins are kept (all go when full)
-BUILT_MAX = 1000
+#: the mixins built of a records tuple and a static registry: the store
+#: shares one tuple while the owner's mixins do not change, and so the
+#: mixins are built once (as the cloud's templates are), which lets a
+#: request's merged categories be reused
+_BUILT = KeptFor(1000)
 
 
 def shared_mixins(records, static):
     """:func:`build_mixins` once per records tuple: the same ``{type id:
     Mixin}`` (shared: do not change it or its mixins) while ``records``
     is the tuple the store shares."""
-    entry = _BUILT.get(id(records))
-    if entry is not None and entry[0] is records and entry[1] is static:
-        return entry[2]
-    mixins = build_mixins(records, static)
-    if len(_BUILT) >= BUILT_MAX:
-        _BUILT.clear()
-    _BUILT[id(records)] = (records, static, mixins)
-    return mixins
+    return _BUILT.get((records, static),
+                      lambda: build_mixins(records, static))
 
 
 #: the attributes a user-defined resource template may give defaults for

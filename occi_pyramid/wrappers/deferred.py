@@ -44,6 +44,7 @@ from ..exceptions import (
 )
 from ..interfaces import IDeferredWork
 from ..locations import parse_entity_location
+from ..memo import KeptFor
 from ..store.pending import ACTIVE, DELETE, ERROR, LINK, PENDING, backoff
 from .base import SessionWrapper
 
@@ -168,22 +169,16 @@ class DeferredWork:
         self.worker = None
         self._lock = threading.Lock()
         self._waiting = (0.0, set())
-        #: id of a rows tuple the store shares -> (the rows, their view)
-        self._views = {}
+        #: the views of the rows tuples the store shares
+        self._views = KeptFor(VIEWS_MAX)
 
     def view_of(self, rows):
         """The :class:`RowsView` of ``rows`` (an owner's rows as the
         store answered), worked out once per tuple the store shares: the
         requests of a user whose rows did not change share it (read
         only)."""
-        entry = self._views.get(id(rows))
-        if entry is None or entry[0] is not rows:
-            entry = (rows, RowsView(
-                [r for r in rows if self.kind_of(r) is not None]))
-            if len(self._views) >= VIEWS_MAX:
-                self._views = {}
-            self._views[id(rows)] = entry
-        return entry[1]
+        return self._views.get((rows,), lambda: RowsView(
+            [r for r in rows if self.kind_of(r) is not None]))
 
     # -- what requests tell ------------------------------------------------
 
