@@ -2,11 +2,15 @@
 from pyramid.config import Configurator
 
 from .fastpaths import freeze_request_extensions
+from .server import patch_waitress
 from .settings import __version__  # noqa: F401
 
 
 def main(global_config, **settings):
     """The paste app factory: compose the subsystems, nothing else."""
+    # NB: waitress's mends go with the app, whatever serves it
+    # (egg:waitress#main too): see occi_pyramid.server
+    patch_waitress()
     with Configurator(
         settings=settings, root_factory='.contexts.root_factory'
     ) as config:

@@ -18,7 +18,9 @@ the server, before it loads the application, so a busy port is reported
 before any store migration or cloud call.
 
 :func:`patch_waitress` mends two things in waitress 3, for every server
-of the process (this one, and the simulator's, embedded or served):
+of the process.  Both app factories (``egg:occi_pyramid#main`` and
+``#simulator``) call it too, so an ini that serves them with
+``egg:waitress#main`` gets the mends as well:
 
 * :func:`answer_bad_uris` makes it answer 400 to a request target it
   cannot split (``GET http://[::1/compute/``: ``urlsplit`` raises

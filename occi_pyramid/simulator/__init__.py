@@ -24,6 +24,10 @@ class SimulatorApp:
 
 def main(global_config, **settings):
     """Build the simulator WSGI app from ``simulator.*`` settings."""
+    from ..server import patch_waitress
     from .app import Simulator
 
+    # NB: waitress's mends go with the app, whatever serves it
+    # (egg:waitress#main too): see occi_pyramid.server
+    patch_waitress()
     return SimulatorApp(Simulator(settings))

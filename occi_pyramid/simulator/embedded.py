@@ -93,10 +93,7 @@ def start_simulator(settings, host='127.0.0.1', port=0, threads=8):
     """
     from . import main
 
-    app = main({}, **settings)
-    from ..server import patch_waitress
-
-    patch_waitress()    # as egg:occi_pyramid#waitress serves
+    app = main({}, **settings)  # NB: with waitress's mends
     server = create_server(app, host=host, port=port, threads=threads,
                            ident='synnefo-simulator')
     thread = threading.Thread(target=server.run, name='synnefo-simulator',

@@ -1,5 +1,8 @@
 """How the simulator runs: persistence across restarts, alone under
 pserve, embedded start/stop, parallel users, control API switch."""
+import contextlib
+import http.client
+import json
 import os
 import socket
 import subprocess
@@ -164,10 +167,17 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def test_runs_alone_under_pserve(tmp_path):
+@contextlib.contextmanager
+def served_by_pserve(tmp_path, server_use=None):
+    """The packaged simulator.ini served by pserve on a free port (with
+    ``server_use``, another ``use`` for its server section); yields a
+    :class:`Client` once it answers."""
     port = _free_port()
     with open(os.path.join(REPO, 'simulator.ini')) as handle:
         ini = handle.read().replace('127.0.0.1:8901', '127.0.0.1:%d' % port)
+    if server_use is not None:
+        ini = ini.replace('use = egg:occi_pyramid#waitress\n',
+                          'use = %s\n' % server_use)
     (tmp_path / 'simulator.ini').write_text(ini)
     pserve = os.path.join(os.path.dirname(sys.executable), 'pserve')
     env = dict(os.environ, PYTHONPATH=REPO)
@@ -180,20 +190,58 @@ def test_runs_alone_under_pserve(tmp_path):
         deadline = time.time() + 20
         while True:
             try:
-                result = client.call('GET', SERVERS + '/detail', token=BOB,
-                                     timeout=2)
+                client.call('GET', SERVERS + '/detail', token=BOB, timeout=2)
                 break
             except OSError:
                 assert process.poll() is None, process.stdout.read()
                 assert time.time() < deadline, 'pserve did not start'
                 time.sleep(0.1)
-        assert result.status == 200 and result.json == {'servers': []}
-        assert (tmp_path / 'var' / 'simulator.sqlite').exists()
-        fault(client.call('POST', '/_sim/settle'), 'itemNotFound', 404)
+        yield client
     finally:
         process.terminate()
         process.wait(10)
         process.stdout.close()
+
+
+def test_runs_alone_under_pserve(tmp_path):
+    with served_by_pserve(tmp_path) as client:
+        result = client.call('GET', SERVERS + '/detail', token=BOB)
+        assert result.status == 200 and result.json == {'servers': []}
+        assert (tmp_path / 'var' / 'simulator.sqlite').exists()
+        fault(client.call('POST', '/_sim/settle'), 'itemNotFound', 404)
+
+
+def test_plain_waitress_keeps_the_connection_after_a_delete(tmp_path):
+    """Served by ``egg:waitress#main`` rather than the project's entry,
+    the app factory still mends waitress: the 204 of a delete leaves the
+    connection open for the next call (a client such as kamaki's pool
+    would otherwise connect again)."""
+    with served_by_pserve(tmp_path, 'egg:waitress#main') as client:
+        connection = http.client.HTTPConnection(client.host, client.port,
+                                                timeout=30)
+        headers = {'X-Auth-Token': BOB, 'Content-Type': 'application/json'}
+        try:
+            connection.request('POST', SERVERS, json.dumps({'server': {
+                'name': 'kept', 'flavorRef': 1,
+                'imageRef': DEBIAN_IMAGE}}), headers)
+            created = connection.getresponse()
+            server = json.loads(created.read())['server']
+            assert created.status == 202
+            connection.request('DELETE', '%s/%s' % (SERVERS, server['id']),
+                               headers=headers)
+            deleted = connection.getresponse()
+            deleted.read()
+            assert deleted.status == 204
+            assert deleted.getheader('Connection') is None
+            assert not deleted.will_close
+            sock = connection.sock
+            connection.request('GET', SERVERS + '/detail', headers=headers)
+            listed = connection.getresponse()
+            listed.read()
+            # NB: the same socket: http.client would have made a new one
+            assert listed.status == 200 and connection.sock is sock
+        finally:
+            connection.close()
 
 
 def test_latency_models_a_wan_without_serialising_callers():
