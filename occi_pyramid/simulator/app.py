@@ -172,6 +172,22 @@ class RequestLog:
         return len(self._entries)
 
 
+class _ThenApplyDue(list):
+    """An answer body whose ``close`` (called by the WSGI server once the
+    answer is written) applies the simulator's due jobs."""
+
+    def __init__(self, body, simulator):
+        super().__init__((body,))
+        self.simulator = simulator
+
+    def close(self):
+        try:
+            self.simulator.apply_due()
+        except Exception:  # pragma: no cover - a simulator bug
+            # NB: the next call applies them first, or fails as it would
+            log.exception('applying the due jobs failed')
+
+
 class Simulator:
     """The simulated Synnefo deployment behind one WSGI app.
 
@@ -272,11 +288,29 @@ class Simulator:
 
     # -- request handling -----------------------------------------------------
     def wsgi(self, environ, start_response):
-        """The WSGI entry point."""
+        """The WSGI entry point.
+
+        A job the call queued that is due already (instant delays) is
+        applied once the answer is written (the answer iterable's
+        ``close``), as Synnefo's dispatcher applies what Ganeti reports
+        outside the API's requests: the caller reads the answer
+        meanwhile, and its next call finds the job applied (or applies
+        it first, as every call does with the due jobs)."""
         status, headers, body = self(Request(environ))
-        start_response(STATUS_LINES.get(status) or '%d Unknown' % status,
-                       headers)
+        write = start_response(
+            STATUS_LINES.get(status) or '%d Unknown' % status, headers)
+        if self.engine.due():
+            if not body:
+                # NB: a server sends the head of an answer without a body
+                # once the body is done (after close) unless told now
+                write(b'')
+            return _ThenApplyDue(body, self)
         return [body]
+
+    def apply_due(self):
+        """Apply the due jobs (under the write lock)."""
+        with self.lock:
+            self._run_due()
 
     def __call__(self, request):
         """``(status, [(header, value)], body bytes)`` of ``request``."""

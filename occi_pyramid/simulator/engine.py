@@ -1,10 +1,12 @@
 """The state engine: a virtual clock and the pending backend jobs.
 
 Every state-changing call records a :class:`~.models.Job` with a due
-time on the virtual clock (§9.1.4 of the Synnefo digest: lazy
-evaluation). Before each request the simulator applies every job that
-is due, in due order, so the outcome is deterministic and needs no
-background thread.
+time on the virtual clock (lazy evaluation). Before each request the
+simulator applies every job that is due, in due order, so the outcome is
+deterministic and needs no background thread; a job due at once is
+applied by the call that queued it, once its answer is written (as
+Synnefo's dispatcher applies Ganeti's reports outside the API's
+requests).
 
 Delay modes (setting ``simulator.delays``):
 
@@ -15,6 +17,7 @@ Delay modes (setting ``simulator.delays``):
   durations may follow, e.g. ``manual build=4``;
 * ``build=4 start=2 ...`` or a bare number: real time plus an offset.
 """
+import collections
 import logging
 import time
 
@@ -29,7 +32,7 @@ from sqlalchemy import (
     update,
 )
 
-from . import models
+from . import models, quotas
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,7 @@ _JOBS = models.Job.__table__
 _SERVERS = models.Server.__table__
 _PORTS = models.Port.__table__
 _VOLUMES = models.Volume.__table__
+_IPS = models.IPAddress.__table__
 ALL_JOBS = select(_JOBS).order_by(_JOBS.c.due, _JOBS.c.id)
 NEXT_DUE = select(func.min(_JOBS.c.due))
 #: the due jobs, each with the due time of the first job that stays
@@ -82,6 +86,33 @@ BUILD_VOLUMES = update(_VOLUMES).where(
     _VOLUMES.c.server_id == bindparam('target'),
     _VOLUMES.c.deleted.is_(False), _VOLUMES.c.status == 'creating') \
     .values(status='in_use', updated=bindparam('when'))
+
+CANCEL_SERVER_JOBS = delete(_JOBS).where(
+    _JOBS.c.target_id == bindparam('target'),
+    _JOBS.c.kind.in_(('build', 'start', 'stop', 'reboot', 'resize')))
+#: a DELETE job's reads and writes (see Engine._delete_fast)
+SERVER_ROW = select(_SERVERS).where(_SERVER.id == bindparam('target'))
+SERVER_VOLUMES = select(_VOLUMES).where(
+    _VOLUMES.c.server_id == bindparam('target'),
+    _VOLUMES.c.deleted.is_(False))
+SERVER_PORT_IDS = select(_PORTS.c.id).where(
+    _PORTS.c.server_id == bindparam('target'))
+DELETE_SERVER = update(_SERVERS).where(_SERVER.id == bindparam('target')) \
+    .values(deleted=True, operstate='DESTROYED', task=None,
+            updated=bindparam('when'))
+DELETE_VOLUMES = update(_VOLUMES).where(
+    _VOLUMES.c.server_id == bindparam('target'),
+    _VOLUMES.c.deleted.is_(False)) \
+    .values(deleted=True, status='deleted', updated=bindparam('when'))
+#: what remove_port does to a port's addresses: the private ones go
+#: back to the pool, the floating ones stay their owner's, detached
+PORT_PRIVATE_IPS = delete(_IPS).where(
+    _IPS.c.port_id.in_(bindparam('ports', expanding=True)),
+    _IPS.c.floating.is_(False))
+PORT_FLOATING_IPS = update(_IPS).where(
+    _IPS.c.port_id.in_(bindparam('ports', expanding=True)),
+    _IPS.c.floating.is_(True)).values(port_id=None)
+SERVER_PORTS = delete(_PORTS).where(_PORTS.c.server_id == bindparam('target'))
 
 
 def parse_delays(value):
@@ -213,7 +244,8 @@ class Engine:
             log.debug('job %s %s on %s (fail=%s)', job.id, job.kind,
                       job.target_id, job.fail)
             try:
-                if not (job.kind == 'build' and self._build_fast(db, job)):
+                fast = None if job.fail else self._FAST.get(job.kind)
+                if not (fast is not None and fast(self, db, job)):
                     getattr(self, '_apply_' + job.kind)(db, job, job.due)
                     db.flush()
             except Exception:  # pragma: no cover - a simulator bug
@@ -236,14 +268,10 @@ class Engine:
         ports and volumes hold no quota, so the holdings do not move
         (what the ``before_flush`` hook would book is nothing): the
         server's UPDATE names those conditions. Returns False (the ORM
-        handler applies the job) when it changed no row.
+        handler applies the job) when it changed no row.  (A failing job
+        always goes to the ORM handler.)
         """
-        if job.fail:
-            return False
-        if db.identity_map:
-            db.flush()  # earlier handlers' changes go first
-        connection = db.connection()
-        params = {'target': job.target_id, 'when': job.due}
+        connection, params = _core(db, job)
         if connection.execute(BUILD_SERVER, params).rowcount != 1:
             return False
         connection.execute(BUILD_PORTS, params)
@@ -251,6 +279,44 @@ class Engine:
         if db.identity_map:
             db.expire_all()  # the session's copies are stale now
         return True
+
+    def _delete_fast(self, db, job):
+        """Apply a successful DELETE job with Core statements instead of
+        loading the server, its ports and volumes as ORM objects: what
+        :meth:`_apply_delete` does, the holdings moved as the
+        ``before_flush`` hook would (the server and its volumes give
+        back what they held; ports hold nothing, and a floating IP keeps
+        its own).  Returns False (the ORM handler applies the job) for
+        a server that is gone."""
+        connection, params = _core(db, job)
+        server = connection.execute(SERVER_ROW, params).first()
+        if server is None:
+            return False
+        deltas = collections.Counter()
+        held = [(server, models.Server)] + [
+            (volume, models.Volume)
+            for volume in connection.execute(SERVER_VOLUMES, params)]
+        for row, model in held:
+            holds = quotas._holds(db, row, False, model)
+            if holds is not None:
+                (user, project), amounts = holds
+                for resource, amount in amounts.items():
+                    deltas[user, project, resource] -= amount
+        ports = [row.id for row in connection.execute(SERVER_PORT_IDS,
+                                                      params)]
+        connection.execute(DELETE_SERVER, params)
+        connection.execute(DELETE_VOLUMES, params)
+        if ports:
+            connection.execute(PORT_PRIVATE_IPS, {'ports': ports})
+            connection.execute(PORT_FLOATING_IPS, {'ports': ports})
+            connection.execute(SERVER_PORTS, params)
+        quotas.move(db, deltas)
+        if db.identity_map:
+            db.expire_all()  # the session's copies are stale now
+        return True
+
+    #: job kinds applied with Core statements when they can be
+    _FAST = {'build': _build_fast, 'delete': _delete_fast}
 
     def pending(self, db, kind, target_id):
         return (
@@ -273,11 +339,9 @@ class Engine:
 
     def cancel_server_jobs(self, db, server_id):
         """Drop the pending server-level jobs of ``server_id``."""
-        db.query(models.Job).filter(
-            models.Job.target_id == server_id,
-            models.Job.kind.in_(('build', 'start', 'stop', 'reboot',
-                                 'resize')),
-        ).delete(synchronize_session=False)
+        # NB: a Core DELETE built once (the ORM's bulk delete compiled
+        # its query on every call); no job is an ORM object
+        db.connection().execute(CANCEL_SERVER_JOBS, {'target': server_id})
 
     # -- job outcomes ---------------------------------------------------------
     def _server(self, db, job):
@@ -403,6 +467,15 @@ class Engine:
         volume.deleted = True
         volume.server_id = None
         volume.device_index = None
+
+
+def _core(db, job):
+    """``(connection, params)`` for a job applied with Core statements:
+    the session's connection, its pending changes flushed first (earlier
+    handlers' changes go first), and the job's target and due time."""
+    if db.identity_map:
+        db.flush()
+    return db.connection(), {'target': job.target_id, 'when': job.due}
 
 
 def remove_port(db, port):

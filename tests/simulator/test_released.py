@@ -100,6 +100,57 @@ def test_holdings_equal_the_live_records(sim, alice):
         assert db.query(models.Holding).count()
 
 
+def _deleted_server_state(fast):
+    """What deleting a server with a NIC, a floating IP on a port of its
+    own and a second disk leaves in the store, its DELETE job applied by
+    the Core statements (``fast``) or by the ORM handler."""
+    from occi_pyramid.simulator.engine import Engine
+
+    kept = Engine._FAST
+    if not fast:
+        Engine._FAST = {'build': Engine._build_fast}
+    try:
+        with running_simulator(delays='manual') as sim:
+            alice = Api(sim, ALICE)
+            network = alice.create_network()
+            server = alice.create_server(networks=[{'uuid': network['id']}])
+            ip = alice.post('/network/v2.0/floatingips', {'floatingip': {
+                'floating_network_id': '1'}}).json['floatingip']
+            assert alice.post('/network/v2.0/ports', {'port': {
+                'network_id': '1', 'device_id': str(server['id']),
+                'fixed_ips': [{'ip_address': ip['floating_ip_address']}]}},
+            ).status == 201
+            volume = alice.create_volume(size=3)
+            alice.post('%s/%s/os-volume_attachments' % (SERVERS, server['id']),
+                       {'volumeAttachment': {'volumeId': volume['id']}})
+            sim.control.settle()
+            assert alice.delete('%s/%s' % (SERVERS, server['id'])).status \
+                == 204
+            sim.control.settle()
+            with sim.simulator.session() as db:
+                assert quotas.usage(db, ALICE_UUID, ALICE_UUID) == \
+                    quotas.recount(db, ALICE_UUID, ALICE_UUID)
+                state = {'holdings': quotas.usage(db, ALICE_UUID, ALICE_UUID)}
+                for model in (models.Server, models.Volume, models.Port,
+                              models.IPAddress):
+                    columns = [c.name for c in model.__table__.columns
+                               if c.name not in ('created', 'updated')]
+                    state[model.__name__] = sorted(
+                        tuple(getattr(row, c) for c in columns)
+                        for row in db.query(model))
+                return state
+    finally:
+        Engine._FAST = kept
+
+
+def test_a_delete_job_leaves_what_the_orm_handler_leaves():
+    fast = _deleted_server_state(True)
+    assert fast == _deleted_server_state(False)
+    assert fast['holdings']['cyclades.floating_ip'] == 1
+    assert fast['holdings']['cyclades.vm'] == 0
+    assert not fast['Port'] and fast['IPAddress']
+
+
 def test_reads_do_not_wait_for_the_write_lock(tmp_path):
     url = 'sqlite:///%s' % (tmp_path / 'sim.sqlite')
     with running_simulator(database_url=url) as sim:

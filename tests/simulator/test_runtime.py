@@ -107,6 +107,58 @@ def test_instant_delays():
         assert api.server(server['id'])['status'] == 'ACTIVE'
 
 
+def _server_row(sim, server_id):
+    from occi_pyramid.simulator import models
+
+    # NB: under the write lock, as the simulator's own writes: an
+    # in-memory database is one connection, shared
+    with sim.simulator.lock, sim.simulator.session() as db:
+        return db.get(models.Server, server_id)
+
+
+def test_instant_jobs_run_once_the_answer_is_written():
+    """With instant delays a job is applied after its call's answer went
+    out, by that call (as Synnefo's dispatcher applies Ganeti's reports
+    outside the API's requests), not by the caller's next call."""
+    with running_simulator(delays='instant') as sim:
+        server = Api(sim, ALICE).create_server(settle=False)
+        assert server['status'] == 'BUILD'
+        deadline = time.monotonic() + 20
+        # NB: no other call is made: the create's own close applies it
+        while _server_row(sim, server['id']).operstate != 'STARTED':
+            assert time.monotonic() < deadline, 'the BUILD job never ran'
+            time.sleep(0.05)
+        assert sim.simulator.engine.next_due is None
+
+
+def test_an_answer_without_a_body_goes_out_before_its_jobs():
+    """The head of a 204 is written (``write(b'')``) before the answer's
+    ``close`` applies the jobs: a server would send it only after."""
+    from webob import Request
+
+    with running_simulator(delays='instant') as sim:
+        app = sim.app
+        server = Api(sim, ALICE).create_server()
+        environ = Request.blank(
+            '%s/%s' % (SERVERS, server['id']), method='DELETE',
+            headers={'X-Auth-Token': ALICE}).environ
+        events = []
+
+        def start_response(status, headers, exc_info=None):
+            events.append(('start', status))
+            return lambda data: events.append(('write', data))
+
+        with sim.simulator.lock:
+            # NB: held, the lock keeps any other thread from applying
+            # the delete's job before the answer's close does
+            answer = app(environ, start_response)
+        assert events == [('start', '204 No Content'), ('write', b'')]
+        assert list(answer) == [b'']
+        assert _server_row(sim, server['id']).operstate != 'DESTROYED'
+        answer.close()
+        assert _server_row(sim, server['id']).operstate == 'DESTROYED'
+
+
 def test_bad_token_at_cyclades(sim):
     body = fault(sim.client.call('GET', SERVERS, token='wrong'), 'fault',
                  401, 'UNAUTHORIZED')
