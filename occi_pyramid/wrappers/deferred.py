@@ -116,10 +116,15 @@ class Tokens:
         self._lock = threading.Lock()
 
     def remember(self, owner, token, expires=None):
+        """Keep ``token`` for ``owner``; return whether the worker's view
+        changed (it held no valid token of ``owner``, or another one)."""
         if not owner or not token:
-            return
+            return False
         with self._lock:
+            held = self._tokens.get(owner)
             self._tokens[owner] = (token, expires)
+        return held is None or held[0] != token or (
+            held[1] is not None and held[1] <= self.clock())
 
     def get(self, owner):
         with self._lock:
@@ -192,25 +197,29 @@ class DeferredWork:
 
     def seen(self, owner, token, expires=None):
         """A request of ``owner`` brought ``token``: keep it, and wake the
-        worker when ``owner`` has work pending."""
-        self.tokens.remember(owner, token, expires)
-        if owner in self.waiting():
+        worker when that token is new to it and ``owner`` has work
+        pending (with the token it held, the worker's plan stands)."""
+        if (self.tokens.remember(owner, token, expires)
+                and owner in self.waiting()):
             self.wake()
 
-    def added(self, owner):
-        """``owner`` has new work pending: the worker starts on it."""
+    def added(self, owner, due=None):
+        """``owner`` has new work pending, due at ``due`` (epoch seconds;
+        ``None``: at once): the worker starts on it in time."""
         stamp, owners = self._waiting
         self._waiting = (stamp, owners | {owner})
-        self.wake()
+        self.wake(due)
 
-    def wake(self):
+    def wake(self, due=None):
+        """Have the worker look at the store again: at once, or (``due``)
+        in time for work due then."""
         with self._lock:
             if self.worker is None or not self.worker.is_alive():
                 _stop_at_exit()
                 self.worker = DeferredWorker(self)
                 self.worker.start()
             else:
-                self.worker.wake()
+                self.worker.wake(due)
 
     def stop(self, timeout=10.0):
         with self._lock:
@@ -631,7 +640,7 @@ class DeferredSession(SessionWrapper):
             message=waiting, deadline=now + self.work.max_wait,
             due=now + self.work.poll)
         self._changed()
-        self.work.added(self.owner)
+        self.work.added(self.owner, now + self.work.poll)
         return True
 
     def held(self, conflict):
@@ -710,9 +719,21 @@ class DeferredWorker(threading.Thread):
                                         os.getpid(), uuid.uuid4().hex[:12])
         self._wake = threading.Event()
         self._halt = threading.Event()
+        #: when the sleeping worker looks at the store next (epoch
+        #: seconds), ``None`` while it is awake (it reads the store
+        #: after that, so it sees what was written before)
+        self.planned = None
         _running.add(self)
 
-    def wake(self):
+    def wake(self, due=None):
+        """Look at the store now, unless (``due``) the worker sleeps until
+        no later than ``due`` anyway: work due then waits for that look,
+        not for a wake-up of its own (a delete adds work due after
+        ``occi.pending.poll`` seconds; the deletes made meanwhile need
+        no wake-up each)."""
+        planned = self.planned
+        if due is not None and planned is not None and due >= planned:
+            return
         self._wake.set()
 
     def stop(self, timeout=10.0):
@@ -724,6 +745,7 @@ class DeferredWorker(threading.Thread):
     def run(self):
         try:
             while not self._halt.is_set():
+                self.planned = None
                 try:
                     if self.tick():
                         continue
@@ -732,6 +754,7 @@ class DeferredWorker(threading.Thread):
                     log.exception('deferred work: the worker failed; '
                                   'trying again later')
                     pause = self.links.retry_max
+                self.planned = time.time() + pause
                 self._wake.wait(pause)
                 self._wake.clear()
         finally:

@@ -45,6 +45,42 @@ def test_tokens_expire_and_a_refused_one_is_forgotten():
     assert tokens.owners() == set()
 
 
+def test_tokens_tell_whether_the_workers_view_changed():
+    clock = [100.0]
+    tokens = Tokens(clock=lambda: clock[0])
+    assert tokens.remember('u1', 't1', expires=150.0)   # new
+    assert not tokens.remember('u1', 't1', expires=150.0)   # the same
+    assert tokens.remember('u1', 't2')   # another
+    assert not tokens.remember('', 't3') and not tokens.remember('u2', '')
+    tokens.remember('u3', 't3', expires=120.0)
+    clock[0] = 130.0
+    assert tokens.remember('u3', 't3', expires=200.0)   # it had run out
+    tokens.forget('u1', 't2')
+    assert tokens.remember('u1', 't2')   # forgotten: new again
+
+
+def test_a_sleeping_worker_is_woken_only_for_work_due_before_its_look():
+    from occi_pyramid.wrappers.deferred import DeferredWorker
+
+    worker = DeferredWorker(links=None)
+    try:
+        worker.planned = NOW + 0.5   # asleep until then
+        worker.wake(due=NOW + 0.5)
+        worker.wake(due=NOW + 3)
+        assert not worker._wake.is_set()   # that look finds them
+        worker.wake(due=NOW + 0.2)
+        assert worker._wake.is_set()
+        worker._wake.clear()
+        worker.wake()   # at once
+        assert worker._wake.is_set()
+        worker._wake.clear()
+        worker.planned = None   # awake: it may have read the store already
+        worker.wake(due=NOW + 3)
+        assert worker._wake.is_set()
+    finally:
+        worker.stop()
+
+
 @pytest.fixture(params=['sqlite', 'postgresql'])
 def store(request, tmp_path):
     from occi_pyramid.store.database import Database
