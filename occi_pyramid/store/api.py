@@ -116,7 +116,7 @@ class MixinStore:
     # process's cache (the database's) until the store changes, and on a
     # miss are Core selects on a pooled connection, without an ORM session
 
-    @cached_read
+    @cached_read(UserMixin.__tablename__)
     def mixins(self, owner):
         """Every mixin of ``owner``, oldest first (a tuple, shared: do
         not change it)."""
@@ -124,7 +124,7 @@ class MixinStore:
             rows = connection.execute(_MIXINS, {'owner': owner})
             return tuple(_record(row) for row in rows)
 
-    @cached_read
+    @cached_read(UserMixin.__tablename__)
     def anyone_at_or_below(self, path):
         """Whether some owner has a mixin located at or below ``path``
         (one query, whoever asks)."""
@@ -209,7 +209,7 @@ class MixinStore:
 
     # -- associations --------------------------------------------------------
 
-    @cached_read
+    @cached_read(Association.__tablename__, UserMixin.__tablename__)
     def associations(self, owner):
         """``{entity location: (type id, ...)}`` of every association of
         ``owner`` (one query; a read-only mapping, shared)."""

@@ -26,6 +26,14 @@ store may have changed (:class:`Generations`):
     on one host (docs/decisions.md);
   - SQLite in memory: one process only, its own writes.
 
+A write this process makes, or one a PostgreSQL notification names,
+moves on only the generation of its table, and each cached read names
+the tables it reads (:func:`~.database.cached_read`): a deferred
+delete's row does not drop the cached user mixins, nor what is made
+once per tuple of them.  A change whose table is not known (SQL that is
+not a compiled write, another connection's commit on an SQLite file)
+moves every table's.
+
 If the watch's connection fails, nothing is cached until it is back, and
 what was cached before is dropped.  Answers are also dropped after
 ``ttl`` seconds (a bound on any staleness the watch could miss); ``ttl``
@@ -66,12 +74,21 @@ os.register_at_fork(after_in_child=_forked)
 class Generations:
     """The generation of one engine's database, as this process knows
     it: an integer that moves on when the data may have changed, or
-    ``None`` while changes cannot be told (the watch is down)."""
+    ``None`` while changes cannot be told (the watch is down).
+
+    Besides, each table has a generation of its own, moved on by a write
+    known to touch that table alone (this process's statements; on
+    PostgreSQL, every notification names its table): a read that names
+    its tables (:meth:`current`) is not made stale by writes to others
+    (a deferred delete's row does not drop the cached user mixins)."""
 
     def __init__(self, engine):
         self.engine = engine
         self._lock = threading.Lock()
         self._generation = 0
+        #: table name -> its own generation
+        self._tables = {}
+        self._changes = 0
         self._forks = _forks
         self._watch = None
         self._closed = False
@@ -85,31 +102,54 @@ class Generations:
     def _executed(connection, cursor, statement, parameters, context,
                   executemany):
         if not statement.lstrip()[:7].upper().startswith(_READS):
-            connection.connection.info['occi_wrote'] = True
+            # NB: the table of a compiled INSERT, UPDATE or DELETE; None
+            # (any table) for anything else
+            table = getattr(getattr(getattr(
+                context, 'compiled', None), 'statement', None), 'table',
+                None)
+            connection.connection.info.setdefault('occi_wrote', set()).add(
+                getattr(table, 'name', None))
 
     def _checked_in(self, dbapi_connection, record):
         # NB: a connection goes back after its transaction ended (commit
         # or rollback): a reader who started before tagged its answer
         # with the old generation
-        if record is not None and record.info.pop('occi_wrote', False):
-            self.bump()
+        if record is not None:
+            tables = record.info.pop('occi_wrote', None)
+            if tables:
+                self.bump(tables)
 
     @property
     def known(self):
-        """The generation as this process knows it, without asking the
-        database."""
-        return self._generation
+        """A count of the changes this process knows of, whatever their
+        tables, without asking the database."""
+        return self._changes
 
-    def bump(self):
-        """The data may have changed: answers read so far are stale."""
+    def bump(self, tables=None):
+        """The data of ``tables`` (names; ``None`` or a ``None`` among
+        them: of any table) may have changed: answers read from them so
+        far are stale."""
         with self._lock:
-            self._generation += 1
+            self._changes += 1
+            if tables is None or None in tables:
+                self._generation += 1
+                return
+            for table in tables:
+                self._tables[table] = self._tables.get(table, 0) + 1
+
+    def of(self, tables):
+        """The generation of ``tables`` as this process knows it: the
+        database's, and each table's own."""
+        table_generations = self._tables
+        return (self._generation,) + tuple(
+            table_generations.get(table, 0) for table in tables)
 
     # -- everyone's --------------------------------------------------------
 
-    def current(self):
+    def current(self, tables=None):
         """The generation now (after asking the database whether another
-        process changed it), or ``None``: do not cache."""
+        process changed it), or ``None``: do not cache.  With ``tables``
+        (names), the generation of those tables (:meth:`of`)."""
         if self._closed:
             return None
         if self._forks != _forks:  # forked: the watch is the parent's
@@ -119,6 +159,8 @@ class Generations:
             watch = self._watch = _watch_for(self)
         if not watch.poll():
             return None
+        if tables is not None:
+            return self.of(tables)
         return self._generation
 
     def close(self):
@@ -206,6 +248,14 @@ def tells_of(payload, schema):
     return not dot or named == schema
 
 
+def table_told(payload):
+    """The table a notification's payload names (``schema.table``), or
+    ``None`` (a payload of migration 0003, or sent by hand: any
+    table)."""
+    _, dot, table = payload.rpartition('.')
+    return table if dot and table else None
+
+
 class _Listen:
     """PostgreSQL: LISTEN on a connection of our own; a thread drains it
     while no lookup does."""
@@ -260,11 +310,11 @@ class _Listen:
             self._drop()
             return False
         if connection.notifies:
-            ours = any(tells_of(n.payload, self._schema)
-                       for n in connection.notifies)
+            ours = {table_told(n.payload) for n in connection.notifies
+                    if tells_of(n.payload, self._schema)}
             connection.notifies.clear()
             if ours:
-                self.generations.bump()
+                self.generations.bump(ours)
         return True
 
     def _drop(self):
@@ -321,11 +371,13 @@ class ReadCache:
         self.generations = Generations(engine)
         self._entries = {}
 
-    def get(self, key, load):
-        """The answer for ``key``: cached, or ``load()`` (then kept)."""
+    def get(self, key, load, tables=None):
+        """The answer for ``key``: cached, or ``load()`` (then kept).
+        ``tables``: the names of the tables it is read from (``None``:
+        any change of the store makes it stale)."""
         if self.ttl <= 0:
             return load()
-        generation = self.generations.current()
+        generation = self.generations.current(tables)
         if generation is None:
             return load()
         now = time.monotonic()

@@ -54,17 +54,20 @@ def taking_turns(method):
     return wrapper
 
 
-def cached_read(read):
-    """Decorate a store method that reads (positional arguments only):
-    its answer comes from the database's cache, keyed by the method's
-    name and arguments, and on a miss it runs in :func:`taking_turns` as
-    every store method does.  The answer is shared: the method returns
-    tuples and read-only mappings."""
-    read = taking_turns(read)
-    name = read.__name__
+def cached_read(*tables):
+    """Decorate a store method that reads (positional arguments only)
+    from ``tables`` (their names): its answer comes from the database's
+    cache, keyed by the method's name and arguments, until one of those
+    tables changes; on a miss it runs in :func:`taking_turns` as every
+    store method does.  The answer is shared: the method returns tuples
+    and read-only mappings."""
+    def decorate(read):
+        read = taking_turns(read)
+        name = read.__name__
 
-    @functools.wraps(read)
-    def wrapper(self, *args):
-        return self.database.cache.get((name,) + args,
-                                       lambda: read(self, *args))
-    return wrapper
+        @functools.wraps(read)
+        def wrapper(self, *args):
+            return self.database.cache.get(
+                (name,) + args, lambda: read(self, *args), tables)
+        return wrapper
+    return decorate

@@ -140,7 +140,7 @@ class PendingStore:
             row = connection.execute(_ADD, values).one()
         return _record(row)
 
-    @cached_read
+    @cached_read(_TABLE.name)
     def of_owner(self, cloud, owner):
         """The rows of ``owner`` on ``cloud`` not made (pending or
         failed: they render as links of their own), oldest first (one

@@ -134,6 +134,53 @@ def test_this_process_writes_are_seen_at_once(store):
     assert pending.of_owner(CLOUD, OWNER) == ()
 
 
+@pytest.mark.parametrize('kind', ['memory'])
+def test_a_write_keeps_the_answers_read_from_other_tables(store, kind):
+    """This process's write to one table leaves the answers read from
+    others cached (a deferred delete's row keeps the user mixins, and so
+    whatever is made from their tuple)."""
+    store.add([record('a')])
+    mixins = store.mixins(OWNER)
+    associations = store.associations(OWNER)
+    pending = PendingStore(store.database)
+    assert pending.of_owner(CLOUD, OWNER) == ()
+    made = pending.add(CLOUD, OWNER, 'kind', '/compute/1', '/network/2')
+    assert pending.of_owner(CLOUD, OWNER) == (made,)   # at once
+    del store.queries[:]
+    assert store.mixins(OWNER) is mixins
+    assert store.associations(OWNER) is associations
+    assert store.queries == []
+    store.associate(OWNER, TAGS + 'a', ['/compute/1'])
+    assert store.mixins(OWNER) is mixins
+    assert store.associations(OWNER) == {'/compute/1': (TAGS + 'a',)}
+    store.add([record('b')])
+    assert terms(store) == ['a', 'b']
+
+
+def test_generations_of_tables():
+    """A change told of one table moves that table's generation; one of
+    no known table (a statement that is not a compiled write, a
+    notification naming no table) moves every table's."""
+    from occi_pyramid.store.cache import Generations, table_told
+    from occi_pyramid.store.schema import make_engine
+
+    generations = Generations(make_engine('sqlite://'))
+    try:
+        start = generations.of(['t1', 't2'])
+        generations.bump({'t1'})
+        assert generations.of(['t2']) == (start[0], start[2])
+        assert generations.of(['t1']) != (start[0], start[1])
+        known = generations.known
+        generations.bump({'t2', None})
+        assert generations.of(['t2'])[0] != start[0]
+        assert generations.known == known + 1
+    finally:
+        generations.close()
+    assert table_told('public.occi_user_mixins') == 'occi_user_mixins'
+    assert table_told('occi_user_mixins') is None
+    assert table_told('') is None and table_told('public.') is None
+
+
 def test_a_write_by_hand_on_this_engine_is_seen(store):
     """Any connection of the engine that wrote ends the cached answers
     when it goes back to the pool (stores.clear writes with plain SQL)."""
