@@ -293,15 +293,9 @@ class Engine:
         if server is None:
             return False
         deltas = collections.Counter()
-        held = [(server, models.Server)] + [
-            (volume, models.Volume)
-            for volume in connection.execute(SERVER_VOLUMES, params)]
-        for row, model in held:
-            holds = quotas._holds(db, row, False, model)
-            if holds is not None:
-                (user, project), amounts = holds
-                for resource, amount in amounts.items():
-                    deltas[user, project, resource] -= amount
+        quotas.count_holds(deltas, db, server, -1, model=models.Server)
+        for volume in connection.execute(SERVER_VOLUMES, params):
+            quotas.count_holds(deltas, db, volume, -1, model=models.Volume)
         ports = [row.id for row in connection.execute(SERVER_PORT_IDS,
                                                       params)]
         connection.execute(DELETE_SERVER, params)

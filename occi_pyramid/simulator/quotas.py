@@ -184,28 +184,30 @@ def book(db, _flush_context=None, _instances=None):
     to be written take or give back, so a commission reads a few rows
     instead of summing every live record (Astakos keeps holdings too)."""
     deltas = collections.Counter()
-
-    def add(record, sign, old):
-        held = _holds(db, record, old)
-        if held is not None:
-            (user, project), amounts = held
-            for resource, amount in amounts.items():
-                deltas[user, project, resource] += sign * amount
-
     with db.no_autoflush:
         for record in db.new:
-            add(record, 1, False)
+            count_holds(deltas, db, record, 1)
         for record in db.dirty:
             if not isinstance(record, TRACKED) or not db.is_modified(record):
                 continue
             if isinstance(record, models.Server) and _server_terms(
                     _State(record, True)) == _server_terms(record):
                 continue  # e.g. a task that keeps it online: no change
-            add(record, -1, True)
-            add(record, 1, False)
+            count_holds(deltas, db, record, -1, old=True)
+            count_holds(deltas, db, record, 1)
         for record in db.deleted:
-            add(record, -1, True)
+            count_holds(deltas, db, record, -1, old=True)
     move(db, deltas)
+
+
+def count_holds(deltas, db, record, sign, old=False, model=None):
+    """Add ``sign`` times what ``record`` holds (:func:`_holds`) to the
+    Counter ``deltas`` of ``(user, project, resource)``."""
+    held = _holds(db, record, old, model)
+    if held is not None:
+        (user, project), amounts = held
+        for resource, amount in amounts.items():
+            deltas[user, project, resource] += sign * amount
 
 
 def _held(db):
@@ -265,16 +267,10 @@ def insert(db, model, booked=None, **values):
                 values[column.name] = default.arg
     result = db.connection().execute(table.insert(), values)
     row = types.SimpleNamespace(id=result.inserted_primary_key[0], **values)
-    held = _holds(db, row, False, model)
-    if held is not None:
-        (user, project), amounts = held
-        deltas = collections.Counter(
-            {(user, project, resource): amount
-             for resource, amount in amounts.items()})
-        if booked is None:
-            move(db, deltas)
-        else:
-            booked.update(deltas)
+    deltas = booked if booked is not None else collections.Counter()
+    count_holds(deltas, db, row, 1, model=model)
+    if booked is None:
+        move(db, deltas)
     return row
 
 

@@ -104,9 +104,9 @@ class Generations:
         if not statement.lstrip()[:7].upper().startswith(_READS):
             # NB: the table of a compiled INSERT, UPDATE or DELETE; None
             # (any table) for anything else
-            table = getattr(getattr(getattr(
-                context, 'compiled', None), 'statement', None), 'table',
-                None)
+            compiled = getattr(context, 'compiled', None)
+            statement = getattr(compiled, 'statement', None)
+            table = getattr(statement, 'table', None)
             connection.connection.info.setdefault('occi_wrote', set()).add(
                 getattr(table, 'name', None))
 
