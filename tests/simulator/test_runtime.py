@@ -121,14 +121,20 @@ def test_instant_jobs_run_once_the_answer_is_written():
     out, by that call (as Synnefo's dispatcher applies Ganeti's reports
     outside the API's requests), not by the caller's next call."""
     with running_simulator(delays='instant') as sim:
+        simulator, applied = sim.simulator, threading.Event()
+        apply_due = simulator.apply_due
+
+        def applying():
+            apply_due()
+            applied.set()
+
+        simulator.apply_due = applying
         server = Api(sim, ALICE).create_server(settle=False)
         assert server['status'] == 'BUILD'
-        deadline = time.monotonic() + 20
         # NB: no other call is made: the create's own close applies it
-        while _server_row(sim, server['id']).operstate != 'STARTED':
-            assert time.monotonic() < deadline, 'the BUILD job never ran'
-            time.sleep(0.05)
-        assert sim.simulator.engine.next_due is None
+        assert applied.wait(20), 'the answer was never closed'
+        assert _server_row(sim, server['id']).operstate == 'STARTED'
+        assert simulator.engine.next_due is None
 
 
 def test_an_answer_without_a_body_goes_out_before_its_jobs():
