@@ -268,8 +268,9 @@ class IPendingStore(Interface):
 
     def add(cloud, owner, kind, source, target, attributes=None, mixins=(),
             message=None, deadline=None, now=None, operation='link',
-            resume=None, due=None):
-        """Keep new deferred work; return its record."""
+            resume=None, due=None, drop_links=False):
+        """Keep new deferred work; return its record (``drop_links``:
+        the owner's link rows from ``source`` go, in one transaction)."""
 
     def of_owner(cloud, owner):
         """Return the owner's rows not made yet (pending or failed)."""

@@ -602,10 +602,15 @@ class DeferredSession(SessionWrapper):
         except OCCIConflict as exc:
             if not self.defer(entity, exc):
                 raise
-            outcome = None
-        else:
-            if outcome is not None:
-                self.defer(entity, outcome)
+            return None
+        if outcome is not None:
+            self.defer(entity, outcome)
+        elif entity.kind == model.COMPUTE:
+            # NB: deleted at once, no row written: the aliases of its
+            # links made go now
+            self.work.store.cancel_source(
+                self.work.cloud, self.owner, entity.location)
+            self._changed()
         return None
 
     def _retrying(self, entity):
@@ -638,7 +643,8 @@ class DeferredSession(SessionWrapper):
             entity.location, '', {'goes_with': list(goes_with)},
             operation=DELETE, resume=resume,
             message=waiting, deadline=now + self.work.max_wait,
-            due=now + self.work.poll)
+            due=now + self.work.poll,
+            drop_links=entity.kind == model.COMPUTE)
         self._changed()
         self.work.added(self.owner, now + self.work.poll)
         return True
@@ -650,18 +656,25 @@ class DeferredSession(SessionWrapper):
         return bool(conflict.held_by) and all(
             location in hidden for location in conflict.held_by)
 
-    def _forget_compute(self, entity):
+    def _forget_compute(self, entity, always=False):
         """A compute's links not made yet go before the compute does
         (never after: a link made meanwhile would attach a storage to a
         server being deleted, which deletes it).  One may have been made
         since this request read the compute: the compute is read again,
         so that the backend sees (and detaches first) what it attached;
         and when a worker is making one right now, the whole delete waits
-        for the worker's next look.  Return whether it waits."""
+        for the worker's next look.  Return whether it waits.
+
+        A single delete reads the store only when this request's rows
+        hold links of the compute (``always``: whatever they hold)."""
         if entity.kind != model.COMPUTE:
             return False
-        # NB: one statement, made ones too (a compute's delete writes a
-        # row of its own anyway)
+        if not always and not self.view().links_from.get(entity.location):
+            # NB: none waits or failed (this request's rows say so): no
+            # statement now; the aliases of the links made go with the
+            # row the delete writes (defer)
+            return False
+        # NB: one statement, made ones too
         links, held = self.work.store.cancel_source(
             self.work.cloud, self.owner, entity.location)
         if not links:
@@ -688,7 +701,7 @@ class DeferredSession(SessionWrapper):
         # NB: a compute's pending links go with it (_forget_compute)
         computes = {e.location for e in rest if e.kind == model.COMPUTE}
         mine = [e for e in mine if e.source not in computes]
-        rest = [e for e in rest if not self._forget_compute(e)]
+        rest = [e for e in rest if not self._forget_compute(e, always=True)]
         failures = self.inner.delete_many(rest, busy=self.defer)
         for entity in mine:
             try:

@@ -153,6 +153,36 @@ def test_deleting_the_compute_cancels_its_pending_links(slow_alice,
         '/storagelink/', 'text/uri-list').text.split()
 
 
+def test_a_made_link_s_location_goes_with_its_compute(slow_alice,
+                                                      slow_cloud):
+    from occi_pyramid.store.models import PendingLink
+    from occi_pyramid.wrappers.deferred import deferred_work
+
+    compute = slow_alice.create_compute()
+    storage = make_storage(slow_alice)
+    location = created(storagelink(slow_alice, compute, storage))
+    until(lambda: attributes(slow_alice, location)[
+        'occi.storagelink.state'] == 'active', slow_cloud)
+    store = deferred_work(slow_cloud.app.app.registry).store
+
+    def rows_from(source):
+        table = PendingLink.__table__
+        with store.engine.connect() as connection:
+            return connection.execute(table.select().where(
+                table.c.source == source)).all()
+
+    # the pending location stays an alias of the link made...
+    [alias] = rows_from(compute)
+    assert (alias.operation, alias.state) == ('link', 'active')
+    # ...until its compute is deleted: no link of it is pending, so the
+    # delete's own row takes the alias with it
+    slow_alice.delete(compute)
+    assert [row.operation for row in rows_from(compute)] == ['delete']
+    slow_alice.get(location, status=404)
+    slow_cloud.control.settle()
+    assert attached(slow_cloud, storage) == []
+
+
 def test_a_compute_in_error_turns_the_link_to_error(slow_alice, slow_cloud):
     slow_cloud.control.fail_next('build')
     compute = slow_alice.create_compute()

@@ -148,6 +148,21 @@ def test_cancelled_rows_are_not_made(store):
     assert store.of_owner(CLOUD, 'u1') == ()
 
 
+def test_a_delete_row_can_take_the_link_rows_of_its_compute(store):
+    made = add(store, source='/compute/3')
+    store.claim(CLOUD, 'w', {'u1'}, now=NOW)
+    assert store.finish(made.id, 'w', ACTIVE, made='7')
+    waiting = add(store, source='/compute/3')
+    other = add(store, source='/compute/4')
+    theirs = add(store, owner='u2', source='/compute/3')
+    row = store.add(CLOUD, 'u1', 'kind', '/compute/3', '', {},
+                    operation='delete', now=NOW, drop_links=True)
+    assert store.get(CLOUD, made.id) is None     # the alias, made
+    assert store.get(CLOUD, waiting.id) is None
+    assert {r.id for r in store.of_owner(CLOUD, 'u1')} == {other.id, row.id}
+    assert store.get(CLOUD, theirs.id) is not None
+
+
 def test_an_error_row_stays_until_deleted(store):
     row = add(store)
     store.claim(CLOUD, 'w', {'u1'}, now=NOW)
