@@ -315,13 +315,11 @@ def rename_server(ctx, server_id):
 
 @service.route(SERVER, 'DELETE')
 def delete_server(ctx, server_id):
-    server = logic.get_server(ctx, server_id)
+    # NB: a plain row and Core statements, no ORM object and its flush:
+    # every OCCI compute delete makes this call
+    server = logic.server_row(ctx, server_id)
     logic.validate_server_action(ctx, server, 'DESTROY')
-    engine = ctx.sim.engine
-    engine.cancel_server_jobs(ctx.db, server.id)
-    server.task = 'DESTROY'
-    server.updated = ctx.now
-    engine.schedule(ctx.db, 'delete', server.id)
+    ctx.sim.engine.destroy(ctx.db, server, ctx.now)
     return Reply(status=204)
 
 

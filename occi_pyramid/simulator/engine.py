@@ -20,6 +20,7 @@ Delay modes (setting ``simulator.delays``):
 import collections
 import logging
 import time
+import types
 
 from sqlalchemy import (
     and_,
@@ -92,6 +93,9 @@ CANCEL_SERVER_JOBS = delete(_JOBS).where(
     _JOBS.c.kind.in_(('build', 'start', 'stop', 'reboot', 'resize')))
 #: a DELETE job's reads and writes (see Engine._delete_fast)
 SERVER_ROW = select(_SERVERS).where(_SERVER.id == bindparam('target'))
+#: a server DELETE's write (see Engine.destroy)
+SERVER_TASK = update(_SERVERS).where(_SERVER.id == bindparam('target')) \
+    .values(task=bindparam('task'), updated=bindparam('when'))
 SERVER_VOLUMES = select(_VOLUMES).where(
     _VOLUMES.c.server_id == bindparam('target'),
     _VOLUMES.c.deleted.is_(False))
@@ -330,6 +334,28 @@ class Engine:
             return 0
         fraction = (self.now() - started) / (due - started)
         return max(0, min(99, int(fraction * 100)))
+
+    def destroy(self, db, server, now):
+        """What a server DELETE does once it is allowed, with Core
+        statements: the server's pending jobs dropped, its task DESTROY
+        from ``now``, a delete job queued.  ``server`` is a plain row
+        (:data:`SERVER_ROW`).  Holdings move as the ``before_flush`` hook
+        would move them: the task decides whether a server holds cpu and
+        ram (:func:`~.quotas.online`), so a stopped server about to start
+        gives them back, and one about to stop holds them again."""
+        if db.identity_map:
+            db.flush()  # earlier changes first
+        connection = db.connection()
+        self.cancel_server_jobs(db, server.id)
+        connection.execute(SERVER_TASK, {
+            'target': server.id, 'task': 'DESTROY', 'when': now})
+        deltas = collections.Counter()
+        quotas.count_server_change(deltas, db, server, types.SimpleNamespace(
+            **dict(server._mapping, task='DESTROY')))
+        quotas.move(db, deltas)
+        if db.identity_map:
+            db.expire_all()  # the session's copies are stale now
+        self.schedule(db, 'delete', server.id)
 
     def cancel_server_jobs(self, db, server_id):
         """Drop the pending server-level jobs of ``server_id``."""

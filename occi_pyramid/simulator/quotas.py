@@ -173,6 +173,16 @@ def flavor_row(db, flavor_id):
     return row
 
 
+def count_server_change(deltas, db, before, after):
+    """Add to the Counter ``deltas`` what a server gives back and takes
+    when it changes from ``before`` to ``after`` (plain objects with the
+    columns of a server): nothing when what it holds depends on nothing
+    that changed."""
+    if _server_terms(before) != _server_terms(after):
+        count_holds(deltas, db, before, -1, model=models.Server)
+        count_holds(deltas, db, after, 1, model=models.Server)
+
+
 def _server_terms(row):
     """What the holdings of a server depend on."""
     return (row.deleted, row.flavor_id, online(row), row.user_id,

@@ -100,6 +100,37 @@ def test_holdings_equal_the_live_records(sim, alice):
         assert db.query(models.Holding).count()
 
 
+def test_a_delete_moves_holdings_as_its_task_changes_what_is_held():
+    # NB: DESTROY replaces a START or STOP task, which decided whether
+    # the server holds cpu and ram (quotas.online)
+    with running_simulator(delays='manual') as sim:
+        alice = Api(sim, ALICE)
+        starting = alice.create_server()
+        stopping = alice.create_server(flavor=2)
+        assert alice.action(starting['id'], {'shutdown': {}}).status == 202
+        sim.control.settle()
+        assert alice.action(starting['id'], {'start': {}}).status == 202
+        assert alice.action(stopping['id'], {'shutdown': {}}).status == 202
+        with sim.simulator.session() as db:
+            before = quotas.usage(db, ALICE_UUID, ALICE_UUID)
+        for server in (starting, stopping):
+            assert alice.delete('%s/%s' % (SERVERS, server['id'])).status \
+                == 204
+        with sim.simulator.session() as db:
+            held = quotas.usage(db, ALICE_UUID, ALICE_UUID)
+            assert held == quotas.recount(db, ALICE_UUID, ALICE_UUID)
+        # the one about to start no longer holds flavor 1's cpu; the one
+        # about to stop holds flavor 2's again
+        flavors = {f['id']: f for f in alice.get(
+            '/compute/v2.0/flavors/detail').json['flavors']}
+        assert held['cyclades.cpu'] - before['cyclades.cpu'] == (
+            flavors[2]['vcpus'] - flavors[1]['vcpus'])
+        sim.control.settle()
+        with sim.simulator.session() as db:
+            assert quotas.usage(db, ALICE_UUID, ALICE_UUID) == \
+                quotas.recount(db, ALICE_UUID, ALICE_UUID)
+
+
 def _deleted_server_state(fast):
     """What deleting a server with a NIC, a floating IP on a port of its
     own and a second disk leaves in the store, its DELETE job applied by
