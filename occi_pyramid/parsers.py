@@ -128,6 +128,26 @@ def split_outside_quotes(text, separator, where, brackets=False):
     r"""Split ``text`` on ``separator`` outside double quotes (``\"``
     escapes a quote inside them) and, with ``brackets``, outside a
     ``<…>`` that opens an item (a Link target)."""
+    if '\\' not in text and not (brackets and '<' in text):
+        # NB: no escape and no bracket (most values): the quotes pair up
+        # in order, so str.split does what the loop below does
+        pieces = text.split('"')
+        if len(pieces) % 2:
+            parts = ['']
+            for index, piece in enumerate(pieces):
+                if index % 2:
+                    parts[-1] += '"' + piece + '"'
+                else:
+                    first, *rest = piece.split(separator)
+                    parts[-1] += first
+                    parts.extend(rest)
+            return parts
+    return _split_outside_quotes(text, separator, where, brackets)
+
+
+def _split_outside_quotes(text, separator, where, brackets):
+    """:func:`split_outside_quotes` a character at a time: any text (the
+    errors are told here)."""
     parts, current = [], []
     quoted = escaped = bracketed = False
     for char in text:
@@ -168,6 +188,15 @@ def unquote(raw, where):
         if not BARE_RE.match(raw):
             _fail(where, 'value %r must be quoted' % _short(raw))
         return raw
+    end = raw.find('"', 1)
+    if end == len(raw) - 1 and '\\' not in raw:
+        return raw[1:end]   # NB: no escape, nothing after the quote
+    return _unquoted(raw, where)
+
+
+def _unquoted(raw, where):
+    """The quoted string ``raw`` decoded a character at a time: any text
+    (the errors are told here)."""
     chars, index, inner = [], 1, raw
     while True:
         if index >= len(inner):

@@ -691,3 +691,46 @@ def test_a_charset_that_decodes_to_a_surrogate_is_a_400():
     with pytest.raises(OCCIParseError):
         parse_request('text/plain; charset=unicode_escape',
                       b'X-OCCI-Attribute: occi.core.title="\\ud800"')
+
+
+# -- the fast paths of the text grammar agree with the loops -------------
+
+#: the characters the grammar treats apart, and two plain ones
+_GRAMMAR = '"\\;,<> a='
+
+
+def _strings(length):
+    """Every string of up to ``length`` characters of :data:`_GRAMMAR`."""
+    import itertools
+    for size in range(length + 1):
+        for chars in itertools.product(_GRAMMAR, repeat=size):
+            yield ''.join(chars)
+
+
+def _outcome(function, *args):
+    from occi_pyramid.exceptions import OCCIBadRequest
+    try:
+        return 'ok', function(*args)
+    except OCCIBadRequest as exc:
+        return 'error', exc.message
+
+
+@pytest.mark.parametrize('separator', [';', ','])
+@pytest.mark.parametrize('brackets', [False, True])
+def test_split_outside_quotes_is_the_loop_on_every_short_text(separator,
+                                                             brackets):
+    from occi_pyramid.parsers import (
+        _split_outside_quotes, split_outside_quotes,
+    )
+    for text in _strings(5):
+        assert _outcome(split_outside_quotes, text, separator, 'X',
+                        brackets) == _outcome(
+            _split_outside_quotes, text, separator, 'X', brackets), text
+
+
+def test_unquote_is_the_loop_on_every_short_quoted_text():
+    from occi_pyramid.parsers import _unquoted, unquote
+    for text in _strings(5):
+        raw = '"' + text
+        assert _outcome(unquote, raw, 'X') == _outcome(
+            _unquoted, raw.strip(), 'X'), raw
