@@ -736,6 +736,9 @@ class DeferredWorker(threading.Thread):
         #: seconds), ``None`` while it is awake (it reads the store
         #: after that, so it sees what was written before)
         self.planned = None
+        #: looks at the store done so far (tests wait on it: a look
+        #: begun after an event has seen it)
+        self.looks = 0
         _running.add(self)
 
     def wake(self, due=None):
@@ -760,7 +763,9 @@ class DeferredWorker(threading.Thread):
             while not self._halt.is_set():
                 self.planned = None
                 try:
-                    if self.tick():
+                    busy = self.tick()
+                    self.looks += 1
+                    if busy:
                         continue
                     pause = self.pause()
                 except Exception:
