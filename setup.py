@@ -39,6 +39,8 @@ tests_require = [
     'psycopg2-binary>=2.9,<3',
     'cryptography>=41',
     'jsonschema>=4.18,<5',
+    # tests/unit/test_code.py: no name of the package defined twice
+    'pyflakes>=3,<5',
     # tests/browser drive Debian's chromium through its chromedriver
     'selenium>=4.20,<5',
 ]

@@ -339,10 +339,11 @@ class Engine:
         """What a server DELETE does once it is allowed, with Core
         statements: the server's pending jobs dropped, its task DESTROY
         from ``now``, a delete job queued.  ``server`` is a plain row
-        (:data:`SERVER_ROW`).  Holdings move as the ``before_flush`` hook
-        would move them: the task decides whether a server holds cpu and
-        ram (:func:`~.quotas.online`), so a stopped server about to start
-        gives them back, and one about to stop holds them again."""
+        (:func:`~.logic.server_row`).  Holdings move as the
+        ``before_flush`` hook would move them: the task decides whether a
+        server holds cpu and ram (:func:`~.quotas.online`), so a stopped
+        server about to start gives them back, and one about to stop
+        holds them again."""
         if db.identity_map:
             db.flush()  # earlier changes first
         connection = db.connection()

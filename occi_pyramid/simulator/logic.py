@@ -32,8 +32,6 @@ SERVER_TEXT = tuple(
     for column in SERVERS.c)
 SERVER_ROW_BY_ID = select(*SERVER_TEXT).where(
     SERVERS.c.id == bindparam('id'))
-#: a server as a plain row, JSON columns decoded
-SERVER_PLAIN_BY_ID = select(SERVERS).where(SERVERS.c.id == bindparam('id'))
 
 OPERSTATE_TO_STATUS = {
     'BUILD': 'BUILD',
@@ -105,16 +103,6 @@ def get_server(ctx, server_id, non_deleted=False, non_suspended=False):
         raise bad_request('Server has been deleted.')
     if non_suspended and server.suspended:
         raise forbidden('Administratively Suspended VM')
-    return server
-
-
-def server_row(ctx, server_id):
-    """:func:`get_server` as a plain row (read only), for a handler
-    that writes with Core statements."""
-    server = ctx.db.connection().execute(
-        SERVER_PLAIN_BY_ID, {'id': int(server_id)}).first()
-    if server is None or not ctx.can_see(server):
-        raise not_found('Server not found.')
     return server
 
 
