@@ -156,8 +156,8 @@ def test_deleting_the_compute_cancels_its_pending_links(slow_alice,
         '/storagelink/', 'text/uri-list').text.split()
 
 
-def test_a_made_link_s_location_goes_with_its_compute(slow_alice,
-                                                      slow_cloud):
+def test_the_location_of_a_made_link_goes_with_its_compute(
+        slow_alice, slow_cloud):
     from occi_pyramid.store.models import PendingLink
 
     compute = slow_alice.create_compute()
