@@ -67,20 +67,8 @@ class PendingRecord:
     resume: dict | None = None
 
 
-def _record(row):
-    return PendingRecord(
-        id=row.id, cloud=row.cloud, owner=row.owner, kind=row.kind,
-        operation=row.operation, resume=row.resume,
-        source=row.source, target=row.target,
-        attributes=dict(row.attributes or {}),
-        mixins=tuple(row.mixins or ()), state=row.state,
-        message=row.message, made=row.made, attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at, deadline=row.deadline,
-        claimed_by=row.claimed_by, claimed_until=row.claimed_until)
-
-
-#: the columns :func:`_decoded` reads, in its order: every one but
-#: ``created``, the JSON ones as their text
+#: the columns every read of rows returns, for :func:`_decoded`, in its
+#: order: every one but ``created``, the JSON ones as their text
 _RAW_COLUMNS = tuple(
     cast(column, Text).label(column.name)
     if isinstance(column.type, JSON) else column
@@ -132,11 +120,11 @@ _OF_OWNER = (
            _TABLE.c.owner == bindparam('owner'),
            _TABLE.c.state != ACTIVE)
     .order_by(_TABLE.c.id))
-_BY_ID = select(_TABLE).where(_TABLE.c.cloud == bindparam('cloud'),
+_BY_ID = select(*_RAW_COLUMNS).where(_TABLE.c.cloud == bindparam('cloud'),
                               _TABLE.c.id == bindparam('id'))
 #: a new row (every column given): built once, as the reads above, since
 #: a compute's delete writes one
-_ADD = _TABLE.insert().returning(*_TABLE.c)
+_ADD = _TABLE.insert().returning(*_RAW_COLUMNS)
 _CANCEL_SOURCE = delete(_TABLE).where(
     _TABLE.c.cloud == bindparam('cloud'),
     _TABLE.c.owner == bindparam('owner'),
@@ -182,7 +170,7 @@ class PendingStore:
                 connection.execute(_CANCEL_SOURCE, {
                     'cloud': cloud, 'owner': owner, 'source': source})
             row = connection.execute(_ADD, values).one()
-        return _record(row)
+        return _decoded(tuple(row))
 
     @cached_read(_TABLE.name)
     def of_owner(self, cloud, owner):
@@ -202,7 +190,7 @@ class PendingStore:
         with self.engine.connect() as connection:
             row = connection.execute(
                 _BY_ID, {'cloud': cloud, 'id': id}).first()
-        return None if row is None else _record(row)
+        return None if row is None else _decoded(tuple(row))
 
     @taking_turns
     def cancel(self, cloud, owner, ids):
@@ -277,8 +265,8 @@ class PendingStore:
                 update(_TABLE)
                 .where(_TABLE.c.id.in_(chosen.scalar_subquery()), *due)
                 .values(claimed_by=worker, claimed_until=now + lease)
-                .returning(*_TABLE.c)).all()
-        return sorted((_record(row) for row in rows),
+                .returning(*_RAW_COLUMNS)).all()
+        return sorted((_decoded(tuple(row)) for row in rows),
                       key=lambda r: (r.next_attempt_at, r.id))
 
     @taking_turns
