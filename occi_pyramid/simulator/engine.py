@@ -344,9 +344,7 @@ class Engine:
         server holds cpu and ram (:func:`~.quotas.online`), so a stopped
         server about to start gives them back, and one about to stop
         holds them again."""
-        if db.identity_map:
-            db.flush()  # earlier changes first
-        connection = db.connection()
+        connection = _flushed(db)
         self.cancel_server_jobs(db, server.id)
         connection.execute(SERVER_TASK, {
             'target': server.id, 'task': 'DESTROY', 'when': now})
@@ -490,13 +488,18 @@ class Engine:
         volume.device_index = None
 
 
-def _core(db, job):
-    """``(connection, params)`` for a job applied with Core statements:
-    the session's connection, its pending changes flushed first (earlier
-    handlers' changes go first), and the job's target and due time."""
+def _flushed(db):
+    """The session's connection for Core statements, its pending
+    changes flushed first (earlier changes go first)."""
     if db.identity_map:
         db.flush()
-    return db.connection(), {'target': job.target_id, 'when': job.due}
+    return db.connection()
+
+
+def _core(db, job):
+    """``(connection, params)`` for a job applied with Core statements:
+    :func:`_flushed`, and the job's target and due time."""
+    return _flushed(db), {'target': job.target_id, 'when': job.due}
 
 
 def remove_port(db, port):
